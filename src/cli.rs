@@ -1,0 +1,284 @@
+//! Command-line glue: argument parsing, output, exit codes (SPEC §9).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+use changeproof::catalog::Catalog;
+use changeproof::example::ExampleParams;
+use changeproof::findings::Findings;
+use changeproof::locker::Locker;
+use changeproof::pipeline::{self, PipelineError};
+
+/// Exit codes of SPEC §9.
+mod exit {
+    pub const OPEN_EXCEPTIONS: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const INCOMPLETE: u8 = 3;
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "changeproof",
+    version,
+    about = "SOC 2 Type II evidence from pull requests, reviews, checks, deployments and access lists",
+    long_about = "changeproof tests every change, deployment and access grant of an audit window \
+                  against a catalog of CC6/CC7/CC8 controls and packages a reproducible evidence \
+                  bundle for the auditor.\n\n\
+                  Exit codes: 0 no open exception, 1 open exceptions, 2 usage or input error, \
+                  3 collection incomplete, 4 verification failed.\n\n\
+                  Logging: set RUST_LOG (e.g. RUST_LOG=changeproof=debug)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the whole pipeline on the built-in example organisation: no network, no token.
+    ///
+    /// Generates the example's raw GitHub responses into OUT/locker, re-derives the
+    /// evidence from them, evaluates every control and writes the bundle to
+    /// OUT/bundle/ and OUT/changeproof-bundle.zip. The example's ground truth (the
+    /// exceptions it planted) goes to OUT/ground-truth.json. Exits 0 when the bundle was
+    /// written: the example's exceptions are planted on purpose.
+    Demo {
+        /// Output directory.
+        #[arg(long, default_value = "changeproof-demo")]
+        out: PathBuf,
+        /// Approximate number of merged pull requests in the example's window.
+        #[arg(long, default_value_t = ExampleParams::default().changes)]
+        changes: usize,
+        /// Seed of the example generator.
+        #[arg(long, default_value_t = ExampleParams::default().seed)]
+        seed: u64,
+    },
+    /// Re-derive a locker's normalized evidence (evidence.json) from its raw responses.
+    Replay {
+        /// The locker directory.
+        #[arg(long)]
+        locker: PathBuf,
+    },
+    /// Test a locker's evidence against every control and print the results.
+    ///
+    /// Exits 1 when there are open exceptions (so CI can gate on it), 3 when the
+    /// collection was incomplete.
+    Evaluate {
+        /// The locker directory.
+        #[arg(long)]
+        locker: PathBuf,
+        /// Config file; default: the config stored in the locker.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Print findings.json (SPEC §4) instead of the summary table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Evaluate a locker and write the evidence bundle (zip, and optionally a folder).
+    Bundle {
+        /// The locker directory.
+        #[arg(long)]
+        locker: PathBuf,
+        /// Config file; default: the config stored in the locker.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The zip to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Also write the bundle's files as a folder here.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// The control catalog.
+    Controls {
+        #[command(subcommand)]
+        command: ControlsCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ControlsCommand {
+    /// List every control with its TSC references and severity.
+    List,
+    /// Show one control: objective, test procedure, exception kinds, parameters.
+    Show {
+        /// Control id, e.g. CM-01.
+        id: String,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(exit::USAGE)
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Demo { out, changes, seed } => demo(&out, ExampleParams { seed, changes }),
+        Command::Replay { locker } => {
+            let locker = Locker::open(&locker)?;
+            let evidence = pipeline::replay(&locker)?;
+            println!(
+                "{}: {} changes, {} branch commits, {} deployments re-derived from the raw responses",
+                locker.path(changeproof::locker::EVIDENCE_FILE).display(),
+                evidence.changes.len(),
+                evidence.branch_commits.len(),
+                evidence.deployments.len()
+            );
+            Ok(0)
+        }
+        Command::Evaluate {
+            locker,
+            config,
+            json,
+        } => {
+            let evaluated = pipeline::evaluate_locker(&locker, config.as_deref())?;
+            let findings = &evaluated.evaluation.findings;
+            if json {
+                use std::io::Write;
+                std::io::stdout().write_all(&findings.to_json_bytes())?;
+            } else {
+                print_summary(findings);
+            }
+            Ok(exit_code(findings))
+        }
+        Command::Bundle {
+            locker,
+            config,
+            out,
+            dir,
+        } => {
+            let evaluated = pipeline::evaluate_locker(&locker, config.as_deref())?;
+            let generated_at = pipeline::generation_time(&evaluated, source_date_epoch()?)?;
+            let files = pipeline::bundle_files(&evaluated, generated_at)?;
+            if let Some(dir) = &dir {
+                changeproof::bundle::write_dir(&files, dir)?;
+            }
+            changeproof::bundle::write_zip(&files, &out)?;
+            print_summary(&evaluated.evaluation.findings);
+            println!("\nbundle: {}", out.display());
+            Ok(exit_code(&evaluated.evaluation.findings))
+        }
+        Command::Controls { command } => {
+            let catalog = Catalog::builtin()?;
+            match command {
+                ControlsCommand::List => {
+                    for c in &catalog.controls {
+                        println!(
+                            "{:<6}  {:<8}  {:<6}  {}",
+                            c.id,
+                            c.tsc.join(","),
+                            c.severity.as_str(),
+                            c.title
+                        );
+                    }
+                }
+                ControlsCommand::Show { id } => {
+                    let c = catalog.get(&id.to_ascii_uppercase()).with_context(|| {
+                        format!("no control `{id}`; `changeproof controls list` shows them all")
+                    })?;
+                    println!("{} — {}\nTSC: {}\nSeverity: {}\nFrequency: {}\n", c.id, c.title, c.tsc.join(", "), c.severity.as_str(), c.frequency);
+                    println!("Objective\n  {}\n\nPopulation\n  {}\n\nTest procedure\n  {}\n", c.objective.trim(), c.population.trim(), c.procedure.trim().replace('\n', "\n  "));
+                    println!("Exception kinds");
+                    for k in &c.kinds {
+                        println!("  {:<24} {}", k.kind, k.description);
+                    }
+                    if !c.parameters.is_empty() {
+                        println!("\nParameters");
+                        for p in &c.parameters {
+                            println!("  {:<24} default {:<10} {}", p.name, p.default, p.description);
+                        }
+                    }
+                }
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn demo(out: &Path, params: ExampleParams) -> Result<u8> {
+    let result = pipeline::demo(out, params).map_err(|e| match e {
+        PipelineError::Output { .. } => anyhow::Error::new(e),
+        other => anyhow::Error::new(other).context("the demo failed"),
+    })?;
+    print_summary(&result.evaluated.evaluation.findings);
+    println!();
+    println!("locker:       {}", result.locker.display());
+    println!("ground truth: {}", result.ground_truth.display());
+    println!("bundle:       {}", result.bundle_zip.display());
+    println!("report:       {}", result.bundle_dir.join("index.html").display());
+    Ok(0)
+}
+
+fn exit_code(findings: &Findings) -> u8 {
+    if !findings.complete {
+        exit::INCOMPLETE
+    } else if findings.open_exceptions() > 0 {
+        exit::OPEN_EXCEPTIONS
+    } else {
+        0
+    }
+}
+
+fn source_date_epoch() -> Result<Option<i64>> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .map(Some)
+            .with_context(|| format!("SOURCE_DATE_EPOCH={v:?} is not a number of seconds since 1970")),
+        Err(_) => Ok(None),
+    }
+}
+
+/// The per-control summary table.
+fn print_summary(findings: &Findings) {
+    if !findings.complete {
+        println!("INCOMPLETE COLLECTION — missing: {}", findings.missing.join("; "));
+    }
+    println!(
+        "{:<6}  {:<52}  {:<14}  {:>10}  {:>8}  {:>10}  {:>6}",
+        "id", "control", "result", "population", "tested", "exceptions", "waived"
+    );
+    for c in &findings.controls {
+        let title: String = c.title.chars().take(52).collect();
+        println!(
+            "{:<6}  {:<52}  {:<14}  {:>10}  {:>8}  {:>10}  {:>6}",
+            c.id,
+            title,
+            c.result.as_str(),
+            c.population,
+            c.tested,
+            c.exceptions,
+            c.waived
+        );
+    }
+    println!(
+        "\n{} exceptions, {} open, window {} to {}",
+        findings.exceptions.len(),
+        findings.open_exceptions(),
+        findings.window.start.format("%Y-%m-%d %H:%M UTC"),
+        findings.window.end.format("%Y-%m-%d %H:%M UTC"),
+    );
+}

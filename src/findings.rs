@@ -1,0 +1,176 @@
+//! `findings.json` (SPEC §4): the machine-readable contract auditors and scripts key on.
+//! Field names and exception ids are public: they may grow, never change meaning.
+
+use serde::{Deserialize, Serialize};
+
+use crate::locker::Window;
+
+pub const FINDINGS_SCHEMA: &str = "changeproof.findings/v1";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Findings {
+    pub schema: String,
+    pub window: Window,
+    /// False when the collection was incomplete: every output says INCOMPLETE.
+    pub complete: bool,
+    /// What the collection could not obtain (empty when complete).
+    pub missing: Vec<String>,
+    pub controls: Vec<ControlResult>,
+    /// Sorted by id.
+    pub exceptions: Vec<Exception>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ControlResult {
+    pub id: String,
+    pub title: String,
+    pub tsc: Vec<String>,
+    pub result: ResultKind,
+    pub population: u64,
+    pub tested: u64,
+    /// Exceptions, open and waived.
+    pub exceptions: u64,
+    pub waived: u64,
+    /// Why the control is `not_tested`, or the zero-row query behind `not_applicable`,
+    /// or which records could not be judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResultKind {
+    Effective,
+    Exceptions,
+    NotTested,
+    NotApplicable,
+}
+
+impl ResultKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResultKind::Effective => "effective",
+            ResultKind::Exceptions => "exceptions",
+            ResultKind::NotTested => "not_tested",
+            ResultKind::NotApplicable => "not_applicable",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectType {
+    Change,
+    Commit,
+    Deployment,
+    Account,
+    Branch,
+    DeployKey,
+    Secret,
+    Org,
+    Source,
+}
+
+impl SubjectType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubjectType::Change => "change",
+            SubjectType::Commit => "commit",
+            SubjectType::Deployment => "deployment",
+            SubjectType::Account => "account",
+            SubjectType::Branch => "branch",
+            SubjectType::DeployKey => "deploy_key",
+            SubjectType::Secret => "secret",
+            SubjectType::Org => "org",
+            SubjectType::Source => "source",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExceptionStatus {
+    Open,
+    Waived,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exception {
+    /// `control/repo/subject_type/subject/kind`, stable across runs.
+    pub id: String,
+    pub control: String,
+    pub kind: String,
+    pub severity: Severity,
+    pub repo: String,
+    pub subject_type: SubjectType,
+    pub subject: String,
+    pub summary: String,
+    pub url: String,
+    /// Raw evidence references (`sha256:<hash>#<JSON pointer>`).
+    pub evidence: Vec<String>,
+    pub status: ExceptionStatus,
+    pub waiver: Option<WaiverRef>,
+    /// Kind-specific facts, e.g. CM-04's `basis`, CM-10's failing settings.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub detail: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Exception {
+    pub fn make_id(
+        control: &str,
+        repo: &str,
+        subject_type: SubjectType,
+        subject: &str,
+        kind: &str,
+    ) -> String {
+        format!("{control}/{repo}/{}/{subject}/{kind}", subject_type.as_str())
+    }
+}
+
+/// The waiver that applies to an exception (SPEC §5).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaiverRef {
+    pub reason: String,
+    pub approved_by: String,
+    pub approved_at: String,
+    pub expires: Option<String>,
+}
+
+impl Findings {
+    /// Number of open (not waived) exceptions: decides the exit code.
+    pub fn open_exceptions(&self) -> usize {
+        self.exceptions
+            .iter()
+            .filter(|e| e.status == ExceptionStatus::Open)
+            .count()
+    }
+
+    /// Pretty JSON with a trailing newline: the exact bytes of `findings.json`.
+    pub fn to_json_bytes(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec_pretty(self).expect("findings serialize");
+        bytes.push(b'\n');
+        bytes
+    }
+}

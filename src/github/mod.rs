@@ -1,0 +1,50 @@
+//! GitHub: the API calls changeproof makes and the queries it sends.
+//!
+//! This module is the contract between the collector (which makes the calls), the
+//! normalizer (which parses what they return) and the example generator (which emits
+//! what GitHub would return). Shapes follow GitHub's official descriptions: the GraphQL
+//! schema (`tests/data/github/schema.graphql`, checked in a test) and the REST examples
+//! (`tests/data/github/rest-examples/`).
+//!
+//! URLs in the request log are `{api_url}{path}?{query}`, with the query parameters in
+//! the order given below and `&page=N` appended for pages after the first (as GitHub's
+//! Link headers give them). Branch names and refs in paths and queries are
+//! percent-encoded (`release%2F2.0`, `refs%2Fheads%2Fmain`).
+//!
+//! | evidence type | call |
+//! |---|---|
+//! | repositories | `GET /orgs/{org}/repos?type=all&per_page=100` |
+//! | pull_requests | `POST /graphql` [`MERGED_PULL_REQUESTS`], `$q` = `repo:{owner}/{repo} is:pr is:merged merged:{start}..{end}` (RFC 3339, end exclusive minus one second) |
+//! | branch_commits | `POST /graphql` [`BRANCH_HISTORY`] per production branch |
+//! | branch_protection | `GET /repos/{owner}/{repo}/branches/{branch}/protection` (404 `Branch not protected` is evidence, not an error) |
+//! | rulesets | `GET /repos/{owner}/{repo}/rules/branches/{branch}?per_page=100` |
+//! | rule_suites | `GET /repos/{owner}/{repo}/rulesets/rule-suites?ref={ref}&time_period=month&per_page=100` |
+//! | audit_log | `GET /orgs/{org}/audit-log?phrase=action%3Aprotected_branch.policy_override&per_page=100` |
+//! | deployments | `GET /repos/{owner}/{repo}/deployments?per_page=100` |
+//! | deployment_statuses | `GET /repos/{owner}/{repo}/deployments/{id}/statuses?per_page=100` |
+//! | deployment_approvals | `GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals` (run id from the status `log_url`/`target_url` `…/actions/runs/{run_id}…`) |
+//! | org_members | `GET /orgs/{org}/members?role=admin&per_page=100` (owners), `GET /orgs/{org}/members?role=all&per_page=100` |
+//! | two_factor | `GET /orgs/{org}/members?filter=2fa_disabled&per_page=100`, `GET /orgs/{org}/outside_collaborators?filter=2fa_disabled&per_page=100` |
+//! | outside_collaborators | `GET /orgs/{org}/outside_collaborators?per_page=100` |
+//! | repo_collaborators | `GET /repos/{owner}/{repo}/collaborators?affiliation=direct&per_page=100` |
+//! | teams | `GET /orgs/{org}/teams?per_page=100`, `GET /orgs/{org}/teams/{slug}/members?per_page=100`, `GET /orgs/{org}/teams/{slug}/repos?per_page=100` |
+//! | deploy_keys | `GET /repos/{owner}/{repo}/keys?per_page=100` |
+//! | secrets | `GET /repos/{owner}/{repo}/actions/secrets?per_page=100`, `GET /orgs/{org}/actions/secrets?per_page=100` |
+//!
+//! GraphQL request bodies are `{"operationName": …, "query": …, "variables": {…}}`, stored
+//! in the locker (the record's `request_sha256`), so the normalizer knows which query a
+//! response answers and with which variables.
+
+/// Merged pull requests of a repository in the window, with reviews, commits, head
+/// checks, labels and timeline events nested (about 6 points per 100 PRs).
+pub const MERGED_PULL_REQUESTS: &str = include_str!("queries/merged_pull_requests.graphql");
+
+/// Commits on a production branch in the window with their associated pull requests.
+pub const BRANCH_HISTORY: &str = include_str!("queries/branch_history.graphql");
+
+/// Every GraphQL query changeproof sends, by operation name (validated against GitHub's
+/// schema in `tests/`).
+pub const QUERIES: &[(&str, &str)] = &[
+    ("MergedPullRequests", MERGED_PULL_REQUESTS),
+    ("BranchHistory", BRANCH_HISTORY),
+];

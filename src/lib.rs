@@ -1,0 +1,20 @@
+//! changeproof: SOC 2 Type II evidence from a software organisation's delivery records.
+//!
+//! The pipeline is collect → locker → normalize → evaluate → bundle; see
+//! docs/ARCHITECTURE.md for the map of modules and the invariants they keep.
+
+pub mod bundle;
+pub mod catalog;
+pub mod config;
+pub mod evaluate;
+pub mod example;
+pub mod findings;
+pub mod github;
+pub mod locker;
+pub mod model;
+pub mod normalize;
+pub mod pipeline;
+pub mod util;
+
+/// The tool version written into lockers and bundles.
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");

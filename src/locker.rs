@@ -1,0 +1,471 @@
+//! The locker: a directory holding every raw API response exactly as received, the
+//! request log, and the normalized evidence derived from them.
+//!
+//! ```text
+//! LOCKER/
+//!   locker.json        LockerMeta: snapshot time, window, sources, completeness
+//!   config.toml        the effective config the collection ran with (no secrets)
+//!   requests.ndjson    one RequestRecord per line, in request order
+//!   raw/ab/ab12…       raw bodies, content-addressed by SHA-256 (responses and
+//!                      GraphQL request bodies)
+//!   evidence.json      normalized records (derived: `replay` rewrites it)
+//! ```
+//!
+//! Every file is written to a temporary name, fsynced and renamed, so a crash never leaves
+//! a half-written file under its final name. Reading verifies every raw body's hash, so a
+//! truncated or altered file is named in an error, never silently used.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Evidence, Timestamp};
+use crate::util::sha256_hex;
+
+pub const LOCKER_SCHEMA: &str = "changeproof.locker/v1";
+pub const META_FILE: &str = "locker.json";
+pub const CONFIG_FILE: &str = "config.toml";
+pub const REQUESTS_FILE: &str = "requests.ndjson";
+pub const EVIDENCE_FILE: &str = "evidence.json";
+pub const RAW_DIR: &str = "raw";
+
+#[derive(Debug, thiserror::Error)]
+pub enum LockerError {
+    #[error("{path}: missing; {hint}")]
+    Missing { path: PathBuf, hint: &'static str },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{path}:{line}:{column}: not a valid {what}: {message}; the file is truncated or damaged — re-run the collection or restore the locker from a copy"
+    )]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        what: &'static str,
+        message: String,
+    },
+    #[error(
+        "{path}: content does not match its SHA-256 (expected {expected}, found {actual}); the raw response was truncated or altered — re-run the collection or restore the locker"
+    )]
+    HashMismatch {
+        path: PathBuf,
+        expected: String,
+        actual: String,
+    },
+    #[error("{path}: schema {found:?} is not supported (expected {expected:?})")]
+    Schema {
+        path: PathBuf,
+        found: String,
+        expected: &'static str,
+    },
+    #[error("{path}: `{hash}` is not a SHA-256 hex digest")]
+    BadHash { path: PathBuf, hash: String },
+}
+
+pub type Result<T, E = LockerError> = std::result::Result<T, E>;
+
+/// `locker.json`: what was collected, when, and whether it is complete.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockerMeta {
+    pub schema: String,
+    /// Version of the tool that collected.
+    pub tool_version: String,
+    pub snapshot_time: Timestamp,
+    pub window: Window,
+    pub sources: Vec<SourceMeta>,
+    /// False when the collection could not obtain everything; `missing` says what.
+    pub complete: bool,
+    pub missing: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    pub start: Timestamp,
+    pub end: Timestamp,
+}
+
+impl Window {
+    /// `[start, end)`.
+    pub fn contains(&self, t: Timestamp) -> bool {
+        self.start <= t && t < self.end
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceMeta {
+    pub name: String,
+    /// `github`, `gitlab` or `file`.
+    pub kind: String,
+    pub api_url: String,
+    /// The organisation (GitLab: group) collected.
+    pub org: String,
+}
+
+/// One line of `requests.ndjson`: the IPE trail of a single API call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestRecord {
+    pub seq: u64,
+    pub source: String,
+    pub method: String,
+    /// Full URL without credentials.
+    pub url: String,
+    /// SHA-256 of the request body (GraphQL: the query and variables), stored under raw/.
+    pub request_sha256: Option<String>,
+    pub status: u16,
+    pub time: Timestamp,
+    /// SHA-256 of the response body, stored under raw/.
+    pub response_sha256: String,
+    pub response_bytes: u64,
+    /// Selected response headers, lower-case names: `etag`, `link`, `x-ratelimit-*`,
+    /// `retry-after`, `x-github-request-id` (never anything that carries a credential).
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+}
+
+/// A locker directory, opened for reading.
+#[derive(Debug, Clone)]
+pub struct Locker {
+    root: PathBuf,
+}
+
+impl Locker {
+    /// Opens an existing locker; fails with the path named if it is not one.
+    pub fn open(root: impl Into<PathBuf>) -> Result<Locker> {
+        let root = root.into();
+        if !root.is_dir() {
+            return Err(LockerError::Missing {
+                path: root,
+                hint: "expected a locker directory written by `changeproof collect` or `changeproof demo`",
+            });
+        }
+        let locker = Locker { root };
+        let meta = locker.path(META_FILE);
+        if !meta.is_file() {
+            return Err(LockerError::Missing {
+                path: meta,
+                hint: "not a locker (no locker.json); point --locker at the directory `collect` wrote",
+            });
+        }
+        Ok(locker)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.root.join(name)
+    }
+
+    /// Path of a raw body by its hash.
+    pub fn raw_path(&self, sha256: &str) -> Result<PathBuf> {
+        raw_path(&self.root, sha256)
+    }
+
+    pub fn meta(&self) -> Result<LockerMeta> {
+        let path = self.path(META_FILE);
+        let meta: LockerMeta = read_json(&path, "locker.json")?;
+        if meta.schema != LOCKER_SCHEMA {
+            return Err(LockerError::Schema {
+                path,
+                found: meta.schema,
+                expected: LOCKER_SCHEMA,
+            });
+        }
+        Ok(meta)
+    }
+
+    /// The effective config text stored with the collection, if any.
+    pub fn config_text(&self) -> Result<Option<String>> {
+        let path = self.path(CONFIG_FILE);
+        if !path.exists() {
+            return Ok(None);
+        }
+        fs::read_to_string(&path)
+            .map(Some)
+            .map_err(|source| LockerError::Io { path, source })
+    }
+
+    /// Every request record, in order. A malformed line is an error naming its line.
+    pub fn requests(&self) -> Result<Vec<RequestRecord>> {
+        let path = self.path(REQUESTS_FILE);
+        let text = read_text(&path, "the request log is written by every collection")?;
+        let mut records = Vec::new();
+        for (index, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let record: RequestRecord =
+                serde_json::from_str(line).map_err(|e| LockerError::Parse {
+                    path: path.clone(),
+                    line: index + 1,
+                    column: e.column(),
+                    what: "request record",
+                    message: e.to_string(),
+                })?;
+            records.push(record);
+        }
+        if !text.is_empty() && !text.ends_with('\n') {
+            // A crash mid-append leaves a last line without its newline; it parsed, but
+            // we cannot know it is whole, so the log is treated as damaged.
+            let line = text.lines().count();
+            return Err(LockerError::Parse {
+                path,
+                line,
+                column: text.lines().last().map_or(0, str::len),
+                what: "request log",
+                message: "the last line has no newline (interrupted write)".into(),
+            });
+        }
+        Ok(records)
+    }
+
+    /// A raw body, verified against its hash.
+    pub fn raw(&self, sha256: &str) -> Result<Vec<u8>> {
+        let path = self.raw_path(sha256)?;
+        let bytes = fs::read(&path).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                LockerError::Missing {
+                    path: path.clone(),
+                    hint: "a raw response named in requests.ndjson is missing; re-run the collection or restore the locker",
+                }
+            } else {
+                LockerError::Io {
+                    path: path.clone(),
+                    source,
+                }
+            }
+        })?;
+        let actual = sha256_hex(&bytes);
+        if actual != sha256 {
+            return Err(LockerError::HashMismatch {
+                path,
+                expected: sha256.to_string(),
+                actual,
+            });
+        }
+        Ok(bytes)
+    }
+
+    /// A raw body parsed as JSON; a truncated body is an error naming the file.
+    pub fn raw_json(&self, sha256: &str) -> Result<serde_json::Value> {
+        let bytes = self.raw(sha256)?;
+        let path = self.raw_path(sha256)?;
+        serde_json::from_slice(&bytes).map_err(|e| LockerError::Parse {
+            path,
+            line: e.line(),
+            column: e.column(),
+            what: "JSON response",
+            message: e.to_string(),
+        })
+    }
+
+    /// The normalized evidence, as last written by `replay` or a collection.
+    pub fn evidence(&self) -> Result<Evidence> {
+        let path = self.path(EVIDENCE_FILE);
+        let evidence: Evidence = read_json(&path, "evidence.json")?;
+        if evidence.schema != crate::model::EVIDENCE_SCHEMA {
+            return Err(LockerError::Schema {
+                path,
+                found: evidence.schema,
+                expected: crate::model::EVIDENCE_SCHEMA,
+            });
+        }
+        Ok(evidence)
+    }
+
+    pub fn write_evidence(&self, evidence: &Evidence) -> Result<()> {
+        let mut bytes = serde_json::to_vec_pretty(evidence).expect("evidence serializes");
+        bytes.push(b'\n');
+        write_atomic(&self.path(EVIDENCE_FILE), &bytes)
+    }
+}
+
+/// Writes a new locker (collectors and the example generator).
+#[derive(Debug)]
+pub struct LockerWriter {
+    root: PathBuf,
+    requests: fs::File,
+    next_seq: u64,
+}
+
+impl LockerWriter {
+    /// Creates `root` (which must be absent or empty) and an empty request log.
+    pub fn create(root: impl Into<PathBuf>) -> Result<LockerWriter> {
+        let root = root.into();
+        fs::create_dir_all(root.join(RAW_DIR)).map_err(|source| LockerError::Io {
+            path: root.clone(),
+            source,
+        })?;
+        let path = root.join(REQUESTS_FILE);
+        let requests = fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(true)
+            .open(&path)
+            .map_err(|source| LockerError::Io { path, source })?;
+        Ok(LockerWriter {
+            root,
+            requests,
+            next_seq: 1,
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Stores a raw body and returns its SHA-256 (content addressing deduplicates).
+    pub fn put_raw(&self, bytes: &[u8]) -> Result<String> {
+        let sha = sha256_hex(bytes);
+        let path = raw_path(&self.root, &sha)?;
+        if !path.exists() {
+            if let Some(dir) = path.parent() {
+                fs::create_dir_all(dir).map_err(|source| LockerError::Io {
+                    path: dir.to_path_buf(),
+                    source,
+                })?;
+            }
+            write_atomic(&path, bytes)?;
+        }
+        Ok(sha)
+    }
+
+    /// Stores a request's bodies and appends its record to the request log.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record(
+        &mut self,
+        source: &str,
+        method: &str,
+        url: &str,
+        request_body: Option<&[u8]>,
+        status: u16,
+        time: Timestamp,
+        response_body: &[u8],
+        headers: &[(&str, &str)],
+    ) -> Result<RequestRecord> {
+        let request_sha256 = request_body.map(|b| self.put_raw(b)).transpose()?;
+        let response_sha256 = self.put_raw(response_body)?;
+        let record = RequestRecord {
+            seq: self.next_seq,
+            source: source.to_string(),
+            method: method.to_string(),
+            url: url.to_string(),
+            request_sha256,
+            status,
+            time,
+            response_sha256,
+            response_bytes: response_body.len() as u64,
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
+                .collect(),
+        };
+        self.next_seq += 1;
+        let mut line = serde_json::to_vec(&record).expect("request record serializes");
+        line.push(b'\n');
+        let path = self.root.join(REQUESTS_FILE);
+        self.requests
+            .write_all(&line)
+            .and_then(|()| self.requests.sync_data())
+            .map_err(|source| LockerError::Io { path, source })?;
+        Ok(record)
+    }
+
+    pub fn write_meta(&self, meta: &LockerMeta) -> Result<()> {
+        let mut bytes = serde_json::to_vec_pretty(meta).expect("locker meta serializes");
+        bytes.push(b'\n');
+        write_atomic(&self.root.join(META_FILE), &bytes)
+    }
+
+    pub fn write_config(&self, config_text: &str) -> Result<()> {
+        write_atomic(&self.root.join(CONFIG_FILE), config_text.as_bytes())
+    }
+
+    /// Finishes writing and opens the locker for reading.
+    pub fn finish(self) -> Result<Locker> {
+        Locker::open(self.root)
+    }
+}
+
+fn raw_path(root: &Path, sha256: &str) -> Result<PathBuf> {
+    let valid = sha256.len() == 64
+        && sha256
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !valid {
+        return Err(LockerError::BadHash {
+            path: root.join(REQUESTS_FILE),
+            hash: sha256.to_string(),
+        });
+    }
+    Ok(root.join(RAW_DIR).join(&sha256[..2]).join(sha256))
+}
+
+fn read_text(path: &Path, hint: &'static str) -> Result<String> {
+    match fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|e| LockerError::Parse {
+            path: path.to_path_buf(),
+            line: 0,
+            column: 0,
+            what: "UTF-8 text",
+            message: e.to_string(),
+        }),
+        Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
+            Err(LockerError::Missing {
+                path: path.to_path_buf(),
+                hint,
+            })
+        }
+        Err(source) => Err(LockerError::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &'static str) -> Result<T> {
+    let hint = match what {
+        "evidence.json" => "run `changeproof replay --locker DIR` to derive it from the raw responses",
+        _ => "the locker is incomplete; re-run the collection or restore it from a copy",
+    };
+    let text = read_text(path, hint)?;
+    serde_json::from_str(&text).map_err(|e| LockerError::Parse {
+        path: path.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        what,
+        message: e.to_string(),
+    })
+}
+
+/// Writes `bytes` to a temporary file beside `path`, fsyncs it and renames it into place.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let io = |source| LockerError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{file_name}.tmp"));
+    let mut file = fs::File::create(&tmp).map_err(io)?;
+    file.write_all(bytes).map_err(io)?;
+    file.sync_all().map_err(io)?;
+    drop(file);
+    fs::rename(&tmp, path).map_err(io)?;
+    Ok(())
+}

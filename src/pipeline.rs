@@ -1,0 +1,173 @@
+//! The steps of the pipeline as library calls: replay, evaluate, bundle, demo. The CLI
+//! is a thin layer over these; tests call them directly too.
+
+use std::path::{Path, PathBuf};
+
+use crate::bundle::{self, BundleError, BundleFiles, BundleInput};
+use crate::catalog::{Catalog, CatalogError};
+use crate::config::{Config, ConfigError};
+use crate::evaluate::{self, EvalInput, Evaluation};
+use crate::example::{self, ExampleParams, GroundTruth};
+use crate::locker::{CONFIG_FILE, Locker, LockerError, LockerMeta};
+use crate::model::{Evidence, Timestamp};
+use crate::normalize::{self, NormalizeError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Locker(#[from] LockerError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Normalize(#[from] NormalizeError),
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    #[error(
+        "{path}: no config given and the locker holds none; pass --config FILE (see examples/changeproof.toml)"
+    )]
+    NoConfig { path: PathBuf },
+    #[error("{path}: {message}")]
+    Output { path: PathBuf, message: String },
+}
+
+/// A locker read and evaluated.
+pub struct Evaluated {
+    pub locker: Locker,
+    pub meta: LockerMeta,
+    pub evidence: Evidence,
+    pub config: Config,
+    pub catalog: Catalog,
+    pub evaluation: Evaluation,
+}
+
+/// Re-derives `evidence.json` from the locker's raw responses and writes it.
+pub fn replay(locker: &Locker) -> Result<Evidence, PipelineError> {
+    let evidence = normalize::normalize(locker)?;
+    locker.write_evidence(&evidence)?;
+    Ok(evidence)
+}
+
+/// Loads the config given, or the one stored in the locker.
+pub fn load_config(locker: &Locker, config: Option<&Path>) -> Result<Config, PipelineError> {
+    match config {
+        Some(path) => Ok(Config::load(path)?),
+        None => {
+            let path = locker.path(CONFIG_FILE);
+            let text = locker
+                .config_text()?
+                .ok_or_else(|| PipelineError::NoConfig { path: path.clone() })?;
+            Ok(Config::parse(&text, &path, locker.root().to_path_buf())?)
+        }
+    }
+}
+
+/// Reads a locker's normalized evidence and evaluates every control.
+pub fn evaluate_locker(
+    locker_dir: &Path,
+    config: Option<&Path>,
+) -> Result<Evaluated, PipelineError> {
+    let locker = Locker::open(locker_dir)?;
+    let meta = locker.meta()?;
+    let config = load_config(&locker, config)?;
+    let evidence = locker.evidence()?;
+    let catalog = Catalog::builtin()?;
+    let evaluation = evaluate::evaluate(&EvalInput {
+        evidence: &evidence,
+        config: &config,
+        catalog: &catalog,
+        window: config.audit.window.window(),
+        complete: meta.complete,
+        missing: &meta.missing,
+    });
+    Ok(Evaluated {
+        locker,
+        meta,
+        evidence,
+        config,
+        catalog,
+        evaluation,
+    })
+}
+
+/// The bundle's generation time: the config's `generated_at`, else `SOURCE_DATE_EPOCH`
+/// (passed in by the caller), else the snapshot time. Never the wall clock.
+pub fn generation_time(
+    evaluated: &Evaluated,
+    source_date_epoch: Option<i64>,
+) -> Result<Timestamp, PipelineError> {
+    if let Some(t) = evaluated.config.output.generated_at {
+        return Ok(t.0);
+    }
+    if let Some(secs) = source_date_epoch {
+        return chrono::DateTime::from_timestamp(secs, 0).ok_or_else(|| PipelineError::Output {
+            path: PathBuf::from("SOURCE_DATE_EPOCH"),
+            message: format!("{secs} is not a representable time"),
+        });
+    }
+    Ok(evaluated.meta.snapshot_time)
+}
+
+/// Builds the bundle's files for an evaluated locker.
+pub fn bundle_files(
+    evaluated: &Evaluated,
+    generated_at: Timestamp,
+) -> Result<BundleFiles, PipelineError> {
+    Ok(bundle::build(&BundleInput {
+        locker: &evaluated.locker,
+        meta: &evaluated.meta,
+        evidence: &evaluated.evidence,
+        config: &evaluated.config,
+        catalog: &evaluated.catalog,
+        evaluation: &evaluated.evaluation,
+        generated_at,
+        tool_version: crate::TOOL_VERSION,
+    })?)
+}
+
+/// Where the demo put its outputs.
+pub struct DemoOutput {
+    pub locker: PathBuf,
+    pub ground_truth: PathBuf,
+    pub bundle_dir: PathBuf,
+    pub bundle_zip: PathBuf,
+    pub truth: GroundTruth,
+    pub evaluated: Evaluated,
+}
+
+/// The whole pipeline on the example organisation: generate → replay → evaluate → bundle.
+/// `out` is created; an existing demo output in it is replaced.
+pub fn demo(out: &Path, params: ExampleParams) -> Result<DemoOutput, PipelineError> {
+    let locker_dir = out.join("locker");
+    let bundle_dir = out.join("bundle");
+    let bundle_zip = out.join("changeproof-bundle.zip");
+    let ground_truth = out.join("ground-truth.json");
+    for dir in [&locker_dir, &bundle_dir] {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir).map_err(|e| PipelineError::Output {
+                path: dir.clone(),
+                message: format!("cannot replace the previous demo output: {e}"),
+            })?;
+        }
+    }
+    let truth = example::write_example(&locker_dir, params)?;
+    let mut truth_bytes = serde_json::to_vec_pretty(&truth).expect("ground truth serializes");
+    truth_bytes.push(b'\n');
+    crate::locker::write_atomic(&ground_truth, &truth_bytes)?;
+    let locker = Locker::open(&locker_dir)?;
+    replay(&locker)?;
+    let evaluated = evaluate_locker(&locker_dir, None)?;
+    let generated_at = generation_time(&evaluated, None)?;
+    let files = bundle_files(&evaluated, generated_at)?;
+    bundle::write_dir(&files, &bundle_dir)?;
+    bundle::write_zip(&files, &bundle_zip)?;
+    Ok(DemoOutput {
+        locker: locker_dir,
+        ground_truth,
+        bundle_dir,
+        bundle_zip,
+        truth,
+        evaluated,
+    })
+}
