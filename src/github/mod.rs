@@ -14,7 +14,7 @@
 //! | evidence type | call |
 //! |---|---|
 //! | repositories | `GET /orgs/{org}/repos?type=all&per_page=100` |
-//! | pull_requests | `POST /graphql` [`MERGED_PULL_REQUESTS`], `$q` = `repo:{owner}/{repo} is:pr is:merged merged:{start}..{end}` (RFC 3339, end exclusive minus one second) |
+//! | pull_requests | `POST /graphql` [`MERGED_PULL_REQUESTS`], `$q` = `repo:{owner}/{repo} is:pr is:merged merged:{start - 1 day}..{end}` (dates: search's date qualifiers are coarse, so the query has a day's margin on each side and the exact window is applied by evaluation; PRs into every base branch come back, evaluation keeps the production ones) |
 //! | branch_commits | `POST /graphql` [`BRANCH_HISTORY`] per production branch |
 //! | branch_protection | `GET /repos/{owner}/{repo}/branches/{branch}/protection` (404 `Branch not protected` is evidence, not an error) |
 //! | rulesets | `GET /repos/{owner}/{repo}/rules/branches/{branch}?per_page=100` |

@@ -1,0 +1,7 @@
+//! Integration tests, compiled as one binary (`cargo test --test it`).
+
+mod support;
+
+mod demo;
+mod graphql_schema;
+mod locker_errors;
