@@ -423,12 +423,10 @@ fn read_text(path: &Path, hint: &'static str) -> Result<String> {
             what: "UTF-8 text",
             message: e.to_string(),
         }),
-        Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
-            Err(LockerError::Missing {
-                path: path.to_path_buf(),
-                hint,
-            })
-        }
+        Err(source) if source.kind() == std::io::ErrorKind::NotFound => Err(LockerError::Missing {
+            path: path.to_path_buf(),
+            hint,
+        }),
         Err(source) => Err(LockerError::Io {
             path: path.to_path_buf(),
             source,
@@ -438,7 +436,9 @@ fn read_text(path: &Path, hint: &'static str) -> Result<String> {
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &'static str) -> Result<T> {
     let hint = match what {
-        "evidence.json" => "run `changeproof replay --locker DIR` to derive it from the raw responses",
+        "evidence.json" => {
+            "run `changeproof replay --locker DIR` to derive it from the raw responses"
+        }
         _ => "the locker is incomplete; re-run the collection or restore it from a copy",
     };
     let text = read_text(path, hint)?;
@@ -468,4 +468,135 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     drop(file);
     fs::rename(&tmp, path).map_err(io)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t0() -> Timestamp {
+        chrono::Utc.with_ymd_and_hms(2026, 10, 5, 9, 0, 0).unwrap()
+    }
+
+    fn meta() -> LockerMeta {
+        LockerMeta {
+            schema: LOCKER_SCHEMA.into(),
+            tool_version: "test".into(),
+            snapshot_time: t0(),
+            window: Window {
+                start: chrono::Utc.with_ymd_and_hms(2026, 7, 1, 0, 0, 0).unwrap(),
+                end: chrono::Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap(),
+            },
+            sources: vec![],
+            complete: true,
+            missing: vec![],
+        }
+    }
+
+    fn sample_locker(dir: &Path) -> (Locker, RequestRecord) {
+        let mut w = LockerWriter::create(dir).unwrap();
+        w.write_meta(&meta()).unwrap();
+        let rec = w
+            .record(
+                "github-acme",
+                "GET",
+                "https://api.github.com/orgs/acme/repos?type=all&per_page=100",
+                None,
+                200,
+                t0(),
+                br#"[{"full_name":"acme/api"}]"#,
+                &[("ETag", "W/\"abc\"")],
+            )
+            .unwrap();
+        (w.finish().unwrap(), rec)
+    }
+
+    #[test]
+    fn round_trip_keeps_bodies_and_the_request_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let (locker, rec) = sample_locker(dir.path());
+        assert_eq!(locker.meta().unwrap(), meta());
+        let records = locker.requests().unwrap();
+        assert_eq!(records, vec![rec.clone()]);
+        assert_eq!(records[0].headers["etag"], "W/\"abc\"");
+        let body = locker.raw(&rec.response_sha256).unwrap();
+        assert_eq!(body, br#"[{"full_name":"acme/api"}]"#);
+        assert_eq!(
+            locker.raw_json(&rec.response_sha256).unwrap()[0]["full_name"],
+            "acme/api"
+        );
+    }
+
+    #[test]
+    fn truncated_raw_body_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let (locker, rec) = sample_locker(dir.path());
+        let path = locker.raw_path(&rec.response_sha256).unwrap();
+        fs::write(&path, br#"[{"full_name":"#).unwrap();
+        let err = locker.raw(&rec.response_sha256).unwrap_err().to_string();
+        assert!(err.contains(&path.display().to_string()), "{err}");
+        assert!(err.contains("truncated or altered"), "{err}");
+    }
+
+    #[test]
+    fn missing_raw_body_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let (locker, rec) = sample_locker(dir.path());
+        let path = locker.raw_path(&rec.response_sha256).unwrap();
+        fs::remove_file(&path).unwrap();
+        let err = locker.raw(&rec.response_sha256).unwrap_err().to_string();
+        assert!(err.contains(&path.display().to_string()), "{err}");
+        assert!(err.contains("missing"), "{err}");
+    }
+
+    #[test]
+    fn interrupted_request_log_names_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let (locker, _) = sample_locker(dir.path());
+        let path = locker.path(REQUESTS_FILE);
+        let text = fs::read_to_string(&path).unwrap();
+        fs::write(&path, format!("{text}{}", &text[..text.len() / 2])).unwrap();
+        let err = locker.requests().unwrap_err().to_string();
+        assert!(err.contains("requests.ndjson:2:"), "{err}");
+    }
+
+    #[test]
+    fn request_log_without_final_newline_is_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let (locker, _) = sample_locker(dir.path());
+        let path = locker.path(REQUESTS_FILE);
+        let text = fs::read_to_string(&path).unwrap();
+        fs::write(&path, text.trim_end()).unwrap();
+        let err = locker.requests().unwrap_err().to_string();
+        assert!(err.contains("interrupted write"), "{err}");
+    }
+
+    #[test]
+    fn hash_that_is_not_hex_is_rejected_before_touching_the_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let (locker, _) = sample_locker(dir.path());
+        let err = locker.raw("../../etc/passwd").unwrap_err().to_string();
+        assert!(err.contains("not a SHA-256"), "{err}");
+    }
+
+    #[test]
+    fn missing_meta_means_not_a_locker() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Locker::open(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("locker.json"), "{err}");
+        let err = Locker::open(dir.path().join("nope"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("nope"), "{err}");
+    }
+
+    #[test]
+    fn missing_evidence_says_how_to_derive_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (locker, _) = sample_locker(dir.path());
+        let err = locker.evidence().unwrap_err().to_string();
+        assert!(err.contains("evidence.json"), "{err}");
+        assert!(err.contains("changeproof replay"), "{err}");
+    }
 }
