@@ -215,7 +215,7 @@ fn judge(
     let Some(result) = result else {
         if !records.is_empty() {
             notes.push(format!(
-                "{id} is not in findings.json: the {population_name} show `not_tested` for it."
+                "{id} is not in findings.json: the {population_name} show “not_tested” for it."
             ));
         }
         return records
@@ -236,7 +236,7 @@ fn judge(
     let proven = in_population == result.population && untested_known == untested_expected;
     if !proven && result.result != ResultKind::NotTested {
         notes.push(format!(
-            "{id}: findings.json reports a population of {} with {} tested; the {population_name} table holds {in_population} records in its population, {untested_known} of them recognisably untested. Records without an exception show `undetermined` for {id}.",
+            "{id}: findings.json reports a population of {} with {} tested; the {population_name} table holds {in_population} records in its population, {untested_known} of them recognisably untested. Records without an exception show “undetermined” for {id}.",
             result.population, result.tested
         ));
     }

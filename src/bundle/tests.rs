@@ -232,7 +232,7 @@ fn change(repo: &str, number: u64, title: &str, evidence: String) -> Change {
         merged_at: t("2026-07-11T09:00:00Z"),
         merged_by: None,
         merge_commit_sha: Some(sha(number as u8)),
-        head_sha: sha(number as u8 + 1),
+        head_sha: sha((number as u8).wrapping_add(1)),
         labels: vec![],
         reviews: vec![],
         commits: vec![],
@@ -319,7 +319,7 @@ fn change_row(repo: &str, number: u64, title: &str) -> ChangeRow {
         merged_at: t("2026-07-11T09:00:00Z"),
         merged_by: "bob".into(),
         merge_commit_sha: sha(number as u8),
-        head_sha: sha(number as u8 + 1),
+        head_sha: sha((number as u8).wrapping_add(1)),
         approvers: vec!["bob".into(), "dave".into()],
         independent_approvers: vec!["bob".into(), "dave".into()],
         approval_on_head: true,
@@ -863,6 +863,26 @@ fn the_report_shows_controls_exceptions_and_populations() {
         !html.contains("<td><span class=\"badge untested\">undetermined</span></td>"),
         "every cell is proven"
     );
+}
+
+#[test]
+fn empty_populations_say_so() {
+    let mut fixture = Fixture::new(true);
+    fixture.evaluation.changes.clear();
+    fixture.evaluation.commits.clear();
+    fixture.evaluation.findings.exceptions.clear();
+    fixture.evidence.queries.clear();
+    let html = text(&fixture.build(), "index.html");
+    for needle in [
+        "No change merged into a production branch inside the window.",
+        "No commit entered a production branch inside the window.",
+        "No exceptions.",
+        "The evidence records no population query.",
+    ] {
+        assert!(html.contains(needle), "missing {needle}");
+    }
+    // The header row keeps its per-control columns.
+    assert!(html.contains("<th class=\"result\">CM-04</th>"));
 }
 
 #[test]
