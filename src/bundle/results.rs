@@ -121,7 +121,9 @@ impl PopulationResults {
                     known_untested: change_untested(
                         id,
                         &rows[i],
-                        changes_by_key.get(&(rows[i].repo.as_str(), rows[i].number)),
+                        changes_by_key
+                            .get(&(rows[i].repo.as_str(), rows[i].number))
+                            .copied(),
                         input,
                     ),
                 })
@@ -174,7 +176,7 @@ struct Record<'a> {
 fn change_untested(
     control: &str,
     row: &ChangeRow,
-    change: Option<&&Change>,
+    change: Option<&Change>,
     input: &BundleInput<'_>,
 ) -> bool {
     let partial = |what: &[&str]| {
