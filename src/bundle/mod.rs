@@ -4,6 +4,11 @@
 //! Invariant: the bundle is a pure function of its inputs (locker contents, config,
 //! catalog, evaluation, generation time, tool version): the same inputs give
 //! byte-identical files.
+//!
+//! Layout of the code: `evidence` copies the locker's request log and raw bodies and the
+//! config; `tables` writes the CSV populations; `results` derives the per-record result
+//! of each control (shared by the CSVs and the report); `html` renders `index.html`;
+//! `manifest` lists and hashes everything; `archive` writes the folder and the zip.
 
 use std::collections::BTreeMap;
 
@@ -12,6 +17,21 @@ use crate::config::Config;
 use crate::evaluate::Evaluation;
 use crate::locker::{Locker, LockerError, LockerMeta};
 use crate::model::{Evidence, Timestamp};
+
+mod archive;
+mod evidence;
+mod html;
+mod manifest;
+mod paths;
+mod results;
+mod tables;
+#[cfg(test)]
+mod tests;
+
+pub use manifest::MANIFEST_SCHEMA;
+
+/// The manifest's own path: it lists every other file.
+pub const MANIFEST_FILE: &str = "manifest.json";
 
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
@@ -25,6 +45,20 @@ pub enum BundleError {
     },
     #[error("rendering {template}: {message}")]
     Render { template: String, message: String },
+    /// A bundle entry whose path could escape the bundle or is not portable.
+    #[error(
+        "bundle entry `{path}`: {reason}; bundle paths are relative, `/`-separated and never contain `..`"
+    )]
+    UnsafePath { path: String, reason: &'static str },
+    #[error(
+        "{path}: already exists and is not empty; write the bundle into a new or empty directory so no stale file mixes with it"
+    )]
+    NotEmpty { path: std::path::PathBuf },
+    #[error("{path}: writing the zip failed: {message}")]
+    Zip {
+        path: std::path::PathBuf,
+        message: String,
+    },
 }
 
 /// Everything a bundle is made from.
@@ -45,18 +79,55 @@ pub type BundleFiles = BTreeMap<String, Vec<u8>>;
 
 /// Builds every file of the bundle in memory.
 pub fn build(input: &BundleInput<'_>) -> Result<BundleFiles, BundleError> {
-    let _ = input;
-    unimplemented!("the bundle is being written")
+    let mut files = BundleFiles::new();
+    let copied = evidence::evidence_files(input)?;
+    files.extend(copied.files);
+    files.extend(evidence::config_files(input));
+
+    let results = results::PopulationResults::derive(input);
+    files.insert(
+        "findings.json".into(),
+        input.evaluation.findings.to_json_bytes(),
+    );
+    files.insert(
+        "exceptions.csv".into(),
+        tables::exceptions_csv(&input.evaluation.findings.exceptions)?,
+    );
+    files.insert(
+        "populations/changes.csv".into(),
+        tables::changes_csv(&input.evaluation.changes, &results)?,
+    );
+    files.insert(
+        "populations/commits.csv".into(),
+        tables::commits_csv(&input.evaluation.commits, &results)?,
+    );
+
+    let counts = manifest::Counts::new(input, copied.raw_files, copied.requests);
+    files.insert(
+        "index.html".into(),
+        html::render(input, &results, &counts)?.into_bytes(),
+    );
+
+    for path in files.keys() {
+        paths::check(path)?;
+    }
+    let manifest = manifest::manifest_json(input, &counts, &files);
+    files.insert(MANIFEST_FILE.into(), manifest);
+    Ok(files)
 }
 
-/// Writes the files as a folder tree under `dir` (created).
+/// Writes the files as a folder tree under `dir` (created; if it exists it must be empty).
 pub fn write_dir(files: &BundleFiles, dir: &std::path::Path) -> Result<(), BundleError> {
-    let _ = (files, dir);
-    unimplemented!("the bundle is being written")
+    archive::write_dir(files, dir)
 }
 
 /// Writes the files as a deterministic zip.
 pub fn write_zip(files: &BundleFiles, path: &std::path::Path) -> Result<(), BundleError> {
-    let _ = (files, path);
-    unimplemented!("the bundle is being written")
+    archive::write_zip(files, path)
+}
+
+/// A time as printed everywhere in the bundle: RFC 3339, UTC, `Z`, whole seconds unless
+/// the evidence carries fractions.
+pub(crate) fn format_time(t: Timestamp) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }

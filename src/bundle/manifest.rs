@@ -1,0 +1,184 @@
+//! `manifest.json`: every other file of the bundle with its size and SHA-256, plus the
+//! tool version, window, scope, seed, completeness and counts, so anyone can check the
+//! bundle with `sha256sum` and a JSON reader.
+
+use serde::Serialize;
+
+use crate::util::sha256_hex;
+
+use super::evidence::pretty_json;
+use super::{BundleFiles, BundleInput, format_time};
+
+pub const MANIFEST_SCHEMA: &str = "changeproof.manifest/v1";
+
+/// Record counts, shared by the manifest and the report.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct Counts {
+    pub changes: usize,
+    pub commits: usize,
+    pub exceptions: usize,
+    pub open_exceptions: usize,
+    pub raw_responses: usize,
+    pub requests: usize,
+}
+
+impl Counts {
+    pub(super) fn new(input: &BundleInput<'_>, raw_responses: usize, requests: usize) -> Counts {
+        let findings = &input.evaluation.findings;
+        Counts {
+            changes: input.evaluation.changes.len(),
+            commits: input.evaluation.commits.len(),
+            exceptions: findings.exceptions.len(),
+            open_exceptions: findings.open_exceptions(),
+            raw_responses,
+            requests,
+        }
+    }
+}
+
+/// Completeness as every output states it: incomplete if the locker or the findings say
+/// so, or if the collection's window does not cover the audit window (the populations
+/// would then silently lack records), with everything named that is missing.
+pub(super) fn completeness(input: &BundleInput<'_>) -> (bool, Vec<String>) {
+    let findings = &input.evaluation.findings;
+    let audit = input.config.audit.window.window();
+    let collected = input.meta.window;
+    let covered = collected.start <= audit.start && audit.end <= collected.end;
+    let mut missing = input.meta.missing.clone();
+    for item in &findings.missing {
+        if !missing.contains(item) {
+            missing.push(item.clone());
+        }
+    }
+    if !covered {
+        missing.push(format!(
+            "records outside the collected window: the locker was collected for [{}, {}), the audit window is [{}, {})",
+            format_time(collected.start),
+            format_time(collected.end),
+            format_time(audit.start),
+            format_time(audit.end)
+        ));
+    }
+    (input.meta.complete && findings.complete && covered, missing)
+}
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    schema: &'static str,
+    tool_version: &'a str,
+    generated_at: String,
+    audit: Audit<'a>,
+    scope: Scope<'a>,
+    seed: Option<&'a str>,
+    complete: bool,
+    missing: Vec<String>,
+    counts: &'a Counts,
+    files: Vec<FileEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct Audit<'a> {
+    name: &'a str,
+    window: Window,
+}
+
+#[derive(Serialize)]
+struct Window {
+    start: String,
+    end: String,
+}
+
+#[derive(Serialize)]
+struct Scope<'a> {
+    sources: Vec<Source<'a>>,
+    production_branches: &'a [String],
+    production_environments: &'a [String],
+    /// The repositories actually collected.
+    repositories: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Source<'a> {
+    name: &'a str,
+    kind: &'static str,
+    api_url: String,
+    org: Option<&'a str>,
+    repos: &'a [String],
+    exclude: &'a [String],
+}
+
+#[derive(Serialize)]
+struct FileEntry<'a> {
+    path: &'a str,
+    size: usize,
+    sha256: String,
+}
+
+/// The manifest's bytes over `files` (which must not contain the manifest itself).
+pub(super) fn manifest_json(
+    input: &BundleInput<'_>,
+    counts: &Counts,
+    files: &BundleFiles,
+) -> Vec<u8> {
+    let config = input.config;
+    let window = config.audit.window.window();
+    let (complete, missing) = completeness(input);
+    let mut repositories: Vec<&str> = input
+        .evidence
+        .repositories
+        .iter()
+        .map(|r| r.full_name.as_str())
+        .collect();
+    repositories.sort_unstable();
+    repositories.dedup();
+    let manifest = Manifest {
+        schema: MANIFEST_SCHEMA,
+        tool_version: input.tool_version,
+        generated_at: format_time(input.generated_at),
+        audit: Audit {
+            name: &config.audit.name,
+            window: Window {
+                start: format_time(window.start),
+                end: format_time(window.end),
+            },
+        },
+        scope: Scope {
+            sources: config
+                .sources
+                .iter()
+                .map(|s| Source {
+                    name: &s.name,
+                    kind: source_kind(s.kind),
+                    api_url: s.api_url(),
+                    org: s.org.as_deref(),
+                    repos: &s.repos,
+                    exclude: &s.exclude,
+                })
+                .collect(),
+            production_branches: &config.scope.production_branches,
+            production_environments: &config.scope.production_environments,
+            repositories,
+        },
+        seed: config.sampling.seed.as_deref(),
+        complete,
+        missing,
+        counts,
+        files: files
+            .iter()
+            .map(|(path, bytes)| FileEntry {
+                path,
+                size: bytes.len(),
+                sha256: sha256_hex(bytes),
+            })
+            .collect(),
+    };
+    pretty_json(&manifest)
+}
+
+pub(super) fn source_kind(kind: crate::config::SourceKind) -> &'static str {
+    match kind {
+        crate::config::SourceKind::Github => "github",
+        crate::config::SourceKind::Gitlab => "gitlab",
+        crate::config::SourceKind::File => "file",
+    }
+}
