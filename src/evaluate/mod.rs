@@ -195,6 +195,12 @@ mod tests {
                 .unwrap()
                 .contains("no repository record for acme/ghost-repo")
         );
+        // A branch matching an explicit pattern is production whatever the default is.
+        let mut kit = Kit::new();
+        kit.add(pr(1).repo("acme/ghost-repo").base("release/1.0"));
+        let eval = kit.run();
+        assert_eq!(eval.result("CM-01").tested, 1);
+        assert_eq!(eval.kinds("CM-01").len(), 1);
     }
 
     #[test]

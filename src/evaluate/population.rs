@@ -51,6 +51,9 @@ fn placement(
     match is_production(repos, scope, repo, branch) {
         Some(true) => Membership::In,
         Some(false) => Membership::Out,
+        // Without the repository's default branch only the explicit patterns can place
+        // the record; `{default}` never matches an empty default branch name.
+        None if scope.is_production_branch(branch, "") => Membership::In,
         None => Membership::Unplaced(format!(
             "no repository record for {repo}, so its production branches are unknown"
         )),
