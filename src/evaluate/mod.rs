@@ -2,14 +2,32 @@
 //!
 //! Invariant: evaluation does no I/O and reads no clock. Every "now" is the locker's
 //! snapshot time; the same evidence and config always give the same findings.
+//!
+//! Layout: `population` decides which records each control tests; `facts` derives every
+//! per-record fact once (authors, approvals, checks, the change behind a commit);
+//! `controls/cmNN` holds each control's test as a pure function of that shared
+//! `context`; `outcome` turns per-control outcomes into results and exceptions;
+//! `rows` fills the population rows from the same facts.
+
+mod context;
+mod controls;
+mod facts;
+mod identity;
+mod outcome;
+mod population;
+mod rows;
+#[cfg(test)]
+mod testkit;
 
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalog;
 use crate::config::Config;
-use crate::findings::Findings;
+use crate::findings::{FINDINGS_SCHEMA, Findings};
 use crate::locker::Window;
 use crate::model::{Evidence, Timestamp};
+
+use context::Context;
 
 /// Everything evaluation reads.
 pub struct EvalInput<'a> {
@@ -78,8 +96,249 @@ pub struct CommitRow {
     pub change: Option<u64>,
 }
 
-/// Evaluates every control of the catalog.
+/// Evaluates every control of the catalog, in catalog order. A catalog control without
+/// test logic is reported `not_tested`, never as passing.
 pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
-    let _ = input;
-    unimplemented!("evaluation is being written")
+    let ctx = Context::build(input);
+    let mut controls = Vec::with_capacity(input.catalog.controls.len());
+    let mut exceptions = Vec::new();
+    for entry in &input.catalog.controls {
+        let outcome = controls::find(&entry.id).map(|def| {
+            let outcome = (def.run)(&ctx);
+            debug_assert!(
+                outcome.findings.iter().all(|f| def.kinds.contains(&f.kind)),
+                "{} emitted an undeclared kind",
+                def.id
+            );
+            (outcome, def.population)
+        });
+        let (line, found) = outcome::assemble(entry, input.catalog, &ctx.index, outcome);
+        controls.push(line);
+        exceptions.extend(found);
+    }
+    exceptions.sort_by(|a, b| a.id.cmp(&b.id));
+    Evaluation {
+        findings: Findings {
+            schema: FINDINGS_SCHEMA.to_string(),
+            window: input.window,
+            complete: input.complete,
+            missing: input.missing.to_vec(),
+            controls,
+            exceptions,
+        },
+        changes: ctx.changes.iter().map(rows::change_row).collect(),
+        commits: ctx.commits.iter().map(rows::commit_row).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testkit::*;
+    use crate::findings::ResultKind;
+
+    #[test]
+    fn change_outside_production_or_window_is_not_in_the_population() {
+        let mut kit = Kit::new();
+        kit.add(pr(1).base("develop"));
+        kit.add(pr(2).merged_at("2026-06-30T23:59:59Z"));
+        kit.add(pr(3).merged_at("2026-10-01T00:00:00Z"));
+        kit.add(pr(4).base("release/2.0").merged_at("2026-07-01T00:00:00Z"));
+        let eval = kit.run();
+        let numbers: Vec<u64> = eval.changes.iter().map(|c| c.number).collect();
+        assert_eq!(numbers, [4]);
+        assert_eq!(eval.result("CM-01").population, 1);
+        assert_eq!(eval.kinds("CM-01"), [exc(4, "no_approval")]);
+    }
+
+    #[test]
+    fn empty_population_proven_by_a_query_is_not_applicable() {
+        let eval = Kit::new().run();
+        for id in ["CM-01", "CM-02", "CM-03", "CM-04"] {
+            let r = eval.result(id);
+            assert_eq!(r.result, ResultKind::NotApplicable, "{id}");
+            let reason = r.reason.as_deref().unwrap();
+            assert!(
+                reason.starts_with("no changes in the population: `POST /graphql pull_requests` for acme/api (repo:acme/api) returned 0 records"),
+                "{reason}"
+            );
+        }
+        assert_eq!(eval.result("CM-05").result, ResultKind::NotApplicable);
+    }
+
+    #[test]
+    fn empty_population_with_a_gap_is_not_tested() {
+        let mut kit = Kit::new();
+        kit.gap("pull_requests", Some("acme/payments"));
+        let r = kit.run().result("CM-01").clone();
+        assert_eq!(r.result, ResultKind::NotTested);
+        assert!(
+            r.reason
+                .unwrap()
+                .contains("`pull_requests` of acme/payments could not be collected")
+        );
+    }
+
+    #[test]
+    fn change_of_an_unknown_repository_is_untested_not_dropped() {
+        let mut kit = Kit::new();
+        kit.add(pr(1).repo("acme/ghost-repo"));
+        let eval = kit.run();
+        assert_eq!(eval.findings.exceptions, []);
+        let r = eval.result("CM-01");
+        assert_eq!(
+            (r.result, r.population, r.tested),
+            (ResultKind::NotTested, 1, 0)
+        );
+        assert!(
+            r.reason
+                .as_deref()
+                .unwrap()
+                .contains("no repository record for acme/ghost-repo")
+        );
+        // A branch matching an explicit pattern is production whatever the default is.
+        let mut kit = Kit::new();
+        kit.add(pr(1).repo("acme/ghost-repo").base("release/1.0"));
+        let eval = kit.run();
+        assert_eq!(eval.result("CM-01").tested, 1);
+        assert_eq!(eval.kinds("CM-01").len(), 1);
+    }
+
+    #[test]
+    fn effective_when_everything_passes() {
+        let mut kit = Kit::new();
+        kit.add(pr(1).approve("bob"));
+        kit.add_commit(bc("acme/api", "main", &merge_sha(1)).associated(1, true, "main"));
+        let eval = kit.run();
+        for c in &eval.findings.controls {
+            assert_eq!(c.result, ResultKind::Effective, "{c:?}");
+            assert_eq!(
+                (c.population, c.tested, c.exceptions, c.waived),
+                (1, 1, 0, 0)
+            );
+            assert_eq!(c.reason, None);
+        }
+        let ids: Vec<&str> = eval
+            .findings
+            .controls
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect();
+        assert_eq!(ids, ["CM-01", "CM-02", "CM-03", "CM-04", "CM-05"]);
+        assert!(eval.findings.complete);
+        assert_eq!(eval.findings.schema, crate::findings::FINDINGS_SCHEMA);
+    }
+
+    #[test]
+    fn exceptions_are_sorted_by_id_and_carry_catalog_data() {
+        let mut kit = Kit::new();
+        kit.add(pr(20).merged_at("2026-07-02T00:00:00Z"));
+        kit.add(pr(3).approve("alice"));
+        kit.add_commit(bc("acme/api", "main", "abcdef0123"));
+        let eval = kit.run();
+        let ids: Vec<&str> = eval
+            .findings
+            .exceptions
+            .iter()
+            .map(|e| e.id.as_str())
+            .collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted);
+        assert!(ids.contains(&"CM-01/acme/api/change/3/self_approval"));
+        assert!(ids.contains(&"CM-05/acme/api/commit/abcdef0123/direct_push"));
+        let e = eval.exception("CM-01/acme/api/change/3/self_approval");
+        assert_eq!(
+            (
+                e.control.as_str(),
+                e.kind.as_str(),
+                e.repo.as_str(),
+                e.subject.as_str()
+            ),
+            ("CM-01", "self_approval", "acme/api", "3")
+        );
+        assert_eq!(e.status, crate::findings::ExceptionStatus::Open);
+        assert_eq!(e.waiver, None);
+        let c = eval.result("CM-01");
+        assert_eq!((c.result, c.exceptions), (ResultKind::Exceptions, 2));
+        assert_eq!(c.tsc, ["CC8.1"]);
+        assert_eq!(c.title, "Changes are independently approved before merge");
+    }
+
+    #[test]
+    fn change_rows_carry_the_tested_attributes() {
+        let mut kit = Kit::new();
+        kit.add(
+            pr(2)
+                .merged_at("2026-09-01T00:00:00Z")
+                .deleted_author()
+                .approve("bob"),
+        );
+        kit.add(
+            pr(1)
+                .label("hotfix")
+                .label("backend")
+                .commit(ident("carol"), ident("carol"))
+                .approve("carol")
+                .approve_on("bob", Some("0123456")),
+        );
+        let eval = kit.run();
+        assert_eq!(eval.changes.len(), 2);
+        let row = &eval.changes[0];
+        assert_eq!(row.number, 1);
+        assert_eq!(row.authors, ["alice", "carol"]);
+        assert_eq!(row.approvers, ["bob", "carol"]);
+        assert_eq!(row.independent_approvers, ["bob"]);
+        assert!(!row.approval_on_head);
+        assert_eq!(row.labels, ["backend", "hotfix"]);
+        assert!(row.emergency);
+        assert_eq!(row.merge_commit_sha, merge_sha(1));
+        assert_eq!(row.url, "https://github.com/acme/api/pull/1");
+        let ghost = &eval.changes[1];
+        assert_eq!((ghost.author.as_str(), ghost.authors.len()), ("ghost", 0));
+        assert!(!ghost.emergency);
+        assert_eq!(eval.kinds("CM-01"), []);
+    }
+
+    #[test]
+    fn missing_merge_commit_means_no_rule_suite_match() {
+        let mut kit = Kit::new();
+        kit.add(pr(1).approve("bob").merge_sha(None));
+        assert_eq!(kit.run().kinds("CM-04"), []);
+    }
+
+    #[test]
+    fn evaluation_is_deterministic() {
+        let mut kit = Kit::new();
+        kit.add(pr(2).approve("alice"));
+        kit.add(pr(1));
+        kit.add_commit(bc("acme/api", "main", "abc"));
+        assert_eq!(kit.run().0, kit.run().0);
+    }
+
+    #[test]
+    fn a_catalog_control_without_logic_is_not_tested() {
+        let kit = Kit::new();
+        let mut catalog = crate::catalog::Catalog::builtin().unwrap();
+        let mut extra = catalog.controls[0].clone();
+        extra.id = "CM-99".into();
+        catalog.controls.push(extra);
+        let eval = super::evaluate(&super::EvalInput {
+            evidence: &kit.evidence,
+            config: &kit.config,
+            catalog: &catalog,
+            window: kit.config.audit.window.window(),
+            complete: false,
+            missing: &["audit_log".to_string()],
+        });
+        let r = eval.findings.controls.last().unwrap();
+        assert_eq!((r.id.as_str(), r.result), ("CM-99", ResultKind::NotTested));
+        assert!(
+            r.reason
+                .as_deref()
+                .unwrap()
+                .contains("has no test for CM-99")
+        );
+        assert!(!eval.findings.complete);
+        assert_eq!(eval.findings.missing, ["audit_log"]);
+    }
 }

@@ -1,0 +1,205 @@
+//! The shared, precomputed context every control reads: indexes over the evidence, the
+//! people directory, the populations and their per-record facts, and the gap lookups.
+
+use std::collections::BTreeMap;
+
+use crate::config::{ControlParams, Scope};
+use crate::locker::Window;
+use crate::model::{BranchProtection, Evidence, Gap, PopulationQuery};
+
+use super::EvalInput;
+use super::facts::{self, ChangeFacts, CommitFacts};
+use super::identity::People;
+use super::population::{self, Repos};
+
+/// Indexes over the evidence, built once.
+pub struct Index<'a> {
+    pub evidence: &'a Evidence,
+    pub params: &'a ControlParams,
+    pub scope: &'a Scope,
+    pub window: Window,
+    pub people: People,
+    pub repos: Repos<'a>,
+    protections: BTreeMap<(&'a str, &'a str), &'a BranchProtection>,
+    /// (repo, lower-case sha) → the merged production change that carried the commit
+    /// (as merge commit, head or one of its commits), from the change records.
+    introduced_by: BTreeMap<(&'a str, String), u64>,
+}
+
+impl<'a> Index<'a> {
+    fn build(input: &EvalInput<'a>) -> Index<'a> {
+        let evidence = input.evidence;
+        let scope = &input.config.scope;
+        let repos = population::index_repos(&evidence.repositories);
+        let mut protections = BTreeMap::new();
+        for p in &evidence.branch_protections {
+            protections
+                .entry((p.repo.as_str(), p.branch.as_str()))
+                .or_insert(p);
+        }
+        let mut introduced_by = BTreeMap::new();
+        for change in &evidence.changes {
+            if population::is_production(&repos, scope, &change.repo, &change.base_branch)
+                != Some(true)
+            {
+                continue;
+            }
+            let shas = change
+                .merge_commit_sha
+                .iter()
+                .chain(std::iter::once(&change.head_sha))
+                .chain(change.commits.iter().map(|c| &c.sha));
+            for sha in shas {
+                introduced_by
+                    .entry((change.repo.as_str(), sha.to_ascii_lowercase()))
+                    .and_modify(|n: &mut u64| *n = (*n).min(change.number))
+                    .or_insert(change.number);
+            }
+        }
+        Index {
+            evidence,
+            params: &input.config.controls,
+            scope,
+            window: input.window,
+            people: People::build(evidence, &input.config.controls),
+            repos,
+            protections,
+            introduced_by,
+        }
+    }
+
+    /// Branch protection and rulesets in force on (repo, branch) at the snapshot.
+    pub fn protection(&self, repo: &str, branch: &str) -> Option<&'a BranchProtection> {
+        self.protections.get(&(repo, branch)).copied()
+    }
+
+    /// The merged production change whose records carry the commit, if any.
+    pub fn change_carrying(&self, repo: &str, sha: &str) -> Option<u64> {
+        self.introduced_by
+            .get(&(repo, sha.to_ascii_lowercase()))
+            .copied()
+    }
+
+    /// Gaps of an evidence type that cover a repository: gaps of that repository, of its
+    /// owner (org-wide evidence) or of the whole source.
+    pub fn gaps(&self, evidence_type: &str, source: &str, repo: &str) -> Vec<&'a Gap> {
+        let owner = owner(repo);
+        self.evidence
+            .gaps
+            .iter()
+            .filter(|g| {
+                g.evidence_type == evidence_type
+                    && g.source == source
+                    && g.repo.as_deref().is_none_or(|r| {
+                        r.eq_ignore_ascii_case(repo) || r.eq_ignore_ascii_case(owner)
+                    })
+            })
+            .collect()
+    }
+
+    /// Recorded queries of an evidence type, sorted by (repo, endpoint, parameters).
+    pub fn queries(&self, evidence_type: &str) -> Vec<&'a PopulationQuery> {
+        let mut queries: Vec<_> = self
+            .evidence
+            .queries
+            .iter()
+            .filter(|q| q.evidence_type == evidence_type)
+            .collect();
+        queries.sort_by(|a, b| {
+            (&a.repo, &a.endpoint, &a.parameters).cmp(&(&b.repo, &b.endpoint, &b.parameters))
+        });
+        queries
+    }
+
+    /// Why a population of `evidence_type` may be incomplete: gaps of that type or of the
+    /// repository list, and repositories with no recorded query for it.
+    pub fn population_caveats(&self, evidence_type: &str) -> Vec<String> {
+        let mut caveats: Vec<String> = self
+            .evidence
+            .gaps
+            .iter()
+            .filter(|g| g.evidence_type == evidence_type || g.evidence_type == "repositories")
+            .map(describe_gap)
+            .collect();
+        let queries = self.queries(evidence_type);
+        for repo in self.repos.values() {
+            let covered = |source: &str, r: Option<&str>| {
+                source == repo.source && r.is_none_or(|r| r == repo.full_name)
+            };
+            let queried = queries
+                .iter()
+                .any(|q| covered(&q.source, q.repo.as_deref()));
+            let gap =
+                self.evidence.gaps.iter().any(|g| {
+                    g.evidence_type == evidence_type && covered(&g.source, g.repo.as_deref())
+                });
+            if !queried && !gap {
+                caveats.push(format!(
+                    "no record of how the `{evidence_type}` of {} were collected",
+                    repo.full_name
+                ));
+            }
+        }
+        caveats.sort();
+        caveats.dedup();
+        caveats
+    }
+}
+
+/// The shared context of one evaluation: the indexes plus the per-record facts of both
+/// populations.
+pub struct Context<'a> {
+    pub index: Index<'a>,
+    /// The change population, sorted by (merged_at, repo, number).
+    pub changes: Vec<ChangeFacts<'a>>,
+    /// The commit population, sorted by (committed_at, repo, sha).
+    pub commits: Vec<CommitFacts<'a>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn build(input: &EvalInput<'a>) -> Context<'a> {
+        let index = Index::build(input);
+        let evidence = input.evidence;
+        let changes =
+            population::changes(&index.repos, index.scope, &index.window, &evidence.changes)
+                .into_iter()
+                .map(|(change, membership)| facts::change_facts(&index, change, membership))
+                .collect();
+        let commits = population::commits(
+            &index.repos,
+            index.scope,
+            &index.window,
+            &evidence.branch_commits,
+        )
+        .into_iter()
+        .map(|commit| facts::commit_facts(&index, commit))
+        .collect();
+        Context {
+            index,
+            changes,
+            commits,
+        }
+    }
+}
+
+/// The owner part of `owner/name`.
+pub fn owner(repo: &str) -> &str {
+    repo.split_once('/').map_or(repo, |(owner, _)| owner)
+}
+
+/// One line naming a gap, for reasons auditors read.
+pub fn describe_gap(gap: &Gap) -> String {
+    let scope = match &gap.repo {
+        Some(repo) => repo.clone(),
+        None => format!("source {}", gap.source),
+    };
+    let status = gap
+        .status
+        .map(|s| format!(" (HTTP {s})"))
+        .unwrap_or_default();
+    format!(
+        "`{}` of {scope} could not be collected{status}: {}",
+        gap.evidence_type,
+        gap.reason.trim()
+    )
+}

@@ -1,0 +1,625 @@
+//! CM-04: no change bypassed branch protection or rulesets. One exception per change, on
+//! the strongest basis: a rule suite that recorded a bypass of the merge push, an
+//! audit-log policy override at the merge, or inference from what the protection
+//! requires and what the change had.
+
+use serde_json::{Value, json};
+
+use crate::evaluate::context::{Context, Index, describe_gap};
+use crate::evaluate::facts::ChangeFacts;
+use crate::evaluate::outcome::{Judgement, Outcome};
+use crate::model::{AuditEvent, RuleSuite};
+
+use super::{CHANGES, ControlDef, change_finding, cm03, names};
+
+kinds! {
+    pub enum Kind {
+        ProtectionBypassed => "protection_bypassed",
+    }
+}
+
+pub const DEF: ControlDef = ControlDef {
+    id: "CM-04",
+    kinds: Kind::NAMES,
+    population: CHANGES,
+    run,
+};
+
+/// The audit-log action GitHub records when protection is overridden.
+pub const POLICY_OVERRIDE: &str = "protected_branch.policy_override";
+/// How far from the merge time an override event may lie and still be the merge's.
+const OVERRIDE_WINDOW_SECONDS: i64 = 5 * 60;
+
+fn run(ctx: &Context<'_>) -> Outcome {
+    let mut outcome = Outcome::new(ctx.index.population_caveats(CHANGES.evidence_type));
+    for facts in &ctx.changes {
+        outcome.record(facts.subject(), judge(&ctx.index, facts));
+    }
+    outcome
+}
+
+/// What the protection required and the change did not have.
+struct Inference {
+    required_approvals: u32,
+    counted: Vec<String>,
+    approvals_short: bool,
+    missing_checks: Vec<String>,
+    failed_checks: Vec<(String, String)>,
+}
+
+enum Basis<'a> {
+    RuleSuite(&'a RuleSuite),
+    AuditLog(&'a AuditEvent),
+    Inference(Inference),
+}
+
+impl Basis<'_> {
+    fn name(&self) -> &'static str {
+        match self {
+            Basis::RuleSuite(_) => "rule_suite",
+            Basis::AuditLog(_) => "audit_log",
+            Basis::Inference(_) => "inference",
+        }
+    }
+}
+
+fn judge(index: &Index<'_>, facts: &ChangeFacts<'_>) -> Judgement {
+    if let Some(reason) = &facts.unplaced {
+        return Judgement::Untested(reason.clone());
+    }
+    let change = facts.change;
+    let mut bases = Vec::new();
+    let mut unknown = Vec::new();
+    match rule_suite(index, facts) {
+        Some(suite) => bases.push(Basis::RuleSuite(suite)),
+        None => unknown.extend(
+            index
+                .gaps("rule_suites", &change.source, &change.repo)
+                .into_iter()
+                .map(describe_gap),
+        ),
+    }
+    match audit_event(index, facts) {
+        Some(event) => bases.push(Basis::AuditLog(event)),
+        None => unknown.extend(
+            index
+                .gaps("audit_log", &change.source, &change.repo)
+                .into_iter()
+                .map(describe_gap),
+        ),
+    }
+    match infer(index, facts) {
+        Ok(Some(inference)) => bases.push(Basis::Inference(inference)),
+        Ok(None) => {}
+        Err(reason) => unknown.push(reason),
+    }
+    if bases.is_empty() {
+        return if unknown.is_empty() {
+            Judgement::Pass
+        } else {
+            Judgement::Untested(unknown.join("; "))
+        };
+    }
+    Judgement::Fail(vec![finding(facts, &bases)])
+}
+
+/// Rule suite `bypass` of the push that merged the change.
+fn rule_suite<'a>(index: &Index<'a>, facts: &ChangeFacts<'_>) -> Option<&'a RuleSuite> {
+    let change = facts.change;
+    let merge = change.merge_commit_sha.as_deref()?;
+    let ref_name = format!("refs/heads/{}", change.base_branch);
+    index
+        .evidence
+        .rule_suites
+        .iter()
+        .filter(|s| {
+            s.repo.eq_ignore_ascii_case(&change.repo)
+                && s.result.eq_ignore_ascii_case("bypass")
+                && s.ref_name == ref_name
+                && s.after_sha.eq_ignore_ascii_case(merge)
+        })
+        .min_by_key(|s| s.id)
+}
+
+/// A policy override on the change's repository and branch within five minutes of the
+/// merge; the closest one when there are several.
+fn audit_event<'a>(index: &Index<'a>, facts: &ChangeFacts<'_>) -> Option<&'a AuditEvent> {
+    let change = facts.change;
+    index
+        .evidence
+        .audit_events
+        .iter()
+        .filter(|e| {
+            e.action == POLICY_OVERRIDE
+                && e.repo
+                    .as_deref()
+                    .is_some_and(|r| r.eq_ignore_ascii_case(&change.repo))
+                && e.branch.as_deref().is_none_or(|b| b == change.base_branch)
+                && (e.at - change.merged_at).num_seconds().abs() <= OVERRIDE_WINDOW_SECONDS
+        })
+        .min_by_key(|e| {
+            (
+                (e.at - change.merged_at).num_seconds().abs(),
+                e.document_id.clone(),
+            )
+        })
+}
+
+/// Infers a bypass from the protection in force: `Ok(None)` when the change met what
+/// it requires (or it requires nothing), `Err` when that cannot be told.
+fn infer(index: &Index<'_>, facts: &ChangeFacts<'_>) -> Result<Option<Inference>, String> {
+    if let Some(reason) = cm03::protection_unknown(index, facts) {
+        return Err(reason);
+    }
+    let Some(protection) = facts.protection else {
+        return Ok(None);
+    };
+    if !(protection.protected || protection.has_rulesets) {
+        return Ok(None);
+    }
+    let mut unknown = None;
+    let required_approvals = protection.required_approvals;
+    let mut counted = Vec::new();
+    let mut approvals_short = false;
+    if required_approvals > 0 {
+        if facts.reviews_complete {
+            counted = facts
+                .github_counted_approvers()
+                .into_iter()
+                .map(String::from)
+                .collect();
+            approvals_short = counted.len() < required_approvals as usize;
+        } else {
+            unknown = Some("its reviews were not collected in full".to_string());
+        }
+    }
+    let (mut missing_checks, mut failed_checks) = (Vec::new(), Vec::new());
+    if !facts.checks.required.is_empty() {
+        match cm03::checks_unknown(facts) {
+            Some(reason) => unknown = Some(reason),
+            None => {
+                missing_checks = facts.checks.missing_required.clone();
+                failed_checks = facts.checks.failed_required.clone();
+            }
+        }
+    }
+    if approvals_short || !missing_checks.is_empty() || !failed_checks.is_empty() {
+        return Ok(Some(Inference {
+            required_approvals,
+            counted,
+            approvals_short,
+            missing_checks,
+            failed_checks,
+        }));
+    }
+    match unknown {
+        Some(reason) => Err(reason),
+        None => Ok(None),
+    }
+}
+
+fn finding(facts: &ChangeFacts<'_>, bases: &[Basis<'_>]) -> crate::evaluate::outcome::Finding {
+    let change = facts.change;
+    let number = change.number;
+    let strongest = &bases[0];
+    let mut detail = serde_json::Map::new();
+    detail.insert("basis".into(), json!(strongest.name()));
+    let mut evidence = Vec::new();
+    let summary = match strongest {
+        Basis::RuleSuite(suite) => {
+            let by = suite
+                .actor
+                .as_deref()
+                .map(|a| format!(" by @{a}"))
+                .unwrap_or_default();
+            format!(
+                "PR #{number} bypassed branch protection (rule suite {} recorded a bypass{by})",
+                suite.id
+            )
+        }
+        Basis::AuditLog(event) => {
+            let by = event
+                .actor
+                .as_deref()
+                .map(|a| format!(" by @{a}"))
+                .unwrap_or_default();
+            format!(
+                "PR #{number} bypassed branch protection (audit log: {POLICY_OVERRIDE}{by} at {})",
+                event.at.format("%Y-%m-%d %H:%M:%S UTC")
+            )
+        }
+        Basis::Inference(inference) => {
+            format!(
+                "PR #{number} merged without meeting the protection of `{}` (inferred: {})",
+                change.base_branch,
+                shortfalls(inference).join("; ")
+            )
+        }
+    };
+    for basis in bases {
+        match basis {
+            Basis::RuleSuite(suite) => {
+                detail.insert(
+                    "rule_suite".into(),
+                    json!({
+                        "id": suite.id,
+                        "actor": suite.actor,
+                        "ref": suite.ref_name,
+                        "after_sha": suite.after_sha,
+                        "pushed_at": suite.pushed_at,
+                        "result": suite.result,
+                    }),
+                );
+                evidence.extend(suite.evidence.iter().cloned());
+            }
+            Basis::AuditLog(event) => {
+                detail.insert(
+                    "audit_event".into(),
+                    json!({
+                        "action": event.action,
+                        "actor": event.actor,
+                        "repo": event.repo,
+                        "branch": event.branch,
+                        "at": event.at,
+                        "document_id": event.document_id,
+                    }),
+                );
+                evidence.extend(event.evidence.iter().cloned());
+            }
+            Basis::Inference(inference) => {
+                let failed: Vec<Value> = inference
+                    .failed_checks
+                    .iter()
+                    .map(|(name, conclusion)| json!({"name": name, "conclusion": conclusion}))
+                    .collect();
+                detail.insert(
+                    "inference".into(),
+                    json!({
+                        "required_approvals": inference.required_approvals,
+                        "approvals_counted": inference.counted,
+                        "required_checks": facts.checks.required,
+                        "missing_checks": inference.missing_checks,
+                        "failed_checks": failed,
+                    }),
+                );
+                if let Some(p) = facts.protection {
+                    evidence.extend(p.evidence.iter().cloned());
+                }
+                evidence.extend(
+                    facts
+                        .approvals
+                        .iter()
+                        .flat_map(|a| a.review.evidence.iter().cloned()),
+                );
+            }
+        }
+    }
+    let corroborated: Vec<&str> = bases[1..].iter().map(Basis::name).collect();
+    detail.insert("corroborated_by".into(), json!(corroborated));
+    change_finding(
+        facts,
+        Kind::ProtectionBypassed.as_str(),
+        summary,
+        evidence,
+        detail,
+    )
+}
+
+/// What the change lacked, in short clauses.
+fn shortfalls(inference: &Inference) -> Vec<String> {
+    let mut parts = Vec::new();
+    if inference.approvals_short {
+        parts.push(format!(
+            "{} of {} required approvals",
+            inference.counted.len(),
+            inference.required_approvals
+        ));
+    }
+    if !inference.missing_checks.is_empty() {
+        let listed: Vec<&str> = inference
+            .missing_checks
+            .iter()
+            .map(String::as_str)
+            .collect();
+        parts.push(format!("required {} missing", checks_noun(&listed)));
+    }
+    if !inference.failed_checks.is_empty() {
+        let listed: Vec<&str> = inference
+            .failed_checks
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect();
+        parts.push(format!("required {} not passing", checks_noun(&listed)));
+    }
+    parts
+}
+
+fn checks_noun(listed: &[&str]) -> String {
+    let noun = if listed.len() == 1 { "check" } else { "checks" };
+    format!("{noun} {}", names(listed))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use crate::evaluate::testkit::*;
+    use crate::findings::ResultKind;
+    use crate::model::{AuditEvent, CheckState, RuleSuite};
+
+    fn suite(id: u64, after: &str, result: &str) -> RuleSuite {
+        RuleSuite {
+            source: SOURCE.into(),
+            repo: "acme/api".into(),
+            id,
+            actor: Some("alice".into()),
+            ref_name: "refs/heads/main".into(),
+            before_sha: "0".repeat(40),
+            after_sha: after.into(),
+            pushed_at: merged(),
+            result: result.into(),
+            evaluation_result: None,
+            evidence: vec![format!("sha256:suites#/{id}")],
+        }
+    }
+
+    fn override_event(minutes: i64, branch: Option<&str>) -> AuditEvent {
+        AuditEvent {
+            source: SOURCE.into(),
+            org: "acme".into(),
+            action: "protected_branch.policy_override".into(),
+            actor: Some("alice".into()),
+            repo: Some("acme/api".into()),
+            branch: branch.map(String::from),
+            at: merged() + Duration::minutes(minutes),
+            document_id: Some(format!("doc{minutes}")),
+            evidence: vec![format!("sha256:audit#/{minutes}")],
+        }
+    }
+
+    fn basis(eval: &Eval, n: u64) -> String {
+        eval.exception(&format!("CM-04/acme/api/change/{n}/protection_bypassed"))
+            .detail["basis"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn compliant_change_passes() {
+        let mut kit = Kit::new();
+        kit.add(pr(1).approve("bob"));
+        kit.evidence
+            .rule_suites
+            .push(suite(1, &merge_sha(1), "pass"));
+        let eval = kit.run();
+        assert_eq!(eval.kinds("CM-04"), []);
+        assert_eq!(eval.result("CM-04").result, ResultKind::Effective);
+    }
+
+    #[test]
+    fn rule_suite_bypass() {
+        let mut kit = Kit::new();
+        kit.add(pr(12).approve("bob"));
+        kit.evidence
+            .rule_suites
+            .push(suite(4711, &merge_sha(12), "bypass"));
+        let eval = kit.run();
+        assert_eq!(eval.kinds("CM-04"), [exc(12, "protection_bypassed")]);
+        let e = eval.exception("CM-04/acme/api/change/12/protection_bypassed");
+        assert_eq!(
+            e.summary,
+            "PR #12 bypassed branch protection (rule suite 4711 recorded a bypass by @alice)"
+        );
+        assert_eq!(e.detail["basis"], "rule_suite");
+        assert_eq!(e.detail["rule_suite"]["id"], 4711);
+        assert!(e.evidence.contains(&"sha256:suites#/4711".to_string()));
+    }
+
+    #[test]
+    fn rule_suite_of_another_push_or_branch_is_not_the_change() {
+        let mut kit = Kit::new();
+        kit.add(pr(1).approve("bob"));
+        kit.evidence
+            .rule_suites
+            .push(suite(1, &merge_sha(2), "bypass"));
+        let mut other_branch = suite(2, &merge_sha(1), "bypass");
+        other_branch.ref_name = "refs/heads/develop".into();
+        kit.evidence.rule_suites.push(other_branch);
+        assert_eq!(kit.run().kinds("CM-04"), []);
+    }
+
+    #[test]
+    fn audit_log_override_near_the_merge() {
+        let mut kit = Kit::new();
+        kit.add(pr(1).approve("bob"));
+        kit.add(pr(2).approve("bob"));
+        kit.add(pr(3).approve("bob").merged_at("2026-08-02T12:00:00Z"));
+        kit.evidence
+            .audit_events
+            .push(override_event(4, Some("main")));
+        kit.evidence.audit_events.push(override_event(-3, None));
+        let mut other_branch = override_event(1, Some("develop"));
+        other_branch.document_id = None;
+        kit.evidence.audit_events.push(other_branch);
+        let eval = kit.run();
+        assert_eq!(
+            eval.kinds("CM-04"),
+            [exc(1, "protection_bypassed"), exc(2, "protection_bypassed")]
+        );
+        let e = eval.exception("CM-04/acme/api/change/1/protection_bypassed");
+        assert_eq!(e.detail["basis"], "audit_log");
+        assert_eq!(e.detail["audit_event"]["document_id"], "doc-3");
+        assert!(
+            e.summary
+                .contains("audit log: protected_branch.policy_override by @alice")
+        );
+    }
+
+    #[test]
+    fn audit_event_outside_five_minutes_is_not_the_merge() {
+        let mut kit = Kit::new();
+        kit.add(pr(1).approve("bob"));
+        kit.evidence
+            .audit_events
+            .push(override_event(6, Some("main")));
+        assert_eq!(kit.run().kinds("CM-04"), []);
+    }
+
+    #[test]
+    fn inference_from_missing_approvals_and_checks() {
+        let mut kit = Kit::new();
+        kit.add(pr(1).checks(Some(CheckState::Failure), &[("ci/test", Some("failure"))]));
+        let eval = kit.run();
+        assert_eq!(eval.kinds("CM-04"), [exc(1, "protection_bypassed")]);
+        let e = eval.exception("CM-04/acme/api/change/1/protection_bypassed");
+        assert_eq!(
+            e.summary,
+            "PR #1 merged without meeting the protection of `main` (inferred: 0 of 1 required approvals; required check `ci/test` not passing)"
+        );
+        assert_eq!(e.detail["inference"]["required_approvals"], 1);
+        assert!(
+            e.evidence
+                .contains(&"sha256:bp-acme/api-main#/".to_string())
+        );
+    }
+
+    #[test]
+    fn inference_from_a_missing_required_check() {
+        let mut kit = Kit::new();
+        kit.add(
+            pr(1)
+                .approve("bob")
+                .checks(Some(CheckState::Success), &[("lint", Some("success"))]),
+        );
+        let eval = kit.run();
+        assert_eq!(basis(&eval, 1), "inference");
+        assert!(
+            eval.exception("CM-04/acme/api/change/1/protection_bypassed")
+                .summary
+                .contains("required check `ci/test` missing")
+        );
+    }
+
+    #[test]
+    fn strongest_basis_wins_and_the_others_corroborate() {
+        let mut kit = Kit::new();
+        kit.add(pr(1));
+        kit.evidence
+            .rule_suites
+            .push(suite(9, &merge_sha(1), "bypass"));
+        kit.evidence
+            .audit_events
+            .push(override_event(0, Some("main")));
+        kit.add(pr(2).merged_at("2026-08-03T12:00:00Z"));
+        let mut event = override_event(0, Some("main"));
+        event.at = t("2026-08-03T12:01:00Z");
+        kit.evidence.audit_events.push(event);
+        let eval = kit.run();
+        assert_eq!(
+            eval.kinds("CM-04"),
+            [exc(1, "protection_bypassed"), exc(2, "protection_bypassed")]
+        );
+        let e = eval.exception("CM-04/acme/api/change/1/protection_bypassed");
+        assert_eq!(e.detail["basis"], "rule_suite");
+        assert_eq!(
+            e.detail["corroborated_by"],
+            serde_json::json!(["audit_log", "inference"])
+        );
+        assert_eq!(basis(&eval, 2), "audit_log");
+    }
+
+    #[test]
+    fn no_inference_when_protection_requires_nothing() {
+        let mut kit = Kit::new();
+        let p = kit.protection("acme/api", "main");
+        p.required_approvals = 0;
+        p.required_checks.clear();
+        kit.add(pr(1).checks(None, &[]));
+        assert_eq!(kit.run().kinds("CM-04"), []);
+    }
+
+    #[test]
+    fn no_inference_on_an_unprotected_branch() {
+        let mut kit = Kit::new();
+        let p = kit.protection("acme/api", "main");
+        p.protected = false;
+        p.has_rulesets = false;
+        kit.add(pr(1).checks(None, &[]));
+        assert_eq!(kit.run().kinds("CM-04"), []);
+    }
+
+    #[test]
+    fn rulesets_alone_make_a_branch_protected() {
+        let mut kit = Kit::new();
+        let p = kit.protection("acme/api", "main");
+        p.protected = false;
+        p.has_rulesets = true;
+        kit.add(pr(1));
+        assert_eq!(kit.run().kinds("CM-04"), [exc(1, "protection_bypassed")]);
+    }
+
+    #[test]
+    fn co_author_approval_satisfies_github_so_no_inference() {
+        let mut kit = Kit::new();
+        kit.add(
+            pr(1)
+                .co_author("Bob", "4242+bob@users.noreply.github.com")
+                .approve("bob"),
+        );
+        let eval = kit.run();
+        assert_eq!(eval.kinds("CM-01"), [exc(1, "self_approval")]);
+        assert_eq!(eval.kinds("CM-04"), []);
+    }
+
+    #[test]
+    fn pr_author_approval_does_not_satisfy_github() {
+        let mut kit = Kit::new();
+        kit.add(pr(1).approve("alice"));
+        assert_eq!(kit.run().kinds("CM-04"), [exc(1, "protection_bypassed")]);
+    }
+
+    #[test]
+    fn missing_audit_log_leaves_clean_changes_untested() {
+        let mut kit = Kit::new();
+        kit.gap("audit_log", None);
+        kit.add(pr(1).approve("bob"));
+        kit.add(pr(2));
+        let eval = kit.run();
+        assert_eq!(eval.kinds("CM-04"), [exc(2, "protection_bypassed")]);
+        let r = eval.result("CM-04");
+        assert_eq!(
+            (r.result, r.population, r.tested),
+            (ResultKind::Exceptions, 2, 1)
+        );
+        assert!(
+            r.reason
+                .as_deref()
+                .unwrap()
+                .contains("`audit_log` of source github-acme")
+        );
+    }
+
+    #[test]
+    fn positive_evidence_is_judged_despite_a_rule_suite_gap() {
+        let mut kit = Kit::new();
+        kit.gap("rule_suites", Some("acme/api"));
+        kit.add(pr(1).approve("bob"));
+        kit.evidence
+            .audit_events
+            .push(override_event(0, Some("main")));
+        let eval = kit.run();
+        assert_eq!(basis(&eval, 1), "audit_log");
+        assert_eq!(eval.result("CM-04").tested, 1);
+    }
+
+    #[test]
+    fn unknown_protection_is_untested() {
+        let mut kit = Kit::new();
+        kit.remove_protection("acme/api", "main");
+        kit.add(pr(1).approve("bob"));
+        let r = kit.run().result("CM-04").clone();
+        assert_eq!(r.result, ResultKind::NotTested);
+        assert!(r.reason.unwrap().contains("no branch protection record"));
+    }
+}

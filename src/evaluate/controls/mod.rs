@@ -1,0 +1,228 @@
+//! The test logic, one module per control. Each control is a pure function of the
+//! shared [`Context`] that returns an [`Outcome`]; the exception kinds it can emit are
+//! an enum declared with [`kinds!`], so the catalog can be checked against the code.
+
+use serde_json::{Map, Value};
+
+use crate::findings::SubjectType;
+
+use super::context::Context;
+use super::facts::ChangeFacts;
+use super::outcome::{Finding, Outcome, PopulationKind};
+
+/// Declares a control's exception kinds: an enum, its public names and `ALL`.
+macro_rules! kinds {
+    ($vis:vis enum $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        $vis enum $name { $($variant),+ }
+
+        impl $name {
+            /// Every kind's public name, as in the catalog and the exception ids.
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+    };
+}
+
+pub mod cm01;
+pub mod cm02;
+pub mod cm03;
+pub mod cm04;
+pub mod cm05;
+
+/// A control's test logic.
+pub struct ControlDef {
+    pub id: &'static str,
+    /// Every exception kind the logic can emit.
+    pub kinds: &'static [&'static str],
+    pub population: PopulationKind,
+    pub run: fn(&Context<'_>) -> Outcome,
+}
+
+/// Every control with test logic, in catalog order.
+pub const CONTROLS: &[ControlDef] = &[cm01::DEF, cm02::DEF, cm03::DEF, cm04::DEF, cm05::DEF];
+
+pub fn find(id: &str) -> Option<&'static ControlDef> {
+    CONTROLS.iter().find(|c| c.id == id)
+}
+
+/// The change population's kind, shared by CM-01 … CM-04.
+pub const CHANGES: PopulationKind = PopulationKind {
+    evidence_type: "pull_requests",
+    noun: "changes",
+};
+
+/// A finding about a change: subject, url and the change's own evidence filled in.
+pub fn change_finding(
+    facts: &ChangeFacts<'_>,
+    kind: &'static str,
+    summary: String,
+    extra_evidence: Vec<String>,
+    detail: Map<String, Value>,
+) -> Finding {
+    let change = facts.change;
+    Finding {
+        kind,
+        repo: change.repo.clone(),
+        subject_type: SubjectType::Change,
+        subject: change.number.to_string(),
+        summary,
+        url: change.url.clone(),
+        evidence: change
+            .evidence
+            .iter()
+            .cloned()
+            .chain(extra_evidence)
+            .collect(),
+        detail,
+    }
+}
+
+/// `@a`, `@a and @b`, `@a, @b and @c`.
+pub fn people(logins: &[&str]) -> String {
+    let tagged: Vec<String> = logins.iter().map(|l| format!("@{l}")).collect();
+    match tagged.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// `` `a` ``, `` `a` and `b` `` …
+pub fn names(items: &[&str]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
+    match quoted.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// `1 approval`, `2 approvals`.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// Builds a JSON object from (key, value) pairs, keeping their order.
+pub fn detail<const N: usize>(pairs: [(&str, Value); N]) -> Map<String, Value> {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::catalog::Catalog;
+
+    #[test]
+    fn catalog_and_code_agree_on_controls_and_kinds() {
+        let catalog = Catalog::builtin().unwrap();
+        for def in CONTROLS {
+            let entry = catalog
+                .get(def.id)
+                .unwrap_or_else(|| panic!("{} has logic but no catalog entry", def.id));
+            let in_catalog: BTreeSet<&str> = entry.kinds.iter().map(|k| k.kind.as_str()).collect();
+            let in_code: BTreeSet<&str> = def.kinds.iter().copied().collect();
+            assert_eq!(
+                in_catalog, in_code,
+                "{}: catalog kinds differ from code",
+                def.id
+            );
+            assert_eq!(
+                in_catalog.len(),
+                entry.kinds.len(),
+                "{}: a kind is listed twice",
+                def.id
+            );
+        }
+        for entry in &catalog.controls {
+            assert!(
+                find(&entry.id).is_some(),
+                "{} is in the catalog but has no test logic",
+                entry.id
+            );
+        }
+        let order: Vec<&str> = CONTROLS.iter().map(|c| c.id).collect();
+        let catalog_order: Vec<&str> = catalog.controls.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(order, catalog_order);
+    }
+
+    #[test]
+    fn catalog_text_is_complete() {
+        let catalog = Catalog::builtin().unwrap();
+        for (file, text) in crate::catalog::CATALOG_FILES {
+            assert!(!text.contains("TODO"), "{file} still has TODO");
+            assert!(!text.contains("PLACEHOLDER"), "{file} is a placeholder");
+        }
+        for entry in &catalog.controls {
+            for text in [
+                &entry.title,
+                &entry.objective,
+                &entry.procedure,
+                &entry.population,
+            ] {
+                assert!(
+                    text.trim().len() > 10,
+                    "{}: text too short: {text:?}",
+                    entry.id
+                );
+            }
+            assert!(!entry.tsc.is_empty(), "{}: no TSC reference", entry.id);
+            assert_eq!(entry.frequency, "recurring", "{}", entry.id);
+            for kind in &entry.kinds {
+                assert!(
+                    kind.description.trim().len() > 20,
+                    "{}/{}",
+                    entry.id,
+                    kind.kind
+                );
+            }
+            for p in &entry.parameters {
+                assert!(
+                    !p.default.is_empty() && !p.description.is_empty(),
+                    "{}/{}",
+                    entry.id,
+                    p.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn catalog_parameter_defaults_match_the_config_defaults() {
+        let catalog = Catalog::builtin().unwrap();
+        let defaults = crate::config::ControlParams::default();
+        let expected = |name: &str| -> Option<String> {
+            Some(match name {
+                "min_approvals" => defaults.min_approvals.to_string(),
+                "require_checks" => defaults.require_checks.to_string(),
+                "bots" => "[]".to_string(),
+                _ => return None,
+            })
+        };
+        for entry in &catalog.controls {
+            for p in &entry.parameters {
+                if let Some(value) = expected(&p.name) {
+                    assert_eq!(p.default, value, "{}/{}", entry.id, p.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn helpers_read_naturally() {
+        assert_eq!(people(&["a"]), "@a");
+        assert_eq!(people(&["a", "b", "c"]), "@a, @b and @c");
+        assert_eq!(names(&["x", "y"]), "`x` and `y`");
+        assert_eq!(count(1, "approval"), "1 approval");
+        assert_eq!(count(0, "approval"), "0 approvals");
+    }
+}

@@ -1,0 +1,303 @@
+//! Who is who: bots, GitHub's web-flow committer, and the mapping of git identities
+//! (commit authors, committers, `Co-authored-by:` trailers) to accounts.
+//!
+//! A git identity is only a name and an email; the forge links some of them to an
+//! account. An identity the forge did not link still counts as a person when the
+//! evidence lets us map it (SPEC §2, "authors of a change"):
+//! (a) a GitHub noreply email names the login; (b) the email appears elsewhere in the
+//! evidence on an identity the forge linked; (c) the name equals a login seen in the
+//! evidence. Unmappable identities are ignored: they cannot match a reviewer's login.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::config::ControlParams;
+use crate::model::{Actor, ActorKind, Evidence, GitIdentity, login_key};
+
+/// How a git identity was mapped to an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MatchedBy {
+    /// The forge linked the identity to the account.
+    Linked,
+    /// `12345+login@users.noreply.github.com` or `login@users.noreply.github.com`.
+    NoreplyEmail,
+    /// The email appears in the evidence on an identity linked to the account.
+    KnownEmail,
+    /// The name is the account's login.
+    LoginName,
+}
+
+impl MatchedBy {
+    pub fn describe(self) -> &'static str {
+        match self {
+            MatchedBy::Linked => "linked by GitHub",
+            MatchedBy::NoreplyEmail => "matched by noreply email",
+            MatchedBy::KnownEmail => "matched by an email known from other commits",
+            MatchedBy::LoginName => "matched by name equal to a login",
+        }
+    }
+}
+
+/// An identity mapped to accounts (normally one; an email linked to several accounts
+/// maps to all of them, so none escapes the author check).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// Logins as first seen in the evidence, sorted by their comparison key.
+    pub logins: Vec<String>,
+    pub matched_by: MatchedBy,
+}
+
+/// The accounts the evidence knows about, and the bot list in force.
+#[derive(Debug, Clone, Default)]
+pub struct People {
+    config_bots: BTreeSet<String>,
+    /// Lower-cased email → login keys of linked identities carrying it.
+    email_logins: BTreeMap<String, BTreeSet<String>>,
+    /// Login key → the login as first seen.
+    known_logins: BTreeMap<String, String>,
+}
+
+const NOREPLY_DOMAIN: &str = "@users.noreply.github.com";
+const WEB_FLOW_LOGIN: &str = "web-flow";
+const WEB_FLOW_EMAIL: &str = "noreply@github.com";
+
+impl People {
+    pub fn build(evidence: &Evidence, params: &ControlParams) -> People {
+        let mut people = People {
+            config_bots: params.bots.iter().map(|b| login_key(b)).collect(),
+            ..People::default()
+        };
+        people.collect(evidence);
+        people
+    }
+
+    fn see_login(&mut self, login: &str) {
+        if login.is_empty() {
+            return;
+        }
+        self.known_logins
+            .entry(login_key(login))
+            .or_insert_with(|| login.to_string());
+    }
+
+    fn see_actor(&mut self, actor: Option<&Actor>) {
+        if let Some(actor) = actor {
+            self.see_login(&actor.login);
+        }
+    }
+
+    fn see_identity(&mut self, id: &GitIdentity) {
+        let Some(login) = id.login.as_deref().filter(|l| !l.is_empty()) else {
+            return;
+        };
+        self.see_login(login);
+        if is_web_flow(id) {
+            return;
+        }
+        let email = id.email.trim().to_ascii_lowercase();
+        if !email.is_empty() {
+            self.email_logins
+                .entry(email)
+                .or_default()
+                .insert(login_key(login));
+        }
+    }
+
+    fn collect(&mut self, evidence: &Evidence) {
+        for change in &evidence.changes {
+            self.see_actor(change.author.as_ref());
+            self.see_actor(change.merged_by.as_ref());
+            for review in &change.reviews {
+                self.see_actor(review.author.as_ref());
+            }
+            for event in &change.timeline {
+                self.see_actor(event.actor.as_ref());
+            }
+            for commit in &change.commits {
+                self.see_identity(&commit.author);
+                self.see_identity(&commit.committer);
+                for co in &commit.co_authors {
+                    self.see_identity(co);
+                }
+            }
+        }
+        for commit in &evidence.branch_commits {
+            self.see_identity(&commit.author);
+            self.see_identity(&commit.committer);
+        }
+        for deployment in &evidence.deployments {
+            self.see_actor(deployment.creator.as_ref());
+            for status in &deployment.statuses {
+                self.see_actor(status.creator.as_ref());
+            }
+            for approval in &deployment.approvals {
+                self.see_login(&approval.user.login);
+            }
+        }
+        for suite in &evidence.rule_suites {
+            if let Some(actor) = &suite.actor {
+                self.see_login(actor);
+            }
+        }
+        for event in &evidence.audit_events {
+            if let Some(actor) = &event.actor {
+                self.see_login(actor);
+            }
+        }
+        let access = &evidence.access;
+        for m in &access.org_members {
+            self.see_login(&m.login);
+        }
+        for c in &access.outside_collaborators {
+            self.see_login(&c.login);
+        }
+        for c in &access.repo_collaborators {
+            self.see_login(&c.login);
+        }
+        for team in &access.teams {
+            for member in &team.members {
+                self.see_login(member);
+            }
+        }
+    }
+
+    /// Bots never count as reviewers or approvers: account type Bot, a login ending in
+    /// `[bot]`, or a login listed in config `bots`.
+    pub fn is_bot(&self, actor: &Actor) -> bool {
+        actor.kind == ActorKind::Bot || self.is_bot_login(&actor.login)
+    }
+
+    pub fn is_bot_login(&self, login: &str) -> bool {
+        let key = login_key(login);
+        key.ends_with("[bot]") || self.config_bots.contains(&key)
+    }
+
+    /// The login as first seen in the evidence (logins are case-insensitive).
+    pub fn display(&self, login: &str) -> String {
+        self.known_logins
+            .get(&login_key(login))
+            .cloned()
+            .unwrap_or_else(|| login.to_string())
+    }
+
+    /// Maps a git identity to accounts, or `None` when nothing in the evidence links it.
+    /// The rules are tried in order; the first that matches decides.
+    pub fn resolve(&self, id: &GitIdentity) -> Option<Resolved> {
+        if let Some(login) = id.login.as_deref().filter(|l| !l.is_empty()) {
+            return Some(Resolved {
+                logins: vec![self.display(login)],
+                matched_by: MatchedBy::Linked,
+            });
+        }
+        let email = id.email.trim().to_ascii_lowercase();
+        if let Some(login) = noreply_login(&email) {
+            return Some(Resolved {
+                logins: vec![self.display(login)],
+                matched_by: MatchedBy::NoreplyEmail,
+            });
+        }
+        if let Some(keys) = self.email_logins.get(&email) {
+            return Some(Resolved {
+                logins: keys.iter().map(|k| self.display(k)).collect(),
+                matched_by: MatchedBy::KnownEmail,
+            });
+        }
+        let name = login_key(id.name.trim());
+        self.known_logins.get(&name).map(|login| Resolved {
+            logins: vec![login.clone()],
+            matched_by: MatchedBy::LoginName,
+        })
+    }
+}
+
+/// GitHub's own committer of web-made and squash/rebase merge commits: not a person.
+pub fn is_web_flow(id: &GitIdentity) -> bool {
+    id.login
+        .as_deref()
+        .is_some_and(|l| l.eq_ignore_ascii_case(WEB_FLOW_LOGIN))
+        || id.email.trim().eq_ignore_ascii_case(WEB_FLOW_EMAIL)
+}
+
+/// The login a GitHub noreply email names: `12345+login@…` or `login@…`.
+fn noreply_login(email: &str) -> Option<&str> {
+    let local = email.strip_suffix(NOREPLY_DOMAIN)?;
+    let login = match local.split_once('+') {
+        Some((id, login)) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => login,
+        Some(_) => return None,
+        None => local,
+    };
+    (!login.is_empty()).then_some(login)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(name: &str, email: &str, login: Option<&str>) -> GitIdentity {
+        GitIdentity {
+            name: name.into(),
+            email: email.into(),
+            login: login.map(String::from),
+        }
+    }
+
+    #[test]
+    fn noreply_emails_name_the_login() {
+        assert_eq!(
+            noreply_login("12345+bob@users.noreply.github.com"),
+            Some("bob")
+        );
+        assert_eq!(noreply_login("bob@users.noreply.github.com"), Some("bob"));
+        assert_eq!(noreply_login("x+bob@users.noreply.github.com"), None);
+        assert_eq!(noreply_login("bob@example.com"), None);
+        assert_eq!(noreply_login("@users.noreply.github.com"), None);
+    }
+
+    #[test]
+    fn web_flow_is_recognised_by_login_or_email() {
+        assert!(is_web_flow(&id("GitHub", "noreply@github.com", None)));
+        assert!(is_web_flow(&id("GitHub", "x@y", Some("Web-Flow"))));
+        assert!(!is_web_flow(&id("Bob", "bob@acme.test", Some("bob"))));
+    }
+
+    #[test]
+    fn resolution_rules_apply_in_order() {
+        let mut people = People::default();
+        people.see_identity(&id("Carol C", "carol@acme.test", Some("Carol")));
+        people.see_login("dave");
+        let r = people.resolve(&id("x", "carol@ACME.test", None)).unwrap();
+        assert_eq!(r.logins, vec!["Carol"]);
+        assert_eq!(r.matched_by, MatchedBy::KnownEmail);
+        let r = people
+            .resolve(&id("x", "1+carol@users.noreply.github.com", None))
+            .unwrap();
+        assert_eq!(
+            (r.logins[0].as_str(), r.matched_by),
+            ("Carol", MatchedBy::NoreplyEmail)
+        );
+        let r = people.resolve(&id("DAVE", "d@home.test", None)).unwrap();
+        assert_eq!(
+            (r.logins[0].as_str(), r.matched_by),
+            ("dave", MatchedBy::LoginName)
+        );
+        assert_eq!(people.resolve(&id("Eve", "eve@home.test", None)), None);
+    }
+
+    #[test]
+    fn bots_by_type_suffix_or_config() {
+        let people = People {
+            config_bots: ["acme-ci".to_string()].into(),
+            ..People::default()
+        };
+        let user = |login: &str| Actor {
+            login: login.into(),
+            kind: ActorKind::User,
+        };
+        assert!(people.is_bot(&user("renovate[bot]")));
+        assert!(people.is_bot(&user("ACME-CI")));
+        assert!(people.is_bot(&Actor {
+            login: "copilot".into(),
+            kind: ActorKind::Bot
+        }));
+        assert!(!people.is_bot(&user("alice")));
+    }
+}

@@ -1,0 +1,159 @@
+//! The populations the controls test (SPEC §3): the changes (pull requests merged into a
+//! production branch inside the window) and the distinct production-branch commits whose
+//! committer date lies in the window.
+
+use std::collections::BTreeMap;
+
+use crate::config::Scope;
+use crate::locker::Window;
+use crate::model::{BranchCommit, Change, Repository};
+
+/// Whether a record belongs to a population.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Membership {
+    In,
+    Out,
+    /// In the window, but the repository's production branches are unknown (no
+    /// repository record): counted in the population and left untested, never dropped.
+    Unplaced(String),
+}
+
+/// Repositories by `owner/name`.
+pub type Repos<'a> = BTreeMap<&'a str, &'a Repository>;
+
+pub fn index_repos(repositories: &[Repository]) -> Repos<'_> {
+    let mut repos = Repos::new();
+    for repo in repositories {
+        repos.entry(repo.full_name.as_str()).or_insert(repo);
+    }
+    repos
+}
+
+/// Whether `branch` is a production branch of `repo`: `Some(bool)`, or `None` when the
+/// repository is unknown.
+pub fn is_production(repos: &Repos<'_>, scope: &Scope, repo: &str, branch: &str) -> Option<bool> {
+    repos
+        .get(repo)
+        .map(|r| scope.is_production_branch(branch, &r.default_branch))
+}
+
+fn placement(
+    repos: &Repos<'_>,
+    scope: &Scope,
+    window: &Window,
+    repo: &str,
+    branch: &str,
+    at: crate::model::Timestamp,
+) -> Membership {
+    if !window.contains(at) {
+        return Membership::Out;
+    }
+    match is_production(repos, scope, repo, branch) {
+        Some(true) => Membership::In,
+        Some(false) => Membership::Out,
+        // Without the repository's default branch only the explicit patterns can place
+        // the record; `{default}` never matches an empty default branch name.
+        None if scope.is_production_branch(branch, "") => Membership::In,
+        None => Membership::Unplaced(format!(
+            "no repository record for {repo}, so its production branches are unknown"
+        )),
+    }
+}
+
+/// A change is in the population when it merged inside the window into a production
+/// branch of its repository.
+pub fn change_membership(
+    repos: &Repos<'_>,
+    scope: &Scope,
+    window: &Window,
+    change: &Change,
+) -> Membership {
+    placement(
+        repos,
+        scope,
+        window,
+        &change.repo,
+        &change.base_branch,
+        change.merged_at,
+    )
+}
+
+/// The change population, one entry per (repo, number), sorted by (merged_at, repo,
+/// number). A change the evidence holds twice is counted once (the first record wins).
+pub fn changes<'a>(
+    repos: &Repos<'_>,
+    scope: &Scope,
+    window: &Window,
+    all: &'a [Change],
+) -> Vec<(&'a Change, Membership)> {
+    let mut seen = BTreeMap::new();
+    for change in all {
+        let membership = change_membership(repos, scope, window, change);
+        if membership != Membership::Out {
+            seen.entry((change.repo.as_str(), change.number))
+                .or_insert((change, membership));
+        }
+    }
+    let mut members: Vec<_> = seen.into_values().collect();
+    members.sort_by(|(a, _), (b, _)| {
+        (a.merged_at, &a.repo, a.number).cmp(&(b.merged_at, &b.repo, b.number))
+    });
+    members
+}
+
+/// One distinct commit of the CM-05 population with every production-branch record of
+/// it (a commit on `main` and `release/2.0` is one commit).
+#[derive(Debug, Clone)]
+pub struct PopulationCommit<'a> {
+    pub repo: &'a str,
+    pub sha: &'a str,
+    /// One record per production branch, the default branch first, then by name.
+    pub records: Vec<&'a BranchCommit>,
+    pub membership: Membership,
+}
+
+/// The commit population, sorted by (committed_at, repo, sha).
+pub fn commits<'a>(
+    repos: &Repos<'_>,
+    scope: &Scope,
+    window: &Window,
+    all: &'a [BranchCommit],
+) -> Vec<PopulationCommit<'a>> {
+    let mut by_sha: BTreeMap<(&str, String), PopulationCommit<'a>> = BTreeMap::new();
+    for commit in all {
+        let membership = placement(
+            repos,
+            scope,
+            window,
+            &commit.repo,
+            &commit.branch,
+            commit.committed_at,
+        );
+        if membership == Membership::Out {
+            continue;
+        }
+        let entry = by_sha
+            .entry((commit.repo.as_str(), commit.sha.to_ascii_lowercase()))
+            .or_insert_with(|| PopulationCommit {
+                repo: &commit.repo,
+                sha: &commit.sha,
+                records: Vec::new(),
+                membership: membership.clone(),
+            });
+        if !entry.records.iter().any(|r| r.branch == commit.branch) {
+            entry.records.push(commit);
+        }
+    }
+    let mut members: Vec<_> = by_sha.into_values().collect();
+    for member in &mut members {
+        let default = repos.get(member.repo).map(|r| r.default_branch.as_str());
+        member.records.sort_by(|a, b| {
+            let key = |c: &BranchCommit| (Some(c.branch.as_str()) != default, c.branch.clone());
+            key(a).cmp(&key(b))
+        });
+    }
+    members.sort_by(|a, b| {
+        (a.records[0].committed_at, a.repo, a.sha).cmp(&(b.records[0].committed_at, b.repo, b.sha))
+    });
+    members
+}

@@ -1,0 +1,57 @@
+//! The population rows (SPEC §6): the attributes the controls tested, one row per
+//! record, filled from the same facts the controls judged.
+
+use crate::model::Actor;
+
+use super::facts::{ChangeFacts, CommitFacts};
+use super::{ChangeRow, CommitRow};
+
+/// How a missing account (GitHub's deleted-user "ghost") appears in rows.
+const GHOST: &str = "ghost";
+
+fn login(actor: Option<&Actor>) -> String {
+    actor.map_or_else(|| GHOST.to_string(), |a| a.login.clone())
+}
+
+pub fn change_row(facts: &ChangeFacts<'_>) -> ChangeRow {
+    let change = facts.change;
+    let mut labels = change.labels.clone();
+    labels.sort();
+    ChangeRow {
+        repo: change.repo.clone(),
+        number: change.number,
+        title: change.title.clone(),
+        url: change.url.clone(),
+        author: login(change.author.as_ref()),
+        authors: facts.authors.values().map(|p| p.login.clone()).collect(),
+        base_branch: change.base_branch.clone(),
+        merged_at: change.merged_at,
+        merged_by: login(change.merged_by.as_ref()),
+        merge_commit_sha: change.merge_commit_sha.clone().unwrap_or_default(),
+        head_sha: change.head_sha.clone(),
+        approvers: facts.approvers.values().cloned().collect(),
+        independent_approvers: facts.independent.values().cloned().collect(),
+        approval_on_head: facts.independent_on_head,
+        check_state: facts.checks.state.clone(),
+        required_checks: facts.checks.required.clone(),
+        labels,
+        emergency: facts.emergency,
+    }
+}
+
+pub fn commit_row(facts: &CommitFacts<'_>) -> CommitRow {
+    let first = facts.first();
+    let identity =
+        |id: &crate::model::GitIdentity| id.login.clone().unwrap_or_else(|| id.name.clone());
+    CommitRow {
+        repo: facts.repo.to_string(),
+        branch: facts.branches().join(", "),
+        sha: facts.sha.to_string(),
+        message_headline: first.message_headline.clone(),
+        author: identity(&first.author),
+        committer: identity(&first.committer),
+        committed_at: first.committed_at,
+        url: first.url.clone(),
+        change: facts.change,
+    }
+}
