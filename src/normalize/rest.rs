@@ -57,11 +57,11 @@ pub(super) fn process(
             format!(
                 "{}{} returned HTTP {}: {message}",
                 call.label(),
-                if call.parameters.is_empty() {
-                    String::new()
-                } else {
-                    format!("?{}", call.parameters)
-                },
+                record
+                    .url
+                    .split_once('?')
+                    .map(|(_, query)| format!("?{query}"))
+                    .unwrap_or_default(),
                 record.status
             ),
         );

@@ -174,6 +174,20 @@ fn a_graphql_record_without_its_request_body_is_an_error() {
     assert!(err.contains("without its stored request body"), "{err}");
 }
 
+#[test]
+fn graphql_variables_missing_from_the_request_body_are_named() {
+    let mut t = TestLocker::new();
+    t.graphql(
+        "BranchHistory",
+        json!({"owner": "acme", "name": "api"}),
+        200,
+        &graphql_fixture("branch_history_main.json"),
+    );
+    let err = t.normalize().unwrap_err().to_string();
+    assert!(err.starts_with("POST /graphql (request body)"), "{err}");
+    assert!(err.contains("variables: missing field `ref`"), "{err}");
+}
+
 fn arbitrary_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
@@ -207,36 +221,121 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
     })
 }
 
-/// Feeds `body` to a REST list call, a REST object call and the PR query.
-fn normalize_body(body: &[u8], status: u16) -> Result<(), String> {
-    let mut t = TestLocker::new();
-    t.get("/repos/acme/api/deployments?per_page=100", status, body);
-    t.get("/repos/acme/api/branches/main/protection", status, body);
-    t.get("/repos/acme/api/actions/secrets?per_page=100", status, body);
-    t.graphql(
-        "MergedPullRequests",
-        json!({"q": "repo:acme/api is:pr is:merged", "cursor": null}),
-        status,
-        body,
-    );
-    t.normalize().map(|_| ()).map_err(|e| e.to_string())
+/// One locker per call, so that an error on one call does not hide the others.
+fn normalize_each(body: &[u8], status: u16) -> Vec<Result<(), String>> {
+    let calls: [&dyn Fn(&mut TestLocker); 6] = [
+        &|t| {
+            t.get("/repos/acme/api/deployments?per_page=100", status, body);
+        },
+        &|t| {
+            t.get("/repos/acme/api/branches/main/protection", status, body);
+        },
+        &|t| {
+            t.get(
+                "/repos/acme/api/rules/branches/main?per_page=100",
+                status,
+                body,
+            );
+        },
+        &|t| {
+            t.get("/orgs/acme/audit-log?per_page=100", status, body);
+        },
+        &|t| {
+            t.graphql(
+                "MergedPullRequests",
+                json!({"q": "repo:acme/api is:pr is:merged", "cursor": null}),
+                status,
+                body,
+            );
+        },
+        &|t| {
+            t.graphql(
+                "BranchHistory",
+                json!({"owner": "acme", "name": "api", "ref": "refs/heads/main",
+                       "since": "2026-07-01T00:00:00Z", "until": "2026-10-01T00:00:00Z"}),
+                status,
+                body,
+            );
+        },
+    ];
+    calls
+        .iter()
+        .map(|record| {
+            let mut t = TestLocker::new();
+            record(&mut t);
+            t.normalize().map(|_| ()).map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+/// Every JSON pointer inside `value`.
+fn pointers(value: &Value, at: String, out: &mut Vec<String>) {
+    match value {
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                pointers(item, format!("{at}/{i}"), out);
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                pointers(v, format!("{at}/{k}"), out);
+            }
+        }
+        _ => {}
+    }
+    out.push(at);
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     #[test]
     fn arbitrary_bytes_never_panic(body in prop::collection::vec(any::<u8>(), 0..256),
                                    status in prop_oneof![Just(200u16), Just(403u16), Just(404u16)]) {
-        let _ = normalize_body(&body, status);
+        let _ = normalize_each(&body, status);
     }
 
     #[test]
-    fn arbitrary_json_never_panics(body in arbitrary_json()) {
-        let result = normalize_body(body.to_string().as_bytes(), 200);
-        if let Err(message) = result {
-            // Every failure names what was wrong.
-            prop_assert!(!message.is_empty());
+    fn arbitrary_json_never_panics(value in arbitrary_json(), wrap in 0..4usize) {
+        // Wrapped so that the values reach past the outer layers of each shape.
+        let body = match wrap {
+            0 => value,
+            1 => json!([value]),
+            2 => json!({"data": {"search": {"issueCount": 1, "nodes": [value]}}}),
+            _ => json!({"data": {"repository": {"nameWithOwner": "acme/api", "ref": value}}}),
+        };
+        for result in normalize_each(body.to_string().as_bytes(), 200) {
+            if let Err(message) = result {
+                // Every failure names what was wrong.
+                prop_assert!(!message.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn a_realistic_page_with_any_value_replaced_never_panics(
+        replacement in arbitrary_json(),
+        at in any::<prop::sample::Index>(),
+    ) {
+        let mut page: Value =
+            serde_json::from_slice(&graphql_fixture("merged_pull_requests_page1.json")).unwrap();
+        let mut all = Vec::new();
+        pointers(&page, String::new(), &mut all);
+        let pointer = all[at.index(all.len())].clone();
+        match page.pointer_mut(&pointer) {
+            Some(slot) => *slot = replacement,
+            None => page = replacement,
+        }
+        let mut t = TestLocker::new();
+        t.graphql(
+            "MergedPullRequests",
+            json!({"q": "repo:acme/api is:pr is:merged", "cursor": null}),
+            200,
+            page.to_string().as_bytes(),
+        );
+        if let Err(e) = t.normalize() {
+            let message = e.to_string();
+            prop_assert!(message.starts_with("POST /graphql MergedPullRequests"), "{}", message);
         }
     }
 }
