@@ -5,3 +5,4 @@ mod support;
 mod demo;
 mod graphql_schema;
 mod locker_errors;
+mod normalize;

@@ -1,0 +1,91 @@
+//! Everything normalized so far, keyed by natural keys so that a record seen twice (a
+//! retried or shifted page) is kept once — the later copy — and output order is
+//! deterministic.
+
+use std::collections::BTreeMap;
+
+use super::graphql_branch_history::CommitKey;
+use super::graphql_pull_requests::ChangeKey;
+use super::ipe::Queries;
+use super::rest_access::AccessLists;
+use super::rest_audit_log::AuditLog;
+use super::rest_credentials::Credentials;
+use super::rest_deployments::Deployments;
+use super::rest_protection::Protections;
+use super::rest_repos::Repositories;
+use super::rest_rule_suites::RuleSuites;
+use super::rest_teams::Teams;
+use crate::locker::LockerMeta;
+use crate::model::{Access, BranchCommit, Change, EVIDENCE_SCHEMA, Evidence, Gap};
+
+#[derive(Debug, Default)]
+pub(super) struct Collected {
+    pub repositories: Repositories,
+    pub changes: BTreeMap<ChangeKey, Change>,
+    pub branch_commits: BTreeMap<CommitKey, BranchCommit>,
+    pub deployments: Deployments,
+    pub protections: Protections,
+    pub rule_suites: RuleSuites,
+    pub audit_log: AuditLog,
+    pub access: AccessLists,
+    pub teams: Teams,
+    pub credentials: Credentials,
+    pub queries: Queries,
+    gaps: Vec<Gap>,
+}
+
+impl Collected {
+    pub fn gap(
+        &mut self,
+        source: &str,
+        evidence_type: &str,
+        repo: Option<String>,
+        status: Option<u16>,
+        reason: String,
+    ) {
+        self.gaps.push(Gap {
+            source: source.to_string(),
+            evidence_type: evidence_type.to_string(),
+            repo,
+            status,
+            reason,
+        });
+    }
+
+    pub fn finish(self, meta: &LockerMeta) -> Evidence {
+        let (org_members, outside_collaborators, repo_collaborators) = self.access.finish();
+        let (deploy_keys, secrets) = self.credentials.finish();
+        let mut gaps = self.gaps;
+        gaps.sort_by(|a, b| {
+            (&a.source, &a.evidence_type, &a.repo, a.status, &a.reason).cmp(&(
+                &b.source,
+                &b.evidence_type,
+                &b.repo,
+                b.status,
+                &b.reason,
+            ))
+        });
+        gaps.dedup();
+        Evidence {
+            schema: EVIDENCE_SCHEMA.to_string(),
+            snapshot_time: meta.snapshot_time,
+            repositories: self.repositories.finish(),
+            changes: self.changes.into_values().collect(),
+            branch_commits: self.branch_commits.into_values().collect(),
+            deployments: self.deployments.finish(),
+            branch_protections: self.protections.finish(),
+            rule_suites: self.rule_suites.finish(),
+            audit_events: self.audit_log.finish(),
+            access: Access {
+                org_members,
+                outside_collaborators,
+                repo_collaborators,
+                teams: self.teams.finish(),
+                deploy_keys,
+                secrets,
+            },
+            queries: self.queries.finish(),
+            gaps,
+        }
+    }
+}

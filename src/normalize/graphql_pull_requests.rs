@@ -1,0 +1,542 @@
+//! `MergedPullRequests` (src/github/queries/merged_pull_requests.graphql): one
+//! [`Change`] per pull request node, with reviews, commits, head checks, labels and
+//! timeline events.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::Origin;
+use super::de::{ShapeError, elements, member, need, parse_at};
+use super::ipe::Yield;
+use super::trailers::co_authors;
+use crate::model::{
+    Actor, ActorKind, Change, CheckKind, CheckRun, CheckState, Checks, CommitInfo, GitIdentity,
+    Review, ReviewState, TimelineEvent, TimelineKind, Timestamp,
+};
+
+/// Names put into [`Change::incomplete`] when a nested connection was truncated.
+pub const INCOMPLETE_LABELS: &str = "labels";
+pub const INCOMPLETE_REVIEWS: &str = "reviews";
+pub const INCOMPLETE_COMMITS: &str = "commits";
+pub const INCOMPLETE_CHECKS: &str = "checks";
+pub const INCOMPLETE_TIMELINE: &str = "timeline";
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PullRequestNode {
+    number: u64,
+    title: String,
+    url: String,
+    created_at: Timestamp,
+    merged_at: Option<Timestamp>,
+    repository: RepositoryRef,
+    author: Option<ActorNode>,
+    merged_by: Option<ActorNode>,
+    base_ref_name: String,
+    head_ref_name: String,
+    head_ref_oid: String,
+    merge_commit: Option<Oid>,
+    labels: Option<Connection<LabelNode>>,
+    reviews: Option<Connection<ReviewNode>>,
+    commits: Option<Connection<PullRequestCommit>>,
+    head_commit: Option<Connection<PullRequestHeadCommit>>,
+    timeline_items: Option<Connection<TimelineNode>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Connection<T> {
+    total_count: Option<u64>,
+    nodes: Option<Vec<Option<T>>>,
+}
+
+impl<T> Connection<T> {
+    fn nodes(&self) -> impl Iterator<Item = (usize, &T)> {
+        self.nodes
+            .iter()
+            .flatten()
+            .enumerate()
+            .filter_map(|(i, n)| n.as_ref().map(|n| (i, n)))
+    }
+}
+
+/// Whether a connection came back in full: present, with nodes, and no more than it holds.
+fn complete<T>(connection: Option<&Connection<T>>) -> bool {
+    match connection {
+        Some(Connection {
+            total_count,
+            nodes: Some(nodes),
+        }) => total_count.is_none_or(|total| total <= nodes.len() as u64),
+        _ => false,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RepositoryRef {
+    name_with_owner: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct Oid {
+    pub oid: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct ActorNode {
+    #[serde(rename = "__typename")]
+    typename: String,
+    login: String,
+}
+
+impl ActorNode {
+    fn actor(&self) -> Actor {
+        Actor {
+            kind: ActorKind::from_github_type(&self.typename),
+            login: self.login.clone(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct LabelNode {
+    name: String,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+enum PullRequestReviewState {
+    Approved,
+    ChangesRequested,
+    Commented,
+    Dismissed,
+    Pending,
+}
+
+impl From<PullRequestReviewState> for ReviewState {
+    fn from(state: PullRequestReviewState) -> ReviewState {
+        match state {
+            PullRequestReviewState::Approved => ReviewState::Approved,
+            PullRequestReviewState::ChangesRequested => ReviewState::ChangesRequested,
+            PullRequestReviewState::Commented => ReviewState::Commented,
+            PullRequestReviewState::Dismissed => ReviewState::Dismissed,
+            PullRequestReviewState::Pending => ReviewState::Pending,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReviewNode {
+    database_id: Option<u64>,
+    author: Option<ActorNode>,
+    state: PullRequestReviewState,
+    submitted_at: Option<Timestamp>,
+    commit: Option<Oid>,
+}
+
+#[derive(Deserialize)]
+struct PullRequestCommit {
+    commit: CommitNode,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CommitNode {
+    oid: String,
+    message: String,
+    authored_date: Timestamp,
+    committed_date: Timestamp,
+    author: Option<GitActorNode>,
+    committer: Option<GitActorNode>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct GitActorNode {
+    name: Option<String>,
+    email: Option<String>,
+    user: Option<LoginNode>,
+}
+
+#[derive(Deserialize)]
+struct LoginNode {
+    login: String,
+}
+
+/// A git identity; GitHub reports a missing one (or its parts) as null.
+pub(super) fn git_identity(actor: Option<GitActorNode>) -> GitIdentity {
+    let actor = actor.unwrap_or(GitActorNode {
+        name: None,
+        email: None,
+        user: None,
+    });
+    GitIdentity {
+        name: actor.name.unwrap_or_default(),
+        email: actor.email.unwrap_or_default(),
+        login: actor.user.map(|u| u.login),
+    }
+}
+
+#[derive(Deserialize)]
+struct PullRequestHeadCommit {
+    commit: HeadCommit,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HeadCommit {
+    oid: String,
+    status_check_rollup: Option<Rollup>,
+}
+
+#[derive(Deserialize)]
+struct Rollup {
+    state: StatusState,
+    contexts: Option<Connection<ContextNode>>,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+enum StatusState {
+    Error,
+    Expected,
+    Failure,
+    Pending,
+    Success,
+}
+
+impl StatusState {
+    fn check_state(self) -> CheckState {
+        match self {
+            StatusState::Error => CheckState::Error,
+            StatusState::Expected => CheckState::Expected,
+            StatusState::Failure => CheckState::Failure,
+            StatusState::Pending => CheckState::Pending,
+            StatusState::Success => CheckState::Success,
+        }
+    }
+
+    /// A status context's state as a REST-style conclusion; `EXPECTED` (required but not
+    /// yet reported) has not concluded, like `PENDING`.
+    fn conclusion(self) -> &'static str {
+        match self {
+            StatusState::Error => "error",
+            StatusState::Failure => "failure",
+            StatusState::Success => "success",
+            StatusState::Pending | StatusState::Expected => "pending",
+        }
+    }
+}
+
+/// A `CheckRun` or `StatusContext` (the union's members, flattened).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ContextNode {
+    #[serde(rename = "__typename")]
+    typename: String,
+    name: Option<String>,
+    status: Option<String>,
+    conclusion: Option<String>,
+    check_suite: Option<CheckSuite>,
+    context: Option<String>,
+    state: Option<StatusState>,
+}
+
+#[derive(Deserialize)]
+struct CheckSuite {
+    app: Option<App>,
+}
+
+#[derive(Deserialize)]
+struct App {
+    slug: Option<String>,
+}
+
+/// A timeline item (the three event types queried, flattened).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TimelineNode {
+    #[serde(rename = "__typename")]
+    typename: String,
+    created_at: Option<Timestamp>,
+    actor: Option<ActorNode>,
+    review: Option<DatabaseId>,
+    previous_review_state: Option<PullRequestReviewState>,
+    before_commit: Option<Oid>,
+    after_commit: Option<Oid>,
+    commit: Option<Oid>,
+    merge_ref_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DatabaseId {
+    database_id: Option<u64>,
+}
+
+pub type ChangeKey = (String, String, u64);
+
+/// Maps one page of search results (`data` of the response) into `changes`; a PR seen
+/// before (a retried or shifted page) is replaced by this later copy.
+pub fn page(
+    changes: &mut BTreeMap<ChangeKey, Change>,
+    origin: &Origin<'_>,
+    data: &Value,
+) -> Result<Yield, ShapeError> {
+    let Some(search) = member(data, "data", "search")? else {
+        return Ok(Yield::default());
+    };
+    let issue_count = match member(search, "data.search", "issueCount")? {
+        Some(count) => Some(parse_at::<u64>(count, "data.search.issueCount")?),
+        None => None,
+    };
+    let nodes = match member(search, "data.search", "nodes")? {
+        Some(nodes) => elements(nodes, "data.search.nodes")?,
+        None => &[],
+    };
+    let mut keys = Vec::with_capacity(nodes.len());
+    for (i, node) in nodes.iter().enumerate() {
+        let path = format!("data.search.nodes[{i}]");
+        if node.is_null() {
+            continue;
+        }
+        let typename = need(member(node, &path, "__typename")?, || {
+            format!("{path}.__typename")
+        })?;
+        if typename.as_str() != Some("PullRequest") {
+            continue;
+        }
+        let pr: PullRequestNode = parse_at(node, &path)?;
+        let pointer = format!("/data/search/nodes/{i}");
+        let Some(change) = change(origin, pr, &path, &pointer)? else {
+            continue;
+        };
+        keys.push(format!("{}#{}", change.repo, change.number));
+        changes.insert(
+            (change.source.clone(), change.repo.clone(), change.number),
+            change,
+        );
+    }
+    Ok(Yield {
+        records: keys,
+        total_count: issue_count,
+    })
+}
+
+fn change(
+    origin: &Origin<'_>,
+    pr: PullRequestNode,
+    path: &str,
+    pointer: &str,
+) -> Result<Option<Change>, ShapeError> {
+    let Some(merged_at) = pr.merged_at else {
+        // Not merged (the search asks for merged PRs only): not a change.
+        tracing::debug!(repo = %pr.repository.name_with_owner, number = pr.number, "unmerged pull request in the search results");
+        return Ok(None);
+    };
+    let mut incomplete = Vec::new();
+    if !complete(pr.labels.as_ref()) {
+        incomplete.push(INCOMPLETE_LABELS.to_string());
+    }
+    if !complete(pr.reviews.as_ref()) {
+        incomplete.push(INCOMPLETE_REVIEWS.to_string());
+    }
+    if !complete(pr.commits.as_ref()) {
+        incomplete.push(INCOMPLETE_COMMITS.to_string());
+    }
+    if !complete(pr.timeline_items.as_ref()) {
+        incomplete.push(INCOMPLETE_TIMELINE.to_string());
+    }
+    let (checks, checks_complete) = checks(pr.head_commit, &pr.head_ref_oid, path)?;
+    if !checks_complete {
+        incomplete.push(INCOMPLETE_CHECKS.to_string());
+    }
+    incomplete.sort();
+
+    let mut labels: Vec<String> = pr
+        .labels
+        .iter()
+        .flat_map(|c| c.nodes())
+        .map(|(_, l)| l.name.clone())
+        .collect();
+    labels.sort();
+    labels.dedup();
+
+    let reviews = pr
+        .reviews
+        .iter()
+        .flat_map(|c| c.nodes())
+        .map(|(j, r)| Review {
+            id: r.database_id.map(|id| id.to_string()).unwrap_or_default(),
+            author: r.author.as_ref().map(ActorNode::actor),
+            state: r.state.into(),
+            submitted_at: r.submitted_at,
+            commit_sha: r.commit.as_ref().map(|c| c.oid.clone()),
+            evidence: vec![origin.evidence(&format!("{pointer}/reviews/nodes/{j}"))],
+        })
+        .collect();
+
+    let commits = pr
+        .commits
+        .into_iter()
+        .flat_map(|c| c.nodes.into_iter().flatten().flatten())
+        .map(|node| {
+            let c = node.commit;
+            CommitInfo {
+                co_authors: co_authors(&c.message),
+                sha: c.oid,
+                message: c.message,
+                author: git_identity(c.author),
+                committer: git_identity(c.committer),
+                authored_at: c.authored_date,
+                committed_at: c.committed_date,
+            }
+        })
+        .collect();
+
+    let timeline = timeline(pr.timeline_items, path)?;
+
+    Ok(Some(Change {
+        source: origin.source.to_string(),
+        repo: pr.repository.name_with_owner,
+        number: pr.number,
+        title: pr.title,
+        url: pr.url,
+        author: pr.author.as_ref().map(ActorNode::actor),
+        base_branch: pr.base_ref_name,
+        head_branch: pr.head_ref_name,
+        created_at: pr.created_at,
+        merged_at,
+        merged_by: pr.merged_by.as_ref().map(ActorNode::actor),
+        merge_commit_sha: pr.merge_commit.map(|c| c.oid),
+        head_sha: pr.head_ref_oid,
+        labels,
+        reviews,
+        commits,
+        checks,
+        timeline,
+        incomplete,
+        evidence: vec![origin.evidence(pointer)],
+    }))
+}
+
+/// The head commit's checks, and whether all of them came back.
+fn checks(
+    head: Option<Connection<PullRequestHeadCommit>>,
+    head_ref_oid: &str,
+    path: &str,
+) -> Result<(Checks, bool), ShapeError> {
+    let no_checks = |complete| {
+        (
+            Checks {
+                sha: head_ref_oid.to_string(),
+                rollup: None,
+                runs: Vec::new(),
+            },
+            complete,
+        )
+    };
+    let Some(head) = head
+        .and_then(|c| c.nodes)
+        .and_then(|n| n.into_iter().next().flatten())
+    else {
+        // Without the head commit node, nothing is known about its checks.
+        return Ok(no_checks(false));
+    };
+    let commit = head.commit;
+    let Some(rollup) = commit.status_check_rollup else {
+        // GitHub's rollup is null when the commit has no checks at all.
+        return Ok((
+            Checks {
+                sha: commit.oid,
+                rollup: None,
+                runs: Vec::new(),
+            },
+            true,
+        ));
+    };
+    let base = format!("{path}.headCommit.nodes[0].commit.statusCheckRollup.contexts.nodes");
+    let complete = complete(rollup.contexts.as_ref());
+    let mut runs = Vec::new();
+    for (k, node) in rollup.contexts.iter().flat_map(|c| c.nodes()) {
+        let at = |field: &str| format!("{base}[{k}].{field}");
+        match node.typename.as_str() {
+            "CheckRun" => {
+                let status = need(node.status.as_deref(), || at("status"))?;
+                runs.push(CheckRun {
+                    name: need(node.name.clone(), || at("name"))?,
+                    kind: CheckKind::CheckRun,
+                    conclusion: if status.eq_ignore_ascii_case("COMPLETED") {
+                        node.conclusion.as_deref().map(str::to_ascii_lowercase)
+                    } else {
+                        None
+                    },
+                    app: node
+                        .check_suite
+                        .as_ref()
+                        .and_then(|s| s.app.as_ref())
+                        .and_then(|a| a.slug.clone()),
+                });
+            }
+            "StatusContext" => runs.push(CheckRun {
+                name: need(node.context.clone(), || at("context"))?,
+                kind: CheckKind::StatusContext,
+                conclusion: Some(need(node.state, || at("state"))?.conclusion().to_string()),
+                app: None,
+            }),
+            other => tracing::debug!(typename = other, "unknown check context type ignored"),
+        }
+    }
+    Ok((
+        Checks {
+            sha: commit.oid,
+            rollup: Some(rollup.state.check_state()),
+            runs,
+        },
+        complete,
+    ))
+}
+
+fn timeline(
+    items: Option<Connection<TimelineNode>>,
+    path: &str,
+) -> Result<Vec<TimelineEvent>, ShapeError> {
+    let mut events = Vec::new();
+    let Some(items) = items else {
+        return Ok(events);
+    };
+    for (k, node) in items.nodes.into_iter().flatten().enumerate() {
+        let Some(node) = node else { continue };
+        let event = match node.typename.as_str() {
+            "ReviewDismissedEvent" => TimelineKind::ReviewDismissed {
+                review_id: node
+                    .review
+                    .and_then(|r| r.database_id)
+                    .map(|id| id.to_string()),
+                previous_state: node.previous_review_state.map(Into::into),
+            },
+            "HeadRefForcePushedEvent" => TimelineKind::HeadRefForcePushed {
+                before: node.before_commit.map(|c| c.oid),
+                after: node.after_commit.map(|c| c.oid),
+            },
+            "MergedEvent" => TimelineKind::Merged {
+                commit: node.commit.map(|c| c.oid),
+                base: node.merge_ref_name,
+            },
+            other => {
+                tracing::debug!(typename = other, "unknown timeline item type ignored");
+                continue;
+            }
+        };
+        events.push(TimelineEvent {
+            at: need(node.created_at, || {
+                format!("{path}.timelineItems.nodes[{k}].createdAt")
+            })?,
+            actor: node.actor.as_ref().map(ActorNode::actor),
+            event,
+        });
+    }
+    Ok(events)
+}
