@@ -1,6 +1,30 @@
 //! The example organisation: a seeded generator of a synthetic GitHub organisation that
 //! writes a locker of GitHub-shaped raw API responses, plus its own ground truth (the
 //! exceptions it planted). Tests, the demo and benchmarks build on it.
+//!
+//! `acme` has 25 people (three org owners, two members without 2FA), two outside
+//! collaborators, the bots `dependabot[bot]` and `renovate[bot]`, the CI user `acme-ci`
+//! (a bot by config) and the service account `acme-deploy-bot`. Its repositories:
+//!
+//! | repository | production branches | protection at the snapshot |
+//! |---|---|---|
+//! | acme/api | main, release/2026.08, release/2026.09 | classic: 1 approval (main dismisses stale approvals), required ci/build + ci/test (release/*: ci/build) |
+//! | acme/web | main (also merges into develop) | classic: 1 approval, required build |
+//! | acme/payments | main | rulesets: 2 approvals, required ci + security/scan |
+//! | acme/mobile-app | main | rulesets: 1 approval, required build |
+//! | acme/infra | master | none |
+//! | acme/sandbox-playground | — | excluded by the config: listed, never collected |
+//!
+//! About `changes` merged PRs spread over the quarter (weekdays and business hours
+//! mostly), clean by construction, surround the planted cases of `scenarios` (every case
+//! at every size). From them follow the branch histories (merge, squash and rebase
+//! merges as GitHub records them), rule suites, audit-log events, deployments with their
+//! statuses and environment approvals, and the access lists.
+//!
+//! Modules: `rng` (the seeded PRNG), `people` and `world` (the plain data), `activity`
+//! (ordinary PRs), `scenarios` (the planted cases), `history` (branches, rule suites,
+//! audit log), `deploy`, `access`, `render_graphql` / `render_rest` (GitHub's shapes),
+//! `calls` (the request log), `truth` (the ground truth, from the planting intent).
 
 mod access;
 mod activity;
@@ -175,6 +199,9 @@ fn build_world(params: ExampleParams, config: &Config) -> World {
     let audit_events = history::audit_events(&g, seed);
     let (deployments, run_approvals) = deploy::build(&g, &branches, seed);
     let access = access::build(&g);
+    let tricky_commits = inherited_commit(&g, &branches, &window)
+        .into_iter()
+        .collect();
     let planted_commits = g
         .pushes
         .iter()
@@ -197,8 +224,32 @@ fn build_world(params: ExampleParams, config: &Config) -> World {
         run_approvals,
         access,
         planted_commits,
-        tricky_commits: Vec::new(),
+        tricky_commits,
     }
+}
+
+/// The newest commit release/2026.09 inherited from main when it was cut: its PR's base
+/// is main, not the release branch, yet main is a production branch too.
+fn inherited_commit(
+    g: &activity::Gen,
+    branches: &[world::Branch],
+    window: &Window,
+) -> Option<world::TrickyCommit> {
+    let b = branches.iter().position(|b| b.name == "release/2026.09")?;
+    let (parent, count) = branches[b].cut_from?;
+    let c = branches[parent].commits[..count]
+        .iter()
+        .rev()
+        .find(|c| window.contains(c.commit.committed) && !c.prs.is_empty())?;
+    let pr = &g.prs[*c.prs.first()?];
+    Some(world::TrickyCommit {
+        repo: branches[b].repo,
+        sha: c.commit.sha.clone(),
+        why: format!(
+            "on release/2026.09 because the branch was cut from main; GitHub associates it with PR #{} into main (a production branch), so it is no direct push",
+            pr.number
+        ),
+    })
 }
 
 /// Percent-encodes a branch or ref for a URL path or query (`release%2F2026.08`).

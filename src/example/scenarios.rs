@@ -55,7 +55,7 @@ fn plant(pr: &mut Pr, control: &'static str, kind: &'static str, why: String) {
 }
 
 fn jitter(g: &mut Gen) -> Duration {
-    Duration::minutes(g.rng.range(0, 12))
+    Duration::minutes(g.rng.range(0, 12)) + Duration::seconds(g.rng.range(0, 59))
 }
 
 /// A clean PR planted at a fixed time: `n` commits by its author, checks passing, no
@@ -160,7 +160,7 @@ fn infra_only_commented(g: &mut Gen) {
 /// (enforce_admins is off), which GitHub records as `protected_branch.policy_override`.
 fn api_dismissed_approval_admin_merge(g: &mut Gen) {
     let created = g.at(43, 12, 20) + jitter(g);
-    let merged = g.at(43, 16, 47);
+    let merged = g.at(43, 16, 47) + Duration::seconds(23);
     let mut p = pr(
         g,
         "api",
@@ -662,7 +662,7 @@ fn infra_direct_pushes(g: &mut Gen) {
 /// at a time no merge is near). GitHub associates the commit with the open PR only; the
 /// PR stays open because its later commit never reached main.
 fn api_push_of_open_pr_commit(g: &mut Gen) {
-    let pushed = g.at(71, 14, 30);
+    let pushed = g.at(71, 14, 30) + Duration::seconds(41);
     let repo = g.repo("api");
     let jose = g.who("jnunez");
     let mwebb = g.who("mwebb");
