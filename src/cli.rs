@@ -198,8 +198,20 @@ fn run(cli: Cli) -> Result<u8> {
                     let c = catalog.get(&id.to_ascii_uppercase()).with_context(|| {
                         format!("no control `{id}`; `changeproof controls list` shows them all")
                     })?;
-                    println!("{} — {}\nTSC: {}\nSeverity: {}\nFrequency: {}\n", c.id, c.title, c.tsc.join(", "), c.severity.as_str(), c.frequency);
-                    println!("Objective\n  {}\n\nPopulation\n  {}\n\nTest procedure\n  {}\n", c.objective.trim(), c.population.trim(), c.procedure.trim().replace('\n', "\n  "));
+                    println!(
+                        "{} — {}\nTSC: {}\nSeverity: {}\nFrequency: {}\n",
+                        c.id,
+                        c.title,
+                        c.tsc.join(", "),
+                        c.severity.as_str(),
+                        c.frequency
+                    );
+                    println!(
+                        "Objective\n  {}\n\nPopulation\n  {}\n\nTest procedure\n  {}\n",
+                        c.objective.trim(),
+                        c.population.trim(),
+                        c.procedure.trim().replace('\n', "\n  ")
+                    );
                     println!("Exception kinds");
                     for k in &c.kinds {
                         println!("  {:<24} {}", k.kind, k.description);
@@ -207,7 +219,10 @@ fn run(cli: Cli) -> Result<u8> {
                     if !c.parameters.is_empty() {
                         println!("\nParameters");
                         for p in &c.parameters {
-                            println!("  {:<24} default {:<10} {}", p.name, p.default, p.description);
+                            println!(
+                                "  {:<24} default {:<10} {}",
+                                p.name, p.default, p.description
+                            );
                         }
                     }
                 }
@@ -227,7 +242,10 @@ fn demo(out: &Path, params: ExampleParams) -> Result<u8> {
     println!("locker:       {}", result.locker.display());
     println!("ground truth: {}", result.ground_truth.display());
     println!("bundle:       {}", result.bundle_zip.display());
-    println!("report:       {}", result.bundle_dir.join("index.html").display());
+    println!(
+        "report:       {}",
+        result.bundle_dir.join("index.html").display()
+    );
     Ok(0)
 }
 
@@ -243,11 +261,9 @@ fn exit_code(findings: &Findings) -> u8 {
 
 fn source_date_epoch() -> Result<Option<i64>> {
     match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .map(Some)
-            .with_context(|| format!("SOURCE_DATE_EPOCH={v:?} is not a number of seconds since 1970")),
+        Ok(v) => v.trim().parse().map(Some).with_context(|| {
+            format!("SOURCE_DATE_EPOCH={v:?} is not a number of seconds since 1970")
+        }),
         Err(_) => Ok(None),
     }
 }
@@ -255,7 +271,10 @@ fn source_date_epoch() -> Result<Option<i64>> {
 /// The per-control summary table.
 fn print_summary(findings: &Findings) {
     if !findings.complete {
-        println!("INCOMPLETE COLLECTION — missing: {}", findings.missing.join("; "));
+        println!(
+            "INCOMPLETE COLLECTION — missing: {}",
+            findings.missing.join("; ")
+        );
     }
     println!(
         "{:<6}  {:<52}  {:<14}  {:>10}  {:>8}  {:>10}  {:>6}",

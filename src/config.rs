@@ -88,7 +88,9 @@ pub struct TimeSpec(pub Timestamp);
 impl TimeSpec {
     pub fn parse(text: &str) -> Result<TimeSpec, String> {
         if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-            return Ok(TimeSpec(Utc.from_utc_datetime(&date.and_time(NaiveTime::MIN))));
+            return Ok(TimeSpec(
+                Utc.from_utc_datetime(&date.and_time(NaiveTime::MIN)),
+            ));
         }
         chrono::DateTime::parse_from_rfc3339(text)
             .map(|t| TimeSpec(t.with_timezone(&Utc)))
@@ -122,7 +124,11 @@ pub struct DurationSpec {
 
 impl DurationSpec {
     pub fn parse(text: &str) -> Result<DurationSpec, String> {
-        let err = || format!("`{text}` is not a duration; write a number and a unit: 90s, 30m, 72h, 365d, 2w");
+        let err = || {
+            format!(
+                "`{text}` is not a duration; write a number and a unit: 90s, 30m, 72h, 365d, 2w"
+            )
+        };
         let unit = text.chars().last().ok_or_else(err)?;
         let number: i64 = text[..text.len() - unit.len_utf8()]
             .parse()
@@ -472,10 +478,7 @@ impl Config {
     /// Parses config text; `path` is only used to name the file in errors.
     pub fn parse(text: &str, path: &Path, base_dir: PathBuf) -> Result<Config, ConfigError> {
         let mut config: Config = toml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map(|s| line_col(text, s.start))
-                .unwrap_or((1, 1));
+            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
             ConfigError::Invalid {
                 path: path.to_path_buf(),
                 line,
@@ -528,10 +531,7 @@ impl Config {
             if source.kind == SourceKind::Github && source.org.is_none() {
                 return Err(invalid(
                     "kind",
-                    format!(
-                        "[[source]] `{}`: a github source needs `org`",
-                        source.name
-                    ),
+                    format!("[[source]] `{}`: a github source needs `org`", source.name),
                 ));
             }
         }

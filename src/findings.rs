@@ -144,7 +144,10 @@ impl Exception {
         subject: &str,
         kind: &str,
     ) -> String {
-        format!("{control}/{repo}/{}/{subject}/{kind}", subject_type.as_str())
+        format!(
+            "{control}/{repo}/{}/{subject}/{kind}",
+            subject_type.as_str()
+        )
     }
 }
 

@@ -423,12 +423,10 @@ fn read_text(path: &Path, hint: &'static str) -> Result<String> {
             what: "UTF-8 text",
             message: e.to_string(),
         }),
-        Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
-            Err(LockerError::Missing {
-                path: path.to_path_buf(),
-                hint,
-            })
-        }
+        Err(source) if source.kind() == std::io::ErrorKind::NotFound => Err(LockerError::Missing {
+            path: path.to_path_buf(),
+            hint,
+        }),
         Err(source) => Err(LockerError::Io {
             path: path.to_path_buf(),
             source,
@@ -438,7 +436,9 @@ fn read_text(path: &Path, hint: &'static str) -> Result<String> {
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &'static str) -> Result<T> {
     let hint = match what {
-        "evidence.json" => "run `changeproof replay --locker DIR` to derive it from the raw responses",
+        "evidence.json" => {
+            "run `changeproof replay --locker DIR` to derive it from the raw responses"
+        }
         _ => "the locker is incomplete; re-run the collection or restore it from a copy",
     };
     let text = read_text(path, hint)?;

@@ -9,5 +9,7 @@ pub fn changeproof_bin() -> PathBuf {
 
 /// A test data file under `tests/data/`.
 pub fn data(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(path)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(path)
 }
