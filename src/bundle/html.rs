@@ -472,7 +472,9 @@ fn readable(value: &serde_json::Value) -> String {
         Value::Object(map) => map
             .iter()
             .map(|(k, v)| match v {
-                Value::Object(_) | Value::Array(_) => format!("{k} ({})", readable(v)),
+                Value::Object(_) | Value::Array(_) => {
+                    format!("{} ({})", k.replace('_', " "), readable(v))
+                }
                 _ => format!("{} {}", k.replace('_', " "), readable(v)),
             })
             .collect::<Vec<_>>()
