@@ -12,6 +12,7 @@ use changeproof::example::ExampleParams;
 use changeproof::findings::Findings;
 use changeproof::locker::Locker;
 use changeproof::pipeline::{self, PipelineError};
+use changeproof::signing::{self, KeyPassword};
 
 /// Exit codes of SPEC §9.
 mod exit {
@@ -93,6 +94,24 @@ enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Write a minisign key pair for signing bundles: OUT/NAME.key and OUT/NAME.pub.
+    ///
+    /// The secret key is encrypted with a password read from CHANGEPROOF_KEY_PASSWORD, or
+    /// asked for on the terminal; --unencrypted writes it without one (for automation
+    /// that keeps the file in a secret store). Point `[output] signing_key` at NAME.key
+    /// and give auditors NAME.pub (or the `RW…` key line printed) by a channel they trust.
+    /// Never overwrites a file.
+    Keygen {
+        /// Directory to write the key pair into (created if absent).
+        #[arg(long)]
+        out: PathBuf,
+        /// File name of the pair, without extension.
+        #[arg(long, default_value = "changeproof")]
+        name: String,
+        /// Do not encrypt the secret key with a password.
+        #[arg(long)]
+        unencrypted: bool,
+    },
     /// The control catalog.
     Controls {
         #[command(subcommand)]
@@ -171,15 +190,27 @@ fn run(cli: Cli) -> Result<u8> {
         } => {
             let evaluated = pipeline::evaluate_locker(&locker, config.as_deref())?;
             let generated_at = pipeline::generation_time(&evaluated, source_date_epoch()?)?;
-            let files = pipeline::bundle_files(&evaluated, generated_at)?;
+            let key = pipeline::load_signing_key(&evaluated.config, key_password())?;
+            let files = pipeline::bundle_files(&evaluated, generated_at, key.as_ref())?;
             if let Some(dir) = &dir {
                 changeproof::bundle::write_dir(&files, dir)?;
             }
             changeproof::bundle::write_zip(&files, &out)?;
             print_summary(&evaluated.evaluation.findings);
             println!("\nbundle: {}", out.display());
+            match &key {
+                Some(key) => println!("signed: minisign key {}", key.key_id()),
+                None => println!(
+                    "UNSIGNED: no [output] signing_key in the config (`changeproof keygen` makes a key pair)"
+                ),
+            }
             Ok(exit_code(&evaluated.evaluation.findings))
         }
+        Command::Keygen {
+            out,
+            name,
+            unencrypted,
+        } => keygen(&out, &name, unencrypted),
         Command::Controls { command } => {
             let catalog = Catalog::builtin()?;
             match command {
@@ -247,6 +278,57 @@ fn demo(out: &Path, params: ExampleParams) -> Result<u8> {
         result.bundle_dir.join("index.html").display()
     );
     Ok(0)
+}
+
+fn keygen(out: &Path, name: &str, unencrypted: bool) -> Result<u8> {
+    let password = if unencrypted {
+        None
+    } else {
+        match key_password() {
+            KeyPassword::Given(p) if p.is_empty() => anyhow::bail!(
+                "CHANGEPROOF_KEY_PASSWORD is empty; set a password, or pass --unencrypted"
+            ),
+            KeyPassword::Unavailable => anyhow::bail!(
+                "no password for the secret key: set CHANGEPROOF_KEY_PASSWORD, run on a terminal to be asked, or pass --unencrypted"
+            ),
+            other => Some(other),
+        }
+    };
+    let generated = signing::generate(out, name, password)?;
+    println!(
+        "secret key: {} ({})",
+        generated.secret_key.display(),
+        if generated.encrypted {
+            "encrypted with your password"
+        } else {
+            "NOT encrypted: protect the file"
+        }
+    );
+    println!("public key: {}", generated.public_key.display());
+    println!("key id:     {}", generated.key_id);
+    println!(
+        "public key line (for minisign -P): {}",
+        generated.public_key_base64
+    );
+    println!(
+        "\nSign bundles: set `signing_key = \"{}\"` under [output] in the config (relative to the config file).",
+        generated.secret_key.display()
+    );
+    let public = generated.public_key.display();
+    println!(
+        "Give auditors {public} by a channel they trust; they check a bundle with:\n  minisign -Vm manifest.json -p {public}\n  changeproof verify BUNDLE --pubkey {public}"
+    );
+    Ok(0)
+}
+
+/// The password of an encrypted signing key: CHANGEPROOF_KEY_PASSWORD, else a prompt when
+/// there is a terminal to ask on. Never printed or logged.
+fn key_password() -> KeyPassword {
+    match std::env::var("CHANGEPROOF_KEY_PASSWORD") {
+        Ok(p) => KeyPassword::Given(p),
+        Err(_) if std::io::stdin().is_terminal() => KeyPassword::Prompt,
+        Err(_) => KeyPassword::Unavailable,
+    }
 }
 
 fn exit_code(findings: &Findings) -> u8 {

@@ -14,6 +14,7 @@ pub mod locker;
 pub mod model;
 pub mod normalize;
 pub mod pipeline;
+pub mod signing;
 pub mod util;
 
 /// The tool version written into lockers and bundles.
