@@ -19,6 +19,7 @@ mod exit {
     pub const OPEN_EXCEPTIONS: u8 = 1;
     pub const USAGE: u8 = 2;
     pub const INCOMPLETE: u8 = 3;
+    pub const VERIFY_FAILED: u8 = 4;
 }
 
 #[derive(Parser, Debug)]
@@ -93,6 +94,35 @@ enum Command {
         /// Also write the bundle's files as a folder here.
         #[arg(long)]
         dir: Option<PathBuf>,
+    },
+    /// Check a bundle as received: signature, every file, and optionally the findings.
+    ///
+    /// BUNDLE is the zip or its folder. Checks, in order: the bundle is read safely (entries
+    /// with absolute paths, `..`, backslashes, links, encryption, duplicate names or
+    /// overlapping data are refused, and nothing is unpacked); manifest.json's minisign
+    /// signature verifies with --pubkey; every file manifest.json lists is present with
+    /// the listed size and SHA-256; no file is present that it does not list. With
+    /// --reperform the findings are re-derived from the bundle's raw evidence
+    /// (evidence/raw, evidence/requests.ndjson) with the bundle's own config and catalog
+    /// (config/) and must equal findings.json exactly; every difference is listed.
+    ///
+    /// The report says what was and was not checked and lists every problem, first the
+    /// file to look at. Exit 0 when every check passed, 4 when any failed (the first
+    /// offending file is named), 2 on a usage error. Without --pubkey the signature
+    /// cannot be checked: pass --no-signature to check the files alone.
+    Verify {
+        /// The bundle: changeproof-bundle.zip or the bundle folder.
+        bundle: PathBuf,
+        /// The signer's minisign public key: a `.pub` file, or its `RW…` key line.
+        #[arg(long, value_name = "KEY")]
+        pubkey: Option<String>,
+        /// Check the files without a public key (the signature is then not checked, and
+        /// nothing shows who produced the bundle).
+        #[arg(long, conflicts_with = "pubkey")]
+        no_signature: bool,
+        /// Also re-derive the findings from the raw evidence and compare them with findings.json.
+        #[arg(long)]
+        reperform: bool,
     },
     /// Write a minisign key pair for signing bundles: OUT/NAME.key and OUT/NAME.pub.
     ///
@@ -206,6 +236,12 @@ fn run(cli: Cli) -> Result<u8> {
             }
             Ok(exit_code(&evaluated.evaluation.findings))
         }
+        Command::Verify {
+            bundle,
+            pubkey,
+            no_signature,
+            reperform,
+        } => verify(&bundle, pubkey.as_deref(), no_signature, reperform),
         Command::Keygen {
             out,
             name,
@@ -278,6 +314,31 @@ fn demo(out: &Path, params: ExampleParams) -> Result<u8> {
         result.bundle_dir.join("index.html").display()
     );
     Ok(0)
+}
+
+fn verify(bundle: &Path, pubkey: Option<&str>, no_signature: bool, reperform: bool) -> Result<u8> {
+    let public_key = match (pubkey, no_signature) {
+        (Some(key), _) => Some(signing::PublicKey::from_file_or_key(key)?),
+        (None, true) => None,
+        (None, false) => anyhow::bail!(
+            "no public key: pass --pubkey KEY.pub (the signer's minisign public key) to check the signature, or --no-signature to check the files alone"
+        ),
+    };
+    let options = changeproof::verify::VerifyOptions {
+        public_key,
+        reperform,
+        ..Default::default()
+    };
+    let report = changeproof::verify::verify(bundle, &options)?;
+    print!("{report}");
+    match report.first_problem() {
+        None if report.passed() => Ok(0),
+        first => {
+            let first = first.map_or_else(|| "the signature".to_string(), |p| p.to_string());
+            eprintln!("error: verification failed: {first}");
+            Ok(exit::VERIFY_FAILED)
+        }
+    }
 }
 
 fn keygen(out: &Path, name: &str, unencrypted: bool) -> Result<u8> {

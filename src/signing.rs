@@ -64,8 +64,12 @@ pub enum SigningError {
     Decrypt { path: PathBuf, message: String },
     #[error("generating a key pair failed: {0}")]
     Generate(String),
-    #[error("signature: {0}")]
+    /// The signature file is malformed or was made with another key.
+    #[error("{0}")]
     Signature(String),
+    /// Well-formed, right key, but the signature does not verify over the data.
+    #[error("{0}")]
+    Mismatch(String),
 }
 
 /// Where the password of an encrypted secret key comes from.
@@ -320,16 +324,16 @@ pub fn verify(
     signature_text: &str,
 ) -> Result<VerifiedSignature, SigningError> {
     let signature = minisign::SignatureBox::from_string(signature_text)
-        .map_err(|e| SigningError::Signature(format!("not a minisign signature file: {e}")))?;
+        .map_err(|e| SigningError::Signature(format!("not a minisign signature file ({e})")))?;
     let signed_by = key_id(signature.keynum());
     if signed_by != key.key_id() {
         return Err(SigningError::Signature(format!(
-            "made with key {signed_by}, not with the public key given ({})",
+            "the signature was made with key {signed_by}, not with the public key given ({}): the bundle was signed by someone else, or the wrong key was given",
             key.key_id()
         )));
     }
     minisign::verify(&key.0, &signature, Cursor::new(data), true, false, false)
-        .map_err(|e| SigningError::Signature(format!("does not verify: {e}")))?;
+        .map_err(|e| SigningError::Mismatch(format!("the signature does not verify: {e}")))?;
     let trusted_comment = signature
         .trusted_comment()
         .map_err(|e| SigningError::Signature(format!("trusted comment: {e}")))?;
@@ -337,6 +341,26 @@ pub fn verify(
         key_id: signed_by,
         trusted_comment,
     })
+}
+
+/// Whether `text` is byte for byte the signature file `SigningKey::sign` writes with
+/// `untrusted_comment`: four lines, each ending in a newline, base64 in canonical form,
+/// the trusted comment without surrounding space. minisign itself ignores the untrusted
+/// comment and stray whitespace; requiring this form leaves no byte of the file unchecked.
+pub fn is_canonical(text: &str, untrusted_comment: &str) -> bool {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let [untrusted, signature, trusted, global, ""] = lines.as_slice() else {
+        return false;
+    };
+    let canonical_base64 =
+        |line: &str| decode_base64(line).is_some_and(|bytes| encode_base64(&bytes) == line);
+    let trusted_ok = trusted
+        .strip_prefix("trusted comment: ")
+        .is_some_and(|c| one_line(c, TRUSTED_COMMENT_MAX) == *c);
+    *untrusted == format!("untrusted comment: {}", one_line(untrusted_comment, 1024))
+        && canonical_base64(signature)
+        && trusted_ok
+        && canonical_base64(global)
 }
 
 /// The files `generate` wrote.
@@ -573,6 +597,42 @@ mod tests {
         assert_eq!(verified.trusted_comment, "audit: Acme window");
         assert_eq!(verified.key_id, key.key_id());
         assert!(verify(&key.public_key(), b"manifesT", &a).is_err());
+    }
+
+    #[test]
+    fn only_the_exact_signature_text_is_canonical() {
+        let key = SigningKey::demo().unwrap();
+        let text = key.sign(b"data", "trusted", "untrusted");
+        assert!(is_canonical(&text, "untrusted"));
+        assert!(!is_canonical(&text, "untrustee"));
+        for (from, to) in [
+            ("untrusted\n", "untrustee\n"),
+            ("trusted\n", "trusted \n"),
+            ("\ntrusted comment:", "\r\ntrusted comment:"),
+        ] {
+            assert!(
+                !is_canonical(&text.replacen(from, to, 1), "untrusted"),
+                "{to:?}"
+            );
+        }
+        assert!(!is_canonical(&format!("{text}\n"), "untrusted"));
+        assert!(!is_canonical(text.trim_end(), "untrusted"));
+        // A base64 character differing only in padding bits decodes to the same bytes.
+        let lines: Vec<&str> = text.lines().collect();
+        let global = lines[3];
+        let last = global.trim_end_matches('=').chars().last().unwrap();
+        let index = BASE64.iter().position(|&b| b as char == last).unwrap();
+        let twin = BASE64[index ^ 1] as char;
+        let altered_line = format!(
+            "{}{twin}{}",
+            &global[..global.trim_end_matches('=').len() - 1],
+            &global[global.trim_end_matches('=').len()..]
+        );
+        assert_eq!(decode_base64(&altered_line), decode_base64(global));
+        assert!(!is_canonical(
+            &text.replace(global, &altered_line),
+            "untrusted"
+        ));
     }
 
     #[test]

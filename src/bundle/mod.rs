@@ -26,12 +26,13 @@ mod html;
 mod manifest;
 mod paths;
 mod results;
-mod signature;
+pub mod signature;
 mod tables;
 #[cfg(test)]
 mod tests;
 
 pub use manifest::MANIFEST_SCHEMA;
+pub(crate) use paths::unsafe_reason as unsafe_path_reason;
 pub use signature::SIGNATURE_FILE;
 
 /// The manifest's own path: it lists every other file.

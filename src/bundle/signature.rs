@@ -41,11 +41,19 @@ pub(super) fn trusted_comment(input: &BundleInput<'_>) -> String {
     )
 }
 
+/// The untrusted comment (not covered by the signature, so `verify` requires exactly
+/// this text: no byte of a bundle can then change unnoticed).
+pub fn untrusted_comment(key_id: &str) -> String {
+    format!(
+        "changeproof signature of {MANIFEST_FILE}, key {key_id}; check it with: minisign -Vm {MANIFEST_FILE} -p KEY.pub"
+    )
+}
+
 pub(super) fn sign(input: &BundleInput<'_>, key: &SigningKey, manifest: &[u8]) -> Vec<u8> {
-    let untrusted = format!(
-        "changeproof signature of {MANIFEST_FILE}, key {}; check it with: minisign -Vm {MANIFEST_FILE} -p KEY.pub",
-        key.key_id()
-    );
-    key.sign(manifest, &trusted_comment(input), &untrusted)
-        .into_bytes()
+    key.sign(
+        manifest,
+        &trusted_comment(input),
+        &untrusted_comment(&key.key_id()),
+    )
+    .into_bytes()
 }
