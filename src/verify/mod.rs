@@ -194,7 +194,15 @@ struct Manifest {
     audit: ManifestAudit,
     #[serde(default)]
     complete: bool,
+    /// `null` for an unsigned bundle.
+    #[serde(default)]
+    signature: Option<ManifestSignature>,
     files: Vec<ManifestFile>,
+}
+
+#[derive(Deserialize)]
+struct ManifestSignature {
+    key_id: String,
 }
 
 #[derive(Deserialize)]
@@ -238,8 +246,11 @@ pub fn verify(path: &Path, options: &VerifyOptions) -> Result<Report, VerifyErro
         },
     };
     let manifest = read_manifest(&mut source, &mut problems);
-    if let (Some((bytes, _)), Some(key)) = (&manifest, &options.public_key) {
+    if let (Some((bytes, manifest)), Some(key)) = (&manifest, &options.public_key) {
         report.signature = check_signature(&mut source, key, bytes, &mut problems);
+        if let SignatureStatus::Verified(verified) = &report.signature {
+            check_signature_claim(manifest, verified, &mut problems);
+        }
     } else if options.public_key.is_some() {
         report.signature = SignatureStatus::Failed;
     }
@@ -368,6 +379,27 @@ fn check_signature(
             SignatureStatus::Failed
         }
     }
+}
+
+/// The manifest states whether and with which key the bundle is signed; a verified
+/// signature must agree with that statement.
+fn check_signature_claim(
+    manifest: &Manifest,
+    verified: &VerifiedSignature,
+    problems: &mut Vec<Problem>,
+) {
+    let message = match &manifest.signature {
+        None => {
+            "says the bundle is unsigned (`\"signature\": null`), yet it carries a valid signature"
+                .to_string()
+        }
+        Some(claim) if claim.key_id != verified.key_id => format!(
+            "names signing key {} but is signed with key {}",
+            claim.key_id, verified.key_id
+        ),
+        Some(_) => return,
+    };
+    problems.push(Problem::new(MANIFEST_FILE, ProblemKind::Signature, message));
 }
 
 /// Checks every listed file's presence, size and SHA-256, and that nothing else is in

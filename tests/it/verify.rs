@@ -650,6 +650,36 @@ fn reperformance_catches_findings_edited_and_re_signed_with_another_key() {
     let mut bytes = serde_json::to_vec_pretty(&findings).unwrap();
     bytes.push(b'\n');
     let manifest = rehash(&files[MANIFEST_FILE], "findings.json", &bytes);
+    let forged_claim = String::from_utf8(manifest.clone())
+        .unwrap()
+        .replace("1A6FE330BBDC68B8", &forger.key_id());
+    // Re-signing alone leaves the manifest naming the demo key: caught.
+    let mut careless = files.clone();
+    careless.insert("findings.json".into(), bytes.clone());
+    careless.insert(
+        SIGNATURE_FILE.into(),
+        forger
+            .sign(
+                &manifest,
+                "t",
+                &changeproof::bundle::signature::untrusted_comment(&forger.key_id()),
+            )
+            .into_bytes(),
+    );
+    careless.insert(MANIFEST_FILE.into(), manifest);
+    let report = check(
+        &zip_of(&careless, dir.path(), "careless.zip"),
+        Some(forger.public_key()),
+        false,
+    );
+    assert_eq!(report.problems.len(), 1, "{report}");
+    assert!(
+        report.problems[0]
+            .message
+            .contains("names signing key 1A6FE330BBDC68B8"),
+        "{report}"
+    );
+    let manifest = forged_claim.into_bytes();
     files.insert("findings.json".into(), bytes);
     let old_signature = String::from_utf8(files[SIGNATURE_FILE].clone()).unwrap();
     let trusted = old_signature
