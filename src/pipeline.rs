@@ -25,11 +25,11 @@ pub enum PipelineError {
     Catalog(#[from] CatalogError),
     #[error(transparent)]
     Bundle(#[from] BundleError),
-    #[error("{context}: {source}")]
+    // The key error is part of the message, not a `source`, so `{:#}` does not repeat it.
+    #[error("{context}: {error}")]
     SigningKey {
         context: String,
-        #[source]
-        source: SigningError,
+        error: SigningError,
     },
     #[error(
         "{path}: no config given and the locker holds none; pass --config FILE (see examples/changeproof.toml)"
@@ -128,13 +128,13 @@ pub fn load_signing_key(
     let resolved = config.resolve(path);
     SigningKey::load(&resolved, password)
         .map(Some)
-        .map_err(|source| PipelineError::SigningKey {
+        .map_err(|error| PipelineError::SigningKey {
             context: format!(
                 "[output] signing_key = {:?} (relative to the config file's directory {})",
                 path.display().to_string(),
                 config.base_dir.display()
             ),
-            source,
+            error,
         })
 }
 
@@ -193,9 +193,9 @@ pub fn demo(out: &Path, params: ExampleParams) -> Result<DemoOutput, PipelineErr
     let generated_at = generation_time(&evaluated, None)?;
     // The demo signs with the demo key pair compiled in from examples/demo-key/, so its
     // bundle verifies (and is reproducible) wherever the demo runs.
-    let demo_key = SigningKey::demo().map_err(|source| PipelineError::SigningKey {
+    let demo_key = SigningKey::demo().map_err(|error| PipelineError::SigningKey {
         context: "the demo key compiled in from examples/demo-key".into(),
-        source,
+        error,
     })?;
     let files = bundle_files(&evaluated, generated_at, Some(&demo_key))?;
     bundle::write_dir(&files, &bundle_dir)?;

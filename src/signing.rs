@@ -42,11 +42,11 @@ const TRUSTED_COMMENT_MAX: usize = 8192 - 64 - 1;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SigningError {
-    #[error("{path}: cannot read the key: {source}")]
+    // The I/O error is part of the message, not a `source`, so `{:#}` does not repeat it.
+    #[error("{path}: cannot read the key: {error}")]
     Read {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{path}: {message}")]
     Write { path: PathBuf, message: String },
@@ -108,9 +108,9 @@ impl fmt::Debug for SigningKey {
 impl SigningKey {
     /// Reads a minisign secret key file; an encrypted key is decrypted with `password`.
     pub fn load(path: &Path, password: KeyPassword) -> Result<SigningKey, SigningError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SigningError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| SigningError::Read {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
         SigningKey::from_text(&text, path, password)
     }
@@ -271,9 +271,9 @@ impl PublicKey {
     pub fn from_file_or_key(arg: &str) -> Result<PublicKey, SigningError> {
         let path = Path::new(arg);
         if path.is_file() {
-            let text = std::fs::read_to_string(path).map_err(|source| SigningError::Read {
+            let text = std::fs::read_to_string(path).map_err(|error| SigningError::Read {
                 path: path.to_path_buf(),
-                source,
+                error,
             })?;
             return PublicKey::parse(&text, arg);
         }
@@ -283,7 +283,7 @@ impl PublicKey {
         }
         Err(SigningError::Read {
             path: path.to_path_buf(),
-            source: std::io::Error::new(
+            error: std::io::Error::new(
                 std::io::ErrorKind::NotFound,
                 "no such public key file (a bare `RW…` key is accepted too)",
             ),

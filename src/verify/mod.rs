@@ -35,11 +35,11 @@ const MAX_SIGNATURE_BYTES: u64 = 64 << 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
-    #[error("{path}: {source}; give the bundle's zip or its folder")]
+    // The I/O error is part of the message, not a `source`, so `{:#}` does not repeat it.
+    #[error("{path}: {error}; give the bundle's zip or its folder")]
     Open {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -228,9 +228,9 @@ struct ManifestFile {
 pub fn verify(path: &Path, options: &VerifyOptions) -> Result<Report, VerifyError> {
     let mut problems = Vec::new();
     let mut source =
-        Source::open(path, options.limits, &mut problems).map_err(|source| VerifyError::Open {
+        Source::open(path, options.limits, &mut problems).map_err(|error| VerifyError::Open {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
     let mut report = Report {
         bundle: path.to_path_buf(),
