@@ -6,3 +6,4 @@ mod demo;
 mod graphql_schema;
 mod locker_errors;
 mod normalize;
+mod verify;
