@@ -27,6 +27,7 @@ mod results;
 mod tables;
 #[cfg(test)]
 mod tests;
+mod workpapers;
 
 pub use manifest::MANIFEST_SCHEMA;
 
@@ -106,6 +107,10 @@ pub fn build(input: &BundleInput<'_>) -> Result<BundleFiles, BundleError> {
     files.insert(
         "index.html".into(),
         html::render(input, &results, &counts)?.into_bytes(),
+    );
+    files.insert(
+        workpapers::PATH.into(),
+        workpapers::workbook(input, &results, &counts)?,
     );
 
     for path in files.keys() {
