@@ -17,7 +17,7 @@ use rust_xlsxwriter::{
 
 use crate::evaluate::{ChangeRow, CommitRow};
 use crate::findings::{ControlResult, Exception, ExceptionStatus, ResultKind};
-use crate::model::Timestamp;
+use crate::model::{Repository, Timestamp};
 
 use super::html::readable;
 use super::manifest::{Counts, completeness, source_kind};
@@ -66,6 +66,9 @@ pub(super) const RESULT_COLUMNS: [&str; 9] = [
 const WRAP_AT: usize = 60;
 /// The wrap width of the catalog's long prose columns.
 const WRAP_PROSE_AT: usize = 90;
+/// The wrap width of the test procedures, the longest prose: narrower, their rows would
+/// pass Excel's maximum row height.
+const WRAP_PROCEDURE_AT: usize = 130;
 const MIN_WIDTH: usize = 6;
 /// Excel refuses a cell string longer than this (UTF-16 code units).
 const MAX_CELL_TEXT: usize = 32_767;
@@ -134,7 +137,9 @@ struct Formats {
     text: Format,
     wrap: Format,
     int: Format,
+    int_left: Format,
     datetime: Format,
+    datetime_left: Format,
     link: Format,
     pass: Format,
     fail: Format,
@@ -173,7 +178,11 @@ impl Formats {
             text: top(),
             wrap: top().set_text_wrap(),
             int: top().set_num_format("0"),
+            int_left: top().set_num_format("0").set_align(FormatAlign::Left),
             datetime: top().set_num_format(DATETIME_FORMAT),
+            datetime_left: top()
+                .set_num_format(DATETIME_FORMAT)
+                .set_align(FormatAlign::Left),
             link: top().set_hyperlink(),
             pass: badge(0xC6EFCE, 0x006100),
             fail: badge(0xFFC7CE, 0x9C0006),
@@ -243,6 +252,11 @@ struct Sheet<'f> {
     widths: BTreeMap<u16, usize>,
     /// Per-column wrap widths that differ from [`WRAP_AT`].
     wrap_at: BTreeMap<u16, usize>,
+    /// The display width of each line of every wrapped cell, by row and column: spreadsheet
+    /// programs do not grow a row for wrapped text on opening, so the heights are set.
+    wrapped: BTreeMap<u32, Vec<(u16, Vec<usize>)>>,
+    /// Numbers and times aligned left, as in a list of facts rather than a table.
+    align_left: bool,
     links: usize,
 }
 
@@ -250,11 +264,16 @@ impl<'f> Sheet<'f> {
     fn new(name: &str, f: &'f Formats) -> Result<Sheet<'f>, XlsxError> {
         let mut ws = Worksheet::new();
         ws.set_name(name)?;
+        // Printed, every sheet is one page wide: columns are never split across pages.
+        ws.set_landscape();
+        ws.set_print_fit_to_pages(1, 0);
         Ok(Sheet {
             ws,
             f,
             widths: BTreeMap::new(),
             wrap_at: BTreeMap::new(),
+            wrapped: BTreeMap::new(),
+            align_left: false,
             links: 0,
         })
     }
@@ -278,9 +297,13 @@ impl<'f> Sheet<'f> {
         format: Option<&Format>,
     ) -> Result<(), XlsxError> {
         let value = excel_text(value);
-        let widest = value.lines().map(display_width).max().unwrap_or(0);
+        let lines: Vec<usize> = value.lines().map(display_width).collect();
+        let widest = lines.iter().copied().max().unwrap_or(0);
         let limit = self.wrap_width(col);
-        let wraps = widest > limit || value.contains('\n');
+        let wraps = widest > limit || lines.len() > 1;
+        if wraps {
+            self.wrapped.entry(row).or_default().push((col, lines));
+        }
         let wrapped;
         let format = match format {
             Some(format) if wraps => {
@@ -304,8 +327,13 @@ impl<'f> Sheet<'f> {
             Value::Int(n) => {
                 // Excel keeps 15 significant digits: larger numbers stay exact as text.
                 if n < 1_000_000_000_000_000 {
+                    let format = if self.align_left {
+                        &self.f.int_left
+                    } else {
+                        &self.f.int
+                    };
                     self.ws
-                        .write_number_with_format(row, col, n as f64, &self.f.int)?;
+                        .write_number_with_format(row, col, n as f64, format)?;
                     self.fit(col, n.to_string().len());
                 } else {
                     self.write_text(row, col, &n.to_string(), None)?;
@@ -318,8 +346,12 @@ impl<'f> Sheet<'f> {
             }
             Value::Time(t) => match excel_serial(t) {
                 Some(serial) => {
-                    self.ws
-                        .write_number_with_format(row, col, serial, &self.f.datetime)?;
+                    let format = if self.align_left {
+                        &self.f.datetime_left
+                    } else {
+                        &self.f.datetime
+                    };
+                    self.ws.write_number_with_format(row, col, serial, format)?;
                     self.fit(col, DATETIME_WIDTH);
                 }
                 None => self.write_text(row, col, &super::format_time(t), None)?,
@@ -376,6 +408,7 @@ impl<'f> Sheet<'f> {
         }
         let last_col = names.len().saturating_sub(1) as u16;
         self.ws.autofilter(first_row, 0, row, last_col)?;
+        self.ws.set_repeat_rows(first_row, first_row)?;
         Ok(row + 1)
     }
 
@@ -404,18 +437,43 @@ impl<'f> Sheet<'f> {
             .sum();
         self.ws
             .merge_range(row, 0, row, cols.saturating_sub(1), value.as_ref(), format)?;
-        self.ws.set_row_height(row, 15.0 * lines.max(1) as f64)?;
+        self.ws.set_row_height(row, row_height(lines))?;
         Ok(())
     }
 
-    /// Applies the column widths and hands the worksheet over.
+    /// Applies the column widths and the heights of rows with wrapped text, and hands
+    /// the worksheet over.
     fn finish(mut self) -> Result<Worksheet, XlsxError> {
+        let mut columns = BTreeMap::new();
         for (col, width) in &self.widths {
             let width = (width + 2).max(MIN_WIDTH);
             self.ws.set_column_width(*col, width as f64)?;
+            columns.insert(*col, width);
+        }
+        for (row, cells) in &self.wrapped {
+            let lines = cells
+                .iter()
+                .map(|(col, lines)| {
+                    // A line wraps at about the column's width less its padding.
+                    let room = columns
+                        .get(col)
+                        .map_or(WRAP_AT, |w| w.saturating_sub(1).max(1));
+                    lines.iter().map(|w| w.div_ceil(room).max(1)).sum::<usize>()
+                })
+                .max()
+                .unwrap_or(1);
+            self.ws.set_row_height(*row, row_height(lines))?;
         }
         Ok(self.ws)
     }
+}
+
+/// The height in points of a row showing `lines` lines of 11-point text, within Excel's
+/// maximum row height.
+fn row_height(lines: usize) -> f64 {
+    const LINE: f64 = 15.0;
+    const MAX_ROW_HEIGHT: f64 = 409.0;
+    (LINE * lines.max(1) as f64).min(MAX_ROW_HEIGHT)
 }
 
 /// Characters as a spreadsheet shows them: one column each (close enough for the Latin,
@@ -524,7 +582,7 @@ fn summary(
         (
             "Collection",
             if complete {
-                text("complete: every population query finished")
+                text("complete: the collection obtained all the evidence it requested")
             } else {
                 Value::Styled(format!("INCOMPLETE: {}", missing_text(&missing)), &f.fail)
             },
@@ -590,11 +648,13 @@ fn summary(
         ("Raw responses", Value::Int(counts.raw_responses as u64)),
     ];
     let mut row = 4;
+    sheet.align_left = true;
     for (label, value) in facts {
         sheet.write_text(row, 0, label, Some(&f.label))?;
         sheet.put(row, 1, value)?;
         row += 1;
     }
+    sheet.align_left = false;
 
     row += 1;
     sheet.note(row, "Control results", &f.label)?;
@@ -656,9 +716,10 @@ fn control_result_row<'f>(c: &ControlResult, f: &'f Formats) -> Vec<Value<'f>> {
 fn controls(input: &BundleInput<'_>, f: &Formats) -> Result<Worksheet, XlsxError> {
     let mut sheet = Sheet::new(CONTROLS, f)?;
     sheet.ws.set_freeze_panes(1, 1)?;
-    for col in [3, 4, 5] {
+    for col in [3, 5, 8, 9] {
         sheet.wrap_at.insert(col, WRAP_PROSE_AT);
     }
+    sheet.wrap_at.insert(4, WRAP_PROCEDURE_AT);
     let in_force = parameters_in_force(input);
     let rows = input.catalog.controls.iter().map(|c| {
         let kinds = c
@@ -910,6 +971,29 @@ fn samples(input: &BundleInput<'_>, f: &Formats) -> Result<Worksheet, XlsxError>
     sheet.finish()
 }
 
+/// The collected repositories the config keeps in scope, sorted by name: a repository
+/// whose source's `repos`/`exclude` globs leave it out is not audited (as the evaluation
+/// decides).
+pub(super) fn repositories_in_scope<'a>(input: &BundleInput<'a>) -> Vec<&'a Repository> {
+    let mut repositories: Vec<&Repository> = input
+        .evidence
+        .repositories
+        .iter()
+        .filter(|r| {
+            let name = r.full_name.rsplit('/').next().unwrap_or(&r.full_name);
+            !input
+                .config
+                .sources
+                .iter()
+                .find(|s| s.name == r.source)
+                .is_some_and(|s| !s.includes_repo(name))
+        })
+        .collect();
+    repositories.sort_by(|a, b| a.full_name.cmp(&b.full_name));
+    repositories.dedup_by(|a, b| a.full_name == b.full_name);
+    repositories
+}
+
 /// Per repository: the change population against the production-branch commits.
 #[derive(Default)]
 struct RepoCounts {
@@ -971,10 +1055,8 @@ fn reconciliation(input: &BundleInput<'_>, f: &Formats) -> Result<Worksheet, Xls
         .iter()
         .map(|c| (c.repo.as_str(), c.sha.as_str()))
         .collect();
-    let mut repos: BTreeMap<&str, RepoCounts> = input
-        .evidence
-        .repositories
-        .iter()
+    let mut repos: BTreeMap<&str, RepoCounts> = repositories_in_scope(input)
+        .into_iter()
         .map(|r| (r.full_name.as_str(), RepoCounts::default()))
         .collect();
     for c in &evaluation.changes {

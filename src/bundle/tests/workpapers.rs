@@ -447,7 +447,11 @@ fn the_summary_states_scope_signature_and_completeness() {
 
 #[test]
 fn samples_say_none_was_drawn_and_reconciliation_counts_per_repository() {
-    let fixture = Fixture::new(true);
+    let mut fixture = Fixture::new(true);
+    // Collected, but the config's `exclude` leaves it out of the audit.
+    let mut sandbox = fixture.evidence.repositories[0].clone();
+    sandbox.full_name = "acme/sandbox-play".into();
+    fixture.evidence.repositories.push(sandbox);
     let files = fixture.build();
     let mut book = open(&files);
     let rows = range(&mut book, SAMPLES);
@@ -490,6 +494,7 @@ fn samples_say_none_was_drawn_and_reconciliation_counts_per_repository() {
         [1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0]
     );
     assert_eq!(by_repo("total"), [3.0, 1.0, 2.0, 3.0, 1.0, 0.0, 2.0]);
+    assert_eq!(body.len(), 3, "two repositories and the total: {body:?}");
     let (header, queries) = table(&rows, "source");
     assert_eq!(queries.len(), fixture.evidence.queries.len());
     assert_eq!(
