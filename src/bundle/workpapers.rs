@@ -981,12 +981,12 @@ pub(super) fn repositories_in_scope<'a>(input: &BundleInput<'a>) -> Vec<&'a Repo
         .iter()
         .filter(|r| {
             let name = r.full_name.rsplit('/').next().unwrap_or(&r.full_name);
-            !input
+            input
                 .config
                 .sources
                 .iter()
                 .find(|s| s.name == r.source)
-                .is_some_and(|s| !s.includes_repo(name))
+                .is_none_or(|s| s.includes_repo(name))
         })
         .collect();
     repositories.sort_by(|a, b| a.full_name.cmp(&b.full_name));
