@@ -22,6 +22,7 @@ mod archive;
 mod evidence;
 mod html;
 mod manifest;
+mod oscal;
 mod paths;
 mod results;
 mod tables;
@@ -112,6 +113,9 @@ pub fn build(input: &BundleInput<'_>) -> Result<BundleFiles, BundleError> {
         workpapers::PATH.into(),
         workpapers::workbook(input, &results, &counts)?,
     );
+    // After every other file but the manifest: the OSCAL document pins them by SHA-256.
+    let oscal = oscal::assessment_results(input, &files);
+    files.insert(oscal::PATH.into(), oscal);
 
     for path in files.keys() {
         paths::check(path)?;

@@ -21,6 +21,7 @@ use crate::locker::{LOCKER_SCHEMA, Locker, LockerMeta, LockerWriter, SourceMeta,
 use crate::model::*;
 use crate::util::sha256_hex;
 
+mod oscal;
 mod workpapers;
 
 const CONFIG: &str = r#"
@@ -516,6 +517,7 @@ fn the_file_list_is_exactly_the_expected_set() {
         "config/changeproof.toml",
         "config/locker.json",
         "workpapers.xlsx",
+        "oscal/assessment-results.json",
     ]
     .iter()
     .map(|s| s.to_string())
