@@ -460,7 +460,7 @@ fn exception_view(e: &Exception) -> ExceptionView {
 
 /// An exception detail value as a reader wants it, not as JSON: lists joined with commas,
 /// objects as `key value` pairs, an empty list as "none". findings.json keeps the JSON.
-fn readable(value: &serde_json::Value) -> String {
+pub(super) fn readable(value: &serde_json::Value) -> String {
     use serde_json::Value;
     match value {
         Value::Null => "none".to_string(),

@@ -24,12 +24,14 @@ mod archive;
 mod evidence;
 mod html;
 mod manifest;
+mod oscal;
 mod paths;
 mod results;
 pub mod signature;
 mod tables;
 #[cfg(test)]
 mod tests;
+mod workpapers;
 
 pub use manifest::MANIFEST_SCHEMA;
 pub(crate) use paths::unsafe_reason as unsafe_path_reason;
@@ -115,6 +117,13 @@ pub fn build(input: &BundleInput<'_>) -> Result<BundleFiles, BundleError> {
         "index.html".into(),
         html::render(input, &results, &counts)?.into_bytes(),
     );
+    files.insert(
+        workpapers::PATH.into(),
+        workpapers::workbook(input, &results, &counts)?,
+    );
+    // After every other file but the manifest: the OSCAL document pins them by SHA-256.
+    let oscal = oscal::assessment_results(input, &files);
+    files.insert(oscal::PATH.into(), oscal);
 
     for path in files.keys() {
         paths::check(path)?;

@@ -21,6 +21,9 @@ use crate::locker::{LOCKER_SCHEMA, Locker, LockerMeta, LockerWriter, SourceMeta,
 use crate::model::*;
 use crate::util::sha256_hex;
 
+mod oscal;
+mod workpapers;
+
 const CONFIG: &str = r#"
 [audit]
 name = "Acme Corp — SOC 2 Type II, Q3 2026"
@@ -514,6 +517,8 @@ fn the_file_list_is_exactly_the_expected_set() {
         "evidence/evidence.json",
         "config/changeproof.toml",
         "config/locker.json",
+        "workpapers.xlsx",
+        "oscal/assessment-results.json",
     ]
     .iter()
     .map(|s| s.to_string())

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod bundle_formats;
 mod demo;
 mod graphql_schema;
 mod locker_errors;
