@@ -23,6 +23,7 @@ mod evidence;
 mod html;
 mod manifest;
 mod paths;
+mod pdf;
 mod results;
 mod tables;
 #[cfg(test)]
@@ -106,6 +107,10 @@ pub fn build(input: &BundleInput<'_>) -> Result<BundleFiles, BundleError> {
     files.insert(
         "index.html".into(),
         html::render(input, &results, &counts)?.into_bytes(),
+    );
+    files.insert(
+        pdf::REPORT_FILE.into(),
+        pdf::render(input, &results, &counts)?,
     );
 
     for path in files.keys() {
