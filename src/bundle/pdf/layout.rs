@@ -198,6 +198,11 @@ pub struct Line {
 }
 
 impl Line {
+    #[cfg(test)]
+    pub fn text(&self) -> String {
+        self.runs.iter().map(|r| r.text.as_str()).collect()
+    }
+
     /// Appends text; a space before it takes the style of the text it follows.
     fn push(&mut self, fonts: &Fonts, style: TextStyle, text: &str, space_before: bool) {
         if let Some(last) = self.runs.last_mut().filter(|_| space_before) {
@@ -277,12 +282,14 @@ fn is_break_char(c: char) -> bool {
     )
 }
 
-/// Splits a word into pieces no wider than `max`, breaking after punctuation where it can.
-fn split_word(fonts: &Fonts, word: &Word, max: f32) -> Vec<String> {
+/// Splits a word into pieces, the first no wider than `first`, the others no wider than
+/// `max`, breaking after punctuation where it can.
+fn split_word(fonts: &Fonts, word: &Word, first: f32, max: f32) -> Vec<String> {
     let mut pieces = Vec::new();
     let mut rest: &str = &word.text;
     let style = word.style;
     while !rest.is_empty() {
+        let max = if pieces.is_empty() { first } else { max };
         if fonts.width(style.face, style.size, rest) <= max {
             pieces.push(rest.to_string());
             break;
@@ -351,11 +358,13 @@ pub fn wrap(fonts: &Fonts, spans: &[Span], max: f32) -> Vec<Line> {
                 line.push(fonts, word.style, &word.text, false);
                 continue;
             }
-            if !line.runs.is_empty() {
+            // A word too long for what is left: it continues the line it is glued to
+            // if a useful piece fits there, and breaks into pieces, each on its own line.
+            let room = max - line.width;
+            if !line.runs.is_empty() && room < word.style.size * 3.0 {
                 lines.push(std::mem::take(&mut line));
             }
-            // A word wider than a line: broken into pieces, each on its own line.
-            let pieces = split_word(fonts, word, max);
+            let pieces = split_word(fonts, word, max - line.width, max);
             let last = pieces.len().saturating_sub(1);
             for (i, piece) in pieces.into_iter().enumerate() {
                 line.push(fonts, word.style, &piece, false);
@@ -1135,4 +1144,192 @@ fn decorate(fonts: &Fonts, page: &mut Page, index: usize, total: usize, running:
     marks.append(&mut top.marks);
     marks.append(&mut page.marks);
     page.marks = marks;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STYLE: TextStyle = TextStyle::new(Face::Regular, 9.5, Rgb(0, 0, 0));
+
+    fn running() -> Running {
+        Running {
+            header_left: "Audit".into(),
+            header_right: "Report".into(),
+            footer_left: "footer".into(),
+            incomplete: None,
+        }
+    }
+
+    /// The texts of each page.
+    fn texts(laid: &Laid) -> Vec<Vec<String>> {
+        laid.pages
+            .iter()
+            .map(|p| {
+                p.marks
+                    .iter()
+                    .filter_map(|m| match m {
+                        Mark::Text { text, .. } => Some(text.clone()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn wrapped_lines_fit_and_keep_every_word() {
+        let fonts = Fonts::load().unwrap();
+        let text = "Every change to production code is approved before it is merged by people who did not write it, see CM-01/acme/api/change/1234/self_approval and 8e95602492122769a1bba5ba17345ee3b2aa6f56.";
+        let lines = wrap(&fonts, &[Span::new(text, STYLE)], 120.0);
+        assert!(lines.len() > 5);
+        for line in &lines {
+            let measured = fonts.width(STYLE.face, STYLE.size, &line.text());
+            assert!(measured <= 120.0 + 0.01, "{measured}: {}", line.text());
+            assert!((measured - line.width).abs() < 0.01);
+        }
+        let joined: String = lines.iter().map(Line::text).collect::<Vec<_>>().join(" ");
+        assert_eq!(joined.replace(' ', ""), text.replace(' ', ""));
+        // The long id breaks after a slash, not inside a word.
+        assert!(lines.iter().any(|l| l.text().ends_with('/')), "{lines:?}");
+    }
+
+    #[test]
+    fn touching_spans_stay_on_one_line_and_breaks_are_kept() {
+        let fonts = Fonts::load().unwrap();
+        let code = STYLE.face(Face::Mono);
+        let spans = [
+            Span::new("an address (", STYLE),
+            Span::new("login@users.noreply.github.com", code),
+            Span::new(") ends here\nsecond line", STYLE),
+        ];
+        let lines = wrap(&fonts, &spans, 150.0);
+        let texts: Vec<String> = lines.iter().map(Line::text).collect();
+        // The parenthesis stays with the address it opens.
+        assert!(texts.iter().any(|t| t.contains("(login@")), "{texts:?}");
+        assert!(!texts.iter().any(|t| t.ends_with('(')), "{texts:?}");
+        assert_eq!(texts.last().unwrap(), "second line");
+    }
+
+    #[test]
+    fn a_heading_is_never_left_alone_at_the_bottom_of_a_page() {
+        let fonts = Fonts::load().unwrap();
+        let mut flow = Flow::new(&fonts);
+        // Fill the page to just above the bottom: room for the heading, not for more.
+        while flow.y < CONTENT_BOTTOM - 40.0 {
+            flow.paragraph(&[Span::new("filler", STYLE)], 0.0, None, 0.0);
+        }
+        let mut heading = Heading::new("The heading", STYLE.size(12.5));
+        heading.outline = Some(1);
+        flow.heading(heading);
+        flow.paragraph(
+            &[Span::new("First line of what follows, long enough to wrap onto a second line of the page and a third one as well, with more words.", STYLE)],
+            0.0,
+            None,
+            0.0,
+        );
+        let laid = flow.finish(&running());
+        let texts = texts(&laid);
+        let heading_page = texts
+            .iter()
+            .position(|t| t.iter().any(|s| s == "The heading"))
+            .unwrap();
+        let body_page = texts
+            .iter()
+            .position(|t| t.iter().any(|s| s.starts_with("First line")))
+            .unwrap();
+        assert_eq!(heading_page, body_page);
+        assert_eq!(
+            heading_page, 1,
+            "the heading moved to the next page with its text"
+        );
+        assert_eq!(laid.outline[0].page, 1);
+    }
+
+    #[test]
+    fn a_table_repeats_its_header_on_every_page_it_continues_onto() {
+        let fonts = Fonts::load().unwrap();
+        let mut flow = Flow::new(&fonts);
+        let table = Table {
+            columns: vec![
+                Column::new("Row title", 30.0, STYLE),
+                Column::new("Amount", 10.0, STYLE).right(),
+            ],
+            rows: (0..150)
+                .map(|i| vec![Cell::new(format!("row {i}")), Cell::new(i.to_string())])
+                .collect(),
+            header: true,
+            caption: Some("Rows".into()),
+            zebra: true,
+            header_style: STYLE.face(Face::Bold),
+            rule: Rgb(200, 200, 200),
+            header_fill: Rgb(240, 240, 240),
+            zebra_fill: Rgb(248, 248, 248),
+            caption_style: STYLE,
+        };
+        flow.table(&table);
+        let laid = flow.finish(&running());
+        let texts = texts(&laid);
+        assert!(texts.len() >= 3, "{} pages", texts.len());
+        let mut rows = 0;
+        for (i, page) in texts.iter().enumerate() {
+            rows += page.iter().filter(|t| t.starts_with("row ")).count();
+            assert_eq!(
+                page.iter().filter(|t| *t == "Row title").count(),
+                1,
+                "page {i}"
+            );
+            assert_eq!(
+                page.iter().filter(|t| *t == "Rows (continued)").count(),
+                usize::from(i > 0),
+                "page {i}"
+            );
+        }
+        assert_eq!(rows, 150);
+        // Numbers are right-aligned: every amount ends at the same x.
+        let ends: Vec<f32> = laid.pages[0]
+            .marks
+            .iter()
+            .filter_map(|m| match m {
+                Mark::Text { x, text, style, .. }
+                    if text.chars().all(|c| c.is_ascii_digit()) && style.face == Face::Regular =>
+                {
+                    Some(x + fonts.width(style.face, style.size, text))
+                }
+                _ => None,
+            })
+            .collect();
+        assert!(ends.len() > 10);
+        assert!(ends.iter().all(|e| (e - ends[0]).abs() < 0.01), "{ends:?}");
+    }
+
+    #[test]
+    fn page_references_resolve_and_every_page_is_numbered() {
+        let fonts = Fonts::load().unwrap();
+        let mut flow = Flow::new(&fonts);
+        flow.block(10.0, |page, x, y, _| {
+            page.marks.push(Mark::PageOf {
+                right: x + 100.0,
+                baseline: y + 8.0,
+                style: STYLE,
+                anchor: "target".into(),
+            })
+        });
+        flow.new_page();
+        flow.new_page();
+        let mut heading = Heading::new("Target", STYLE);
+        heading.anchor = Some("target".into());
+        flow.heading(heading);
+        flow.paragraph(&[Span::new("text", STYLE)], 0.0, None, 0.0);
+        let laid = flow.finish(&Running {
+            incomplete: Some("INCOMPLETE — test".into()),
+            ..running()
+        });
+        let texts = texts(&laid);
+        assert!(texts[0].iter().any(|t| t == "3"), "{:?}", texts[0]);
+        for (i, page) in texts.iter().enumerate() {
+            assert!(page.iter().any(|t| *t == format!("page {} of 3", i + 1)));
+            assert!(page.iter().any(|t| t == "INCOMPLETE"));
+        }
+    }
 }
