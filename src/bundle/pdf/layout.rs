@@ -203,29 +203,40 @@ impl Line {
         self.runs.iter().map(|r| r.text.as_str()).collect()
     }
 
-    /// Appends text; a space before it takes the style of the text it follows.
+    /// Appends text. A space before it is drawn in whichever of the two styles has the
+    /// narrower space, so code in the monospaced face is not followed by a wide gap.
     fn push(&mut self, fonts: &Fonts, style: TextStyle, text: &str, space_before: bool) {
+        let space_width = |s: TextStyle| fonts.width(s.face, s.size, " ");
+        let mut text = text.to_string();
         if let Some(last) = self.runs.last_mut().filter(|_| space_before) {
-            last.text.push(' ');
-            self.width += fonts.width(last.style.face, last.style.size, " ");
+            if last.style == style || space_width(last.style) <= space_width(style) {
+                last.text.push(' ');
+                self.width += space_width(last.style);
+            } else {
+                text.insert(0, ' ');
+            }
         }
         match self.runs.last_mut() {
-            Some(last) if last.style == style => last.text.push_str(text),
+            Some(last) if last.style == style => last.text.push_str(&text),
             _ => self.runs.push(Run {
                 x: self.width,
                 style,
-                text: text.to_string(),
+                text: text.clone(),
             }),
         }
-        self.width += fonts.width(style.face, style.size, text);
+        self.width += fonts.width(style.face, style.size, &text);
         self.height = self.height.max(style.line_height());
     }
 
-    /// The width a space would add before the next word.
-    fn space_width(&self, fonts: &Fonts) -> f32 {
+    /// The width a space would add before a word in `style`.
+    fn space_width(&self, fonts: &Fonts, style: TextStyle) -> f32 {
         self.runs
             .last()
-            .map(|r| fonts.width(r.style.face, r.style.size, " "))
+            .map(|r| {
+                fonts
+                    .width(r.style.face, r.style.size, " ")
+                    .min(fonts.width(style.face, style.size, " "))
+            })
             .unwrap_or(0.0)
     }
 }
@@ -339,7 +350,7 @@ pub fn wrap(fonts: &Fonts, spans: &[Span], max: f32) -> Vec<Line> {
             }
         }
         let space = if first.space_before {
-            line.space_width(fonts)
+            line.space_width(fonts, first.style)
         } else {
             0.0
         };
@@ -595,6 +606,8 @@ pub struct Table {
 struct LaidCell {
     /// Lines with the top offset of each from the cell's text top.
     lines: Vec<(f32, Line)>,
+    /// How many of the lines the first paragraph takes (a label's lines).
+    first_para: usize,
     height: f32,
 }
 
@@ -883,8 +896,9 @@ impl<'f> Flow<'f> {
         for row in &table.rows {
             for (i, cell) in row.iter().enumerate().take(n) {
                 let badge = if cell.badge.is_some() { 5.0 } else { 0.0 };
+                let style = cell_style(cell, table.columns[i].style);
                 for para in &cell.paras {
-                    for span in para.spans(table.columns[i].style) {
+                    for span in para.spans(style) {
                         let w = longest_word(span.style, &span.text) + badge;
                         min[i] = min[i].max(w.min(cap));
                     }
@@ -896,7 +910,20 @@ impl<'f> Flow<'f> {
         }
         let min_total: f32 = min.iter().sum();
         if min_total >= CONTENT_WIDTH {
-            return min.iter().map(|m| m / min_total * CONTENT_WIDTH).collect();
+            // Too wide: narrow the widest columns to a common width, keep the rest.
+            let mut sorted = min.clone();
+            sorted.sort_by(f32::total_cmp);
+            let mut rest = CONTENT_WIDTH;
+            let mut level = 0.0;
+            for (i, m) in sorted.iter().enumerate() {
+                let share = rest / (sorted.len() - i) as f32;
+                if *m > share {
+                    level = share;
+                    break;
+                }
+                rest -= m;
+            }
+            return min.iter().map(|m| m.min(level)).collect();
         }
         let weights: Vec<f32> = table.columns.iter().map(|c| c.weight.max(0.0)).collect();
         let mut fixed = vec![false; n];
@@ -934,8 +961,10 @@ impl<'f> Flow<'f> {
     }
 
     fn lay_cell(&self, cell: &Cell, style: TextStyle, width: f32, max_height: f32) -> LaidCell {
+        let style = cell_style(cell, style);
         let inner = (width - 2.0 * CELL_PAD_X).max(4.0);
         let mut lines = Vec::new();
+        let mut first_para = None;
         let mut y = 0.0;
         let max_text = max_height - 2.0 * CELL_PAD_Y;
         'paras: for para in &cell.paras {
@@ -944,6 +973,7 @@ impl<'f> Flow<'f> {
             }
             if !lines.is_empty() {
                 y += CELL_PARA_GAP;
+                first_para.get_or_insert(lines.len());
             }
             let spans = para.spans(style);
             let para_style = spans.first().map_or(style, |s| s.style);
@@ -961,7 +991,11 @@ impl<'f> Flow<'f> {
                 y += h;
             }
         }
-        LaidCell { lines, height: y }
+        LaidCell {
+            first_para: first_para.unwrap_or(lines.len()),
+            lines,
+            height: y,
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -987,6 +1021,7 @@ impl<'f> Flow<'f> {
             let column = &table.columns[i];
             let source = row.and_then(|(cells, _)| cells.get(i));
             let badge = source.and_then(|c| c.badge);
+            let first_para_lines = laid.first_para;
             for (j, (offset, line)) in laid.lines.iter().enumerate() {
                 let size = line.runs.first().map(|r| r.style.size).unwrap_or(7.0);
                 let line_top = top + CELL_PAD_Y + offset;
@@ -995,7 +1030,7 @@ impl<'f> Flow<'f> {
                     Align::Left => x + CELL_PAD_X,
                     Align::Right => x + w - CELL_PAD_X - line.width,
                 };
-                if let (Some(tone), 0) = (badge, j) {
+                if let (Some(tone), true) = (badge, j < first_para_lines) {
                     page.fill(
                         lx - 2.5,
                         line_top + 0.2,
@@ -1074,6 +1109,15 @@ impl<'f> Flow<'f> {
     /// Moves the cursor down to `y` on the current page (for the cover).
     pub fn move_to(&mut self, y: f32) {
         self.y = self.y.max(y);
+    }
+}
+
+/// The style a cell's text is laid out in: a label is bold.
+fn cell_style(cell: &Cell, column: TextStyle) -> TextStyle {
+    if cell.badge.is_some() {
+        column.face(Face::Bold)
+    } else {
+        column
     }
 }
 

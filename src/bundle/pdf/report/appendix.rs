@@ -134,7 +134,7 @@ impl Report<'_> {
                         Cell::new(row.repo.clone()),
                         Cell::new(format!("#{}", row.number))
                             .link(web(&row.url).then(|| Target::Uri(row.url.clone()))),
-                        Cell::new(format_time(row.merged_at)),
+                        Cell::new(table_time(row.merged_at)),
                         Cell::new(row.author.clone()),
                     ];
                     out.extend(cells.iter().map(result_cell));
@@ -173,7 +173,7 @@ impl Report<'_> {
                         Cell::new(row.repo.clone()),
                         Cell::styled(short_sha(&row.sha), CELL_MONO)
                             .link(web(&row.url).then(|| Target::Uri(row.url.clone()))),
-                        Cell::new(format_time(row.committed_at)),
+                        Cell::new(table_time(row.committed_at)),
                         Cell::new(row.author.clone()),
                         Cell::new(
                             row.change
@@ -198,6 +198,12 @@ impl Report<'_> {
             ));
         }
     }
+}
+
+/// A time in a narrow table column: RFC 3339 with a space for the `T`, so it can wrap
+/// between date and time.
+fn table_time(t: crate::model::Timestamp) -> String {
+    format_time(t).replacen('T', " ", 1)
 }
 
 pub(super) fn excerpt_note(total: usize, file: &str) -> String {

@@ -139,7 +139,7 @@ impl Report<'_> {
                 flow,
                 &format!(
                     "No {} query is recorded in the evidence: the population's completeness is not evidenced.",
-                    population.join(" or ")
+                    population.join(" or ").replace('_', " ")
                 ),
                 BODY_BOLD.color(BAD.fg),
                 6.0,
@@ -148,10 +148,10 @@ impl Report<'_> {
             let records: u64 = queries.iter().map(|q| q.records).sum();
             let totals: Vec<u64> = queries.iter().filter_map(|q| q.total_count).collect();
             let mut text = format!(
-                "Obtained by {} {} quer{} returning {} records in total",
+                "Obtained by {} quer{} for {}, returning {} records in total",
                 queries.len(),
-                population.join(" and "),
                 if queries.len() == 1 { "y" } else { "ies" },
+                population.join(" and ").replace('_', " "),
                 records
             );
             if totals.len() == queries.len() {

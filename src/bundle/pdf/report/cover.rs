@@ -35,7 +35,7 @@ impl Report<'_> {
             .sources
             .iter()
             .map(|s| {
-                let mut text = format!("{} — {}", s.name, source_kind(s.kind));
+                let mut text = format!("{} — {}", s.name, forge_name(s.kind));
                 if let Some(org) = &s.org {
                     text.push_str(&format!(" organisation {org}"));
                 }

@@ -30,7 +30,7 @@ impl Report<'_> {
             .map(|s| {
                 vec![
                     Cell::new(s.name.clone()),
-                    Cell::new(source_kind(s.kind)),
+                    Cell::new(forge_name(s.kind)),
                     Cell::new(s.org.clone().unwrap_or_default()),
                     Cell::styled(s.api_url(), CELL_MONO),
                     Cell::styled(s.repos.join(", "), CELL_MONO),
@@ -88,8 +88,13 @@ impl Report<'_> {
         prose(
             flow,
             &format!(
-                "The evidence records {} queries, one per population request: its endpoint and the parameters that select the records, the pages read, the records obtained, the API's own total count where it reports one, and the SHA-256 of every raw response. The table sums them by kind of evidence; section 3 lists, for each control, every query behind its population, and `evidence/evidence.json` holds all of them under `queries`.",
-                input.evidence.queries.len()
+                "The evidence records {} quer{}, one per population request: its endpoint and the parameters that select the records, the pages read, the records obtained, the API's own total count where it reports one, and the SHA-256 of every raw response. The table sums them by kind of evidence; section 3 lists, for each control, every query behind its population, and `evidence/evidence.json` holds all of them under `queries`.",
+                input.evidence.queries.len(),
+                if input.evidence.queries.len() == 1 {
+                    "y"
+                } else {
+                    "ies"
+                }
             ),
             BODY,
             6.0,

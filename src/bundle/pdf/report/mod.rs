@@ -16,7 +16,7 @@ mod method;
 mod summary;
 
 use super::super::html::{detail_lines, result_label, short_sha, waiver_text};
-use super::super::manifest::{Counts, completeness, source_kind};
+use super::super::manifest::{Counts, completeness};
 use super::super::results::{
     CHANGE_CONTROLS, COMMIT_CONTROL, Cell as ResultCell, PopulationResults,
 };
@@ -169,6 +169,15 @@ impl<'a> Report<'a> {
         self.appendix_exceptions(flow);
         flow.new_page();
         self.appendix_populations(flow);
+    }
+}
+
+/// The forge as its maker spells it.
+fn forge_name(kind: crate::config::SourceKind) -> &'static str {
+    match kind {
+        crate::config::SourceKind::Github => "GitHub",
+        crate::config::SourceKind::Gitlab => "GitLab",
+        crate::config::SourceKind::File => "file",
     }
 }
 
