@@ -496,6 +496,8 @@ pub struct Column {
     pub align: Align,
     /// The style of the column's cells unless a cell says otherwise.
     pub style: TextStyle,
+    /// Widened, where the table has room, so its cells' lines do not wrap.
+    pub nowrap: bool,
 }
 
 impl Column {
@@ -505,7 +507,13 @@ impl Column {
             weight,
             align: Align::Left,
             style,
+            nowrap: false,
         }
+    }
+
+    pub fn nowrap(mut self) -> Column {
+        self.nowrap = true;
+        self
     }
 
     pub fn right(mut self) -> Column {
@@ -841,11 +849,21 @@ impl<'f> Flow<'f> {
             } else {
                 None
             };
-            let need = h + if need_header {
+            let mut need = h + if need_header {
                 header_h + caption.map_or(0.0, |_| caption_h)
             } else {
                 0.0
             };
+            // The last row never continues alone on a page: it takes the one before along.
+            if r + 2 == table.rows.len() && r > 0 {
+                let last: Vec<LaidCell> = table.rows[r + 1]
+                    .iter()
+                    .zip(&table.columns)
+                    .zip(&widths)
+                    .map(|((cell, column), w)| self.lay_cell(cell, column.style, *w, max_row))
+                    .collect();
+                need += row_height(&last);
+            }
             // Room on this page for the header (if due) and the row, or start a new page.
             if !self.fresh && self.y + self.pending_height() + need > CONTENT_BOTTOM {
                 self.new_page();
@@ -898,10 +916,25 @@ impl<'f> Flow<'f> {
                 let badge = if cell.badge.is_some() { 5.0 } else { 0.0 };
                 let style = cell_style(cell, table.columns[i].style);
                 for para in &cell.paras {
-                    for span in para.spans(style) {
-                        let w = longest_word(span.style, &span.text) + badge;
-                        min[i] = min[i].max(w.min(cap));
-                    }
+                    let spans = para.spans(style);
+                    let w = if table.columns[i].nowrap {
+                        spans
+                            .iter()
+                            .map(|s| {
+                                fonts.width(
+                                    s.style.face,
+                                    s.style.size,
+                                    &fonts.clean(s.style.face, &s.text),
+                                )
+                            })
+                            .sum::<f32>()
+                    } else {
+                        spans
+                            .iter()
+                            .map(|s| longest_word(s.style, &s.text))
+                            .fold(0.0, f32::max)
+                    };
+                    min[i] = min[i].max((w + badge).min(cap));
                 }
             }
         }
@@ -1330,6 +1363,13 @@ mod tests {
             );
         }
         assert_eq!(rows, 150);
+        let last_page_rows = texts
+            .last()
+            .unwrap()
+            .iter()
+            .filter(|t| t.starts_with("row "))
+            .count();
+        assert!(last_page_rows >= 2, "the last row is alone on its page");
         // Numbers are right-aligned: every amount ends at the same x.
         let ends: Vec<f32> = laid.pages[0]
             .marks

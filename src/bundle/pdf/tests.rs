@@ -401,3 +401,17 @@ fn timing_for_100000_changes_and_20000_exceptions() {
         start.elapsed()
     );
 }
+
+#[test]
+fn a_signed_bundle_says_so_on_the_cover() {
+    let fixture = Fixture::new(true);
+    let mut config = fixture.input().config.clone();
+    config.output.signing_key = Some("keys/changeproof.key".into());
+    let pages = page_texts(&render_pdf(&BundleInput {
+        config: &config,
+        ..fixture.input()
+    }));
+    assert!(has(&pages[0], "Signed"), "{}", pages[0]);
+    assert!(!pages.iter().any(|p| has(p, "UNSIGNED")));
+    assert!(pages.iter().any(|p| has(p, "minisign -Vm manifest.json")));
+}

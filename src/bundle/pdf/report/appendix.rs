@@ -117,8 +117,8 @@ impl Report<'_> {
             );
             let mut columns = vec![
                 Column::new("Repository", 16.0, CELL),
-                Column::new("PR", 7.0, CELL),
-                Column::new("Merged at", 17.0, CELL_MONO),
+                Column::new("PR", 7.0, CELL).nowrap(),
+                Column::new("Merged at", 17.0, CELL_MONO).nowrap(),
                 Column::new("Author", 13.0, CELL),
             ];
             for id in CHANGE_CONTROLS {
@@ -188,7 +188,7 @@ impl Report<'_> {
                 vec![
                     Column::new("Repository", 16.0, CELL),
                     Column::new("Commit", 13.0, CELL),
-                    Column::new("Committed at", 17.0, CELL_MONO),
+                    Column::new("Committed at", 17.0, CELL_MONO).nowrap(),
                     Column::new("Author", 20.0, CELL),
                     Column::new("Change", 9.0, CELL),
                     Column::new(COMMIT_CONTROL, 25.0, CELL),
