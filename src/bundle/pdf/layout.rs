@@ -701,13 +701,7 @@ impl<'f> Flow<'f> {
     /// no room (a block taller than a page overflows an empty page rather than loop),
     /// placing any pending headings first. Returns the block's top.
     pub fn reserve(&mut self, h: f32) -> f32 {
-        let pending: f32 = self
-            .pending
-            .iter()
-            .enumerate()
-            .map(|(i, p)| p.height(self.fresh && i == 0))
-            .sum();
-        if !self.fresh && self.y + pending + h > CONTENT_BOTTOM {
+        if !self.fresh && self.y + self.pending_height() + h > CONTENT_BOTTOM {
             self.new_page();
         }
         self.flush_pending();

@@ -16,8 +16,8 @@ impl Report<'_> {
         prose(
             flow,
             &format!(
-                "{} exceptions: {open} open, {} waived, sorted by exception id. The id (control/repository/subject type/subject/kind) is stable across runs; `exceptions.csv` and `findings.json` carry the same exceptions with the raw evidence references (`sha256:<hash>#<JSON pointer>`) of each.",
-                all.len(),
+                "{}: {open} open, {} waived, sorted by exception id. The id (control/repository/subject type/subject/kind) is stable across runs; `exceptions.csv` and `findings.json` carry the same exceptions with the raw evidence references (`sha256:<hash>#<JSON pointer>`) of each.",
+                counted(all.len(), "exception", "exceptions"),
                 all.len() - open
             ),
             BODY,

@@ -172,6 +172,11 @@ impl<'a> Report<'a> {
     }
 }
 
+/// A count with its noun: "1 change was", "3 changes were".
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// The forge as its maker spells it.
 fn forge_name(kind: crate::config::SourceKind) -> &'static str {
     match kind {

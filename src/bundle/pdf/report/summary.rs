@@ -10,18 +10,22 @@ impl Report<'_> {
         prose(
             flow,
             &format!(
-                "Over the audit window {start} to {end}, {} changes were merged into production branches and {} distinct commits entered production branches. changeproof tested every record of each population against {} controls — no sampling — and found {} exceptions: {} open and {} waived.",
-                c.changes,
-                c.commits,
-                self.controls().len(),
-                c.exceptions,
+                "Over the audit window {start} to {end}, {} merged into production branches and {} entered production branches. changeproof tested every record of each population against {} — no sampling — and found {}: {} open and {} waived.",
+                counted(c.changes, "change was", "changes were"),
+                counted(c.commits, "distinct commit", "distinct commits"),
+                counted(self.controls().len(), "control", "controls"),
+                counted(c.exceptions, "exception", "exceptions"),
                 c.open_exceptions,
                 c.exceptions - c.open_exceptions
             ),
             BODY,
             10.0,
         );
-        flow.table(&self.summary_table());
+        if self.controls().is_empty() {
+            prose(flow, "No control was evaluated.", BODY_BOLD, 6.0);
+        } else {
+            flow.table(&self.summary_table());
+        }
         flow.space(6.0);
         let reasons: Vec<&ControlResult> = self
             .controls()
