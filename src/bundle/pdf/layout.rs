@@ -452,6 +452,12 @@ impl Heading {
             rule: false,
         }
     }
+
+    /// Names the heading's bookmark differently from its text.
+    pub fn outline_title(mut self, title: &str) -> Heading {
+        self.outline_title = Some(title.to_string());
+        self
+    }
 }
 
 struct Pending {

@@ -220,17 +220,6 @@ fn section(text: &str, anchor: Option<&str>) -> Heading {
     h
 }
 
-trait OutlineTitle {
-    fn outline_title(self, title: &str) -> Heading;
-}
-
-impl OutlineTitle for Heading {
-    fn outline_title(mut self, title: &str) -> Heading {
-        self.outline_title = Some(title.to_string());
-        self
-    }
-}
-
 fn subsection(text: &str) -> Heading {
     let mut h = Heading::new(text, H2.size(11.5));
     h.space_before = 14.0;
