@@ -26,6 +26,7 @@ mod html;
 mod manifest;
 mod oscal;
 mod paths;
+mod pdf;
 mod results;
 pub mod signature;
 mod tables;
@@ -120,6 +121,10 @@ pub fn build(input: &BundleInput<'_>) -> Result<BundleFiles, BundleError> {
     files.insert(
         workpapers::PATH.into(),
         workpapers::workbook(input, &results, &counts)?,
+    );
+    files.insert(
+        pdf::REPORT_FILE.into(),
+        pdf::render(input, &results, &counts)?,
     );
     // After every other file but the manifest: the OSCAL document pins them by SHA-256.
     let oscal = oscal::assessment_results(input, &files);

@@ -62,7 +62,7 @@ fn sha(n: u8) -> String {
 }
 
 /// Everything a bundle is built from, owned.
-struct Fixture {
+pub(super) struct Fixture {
     _dir: tempfile::TempDir,
     locker: Locker,
     meta: LockerMeta,
@@ -75,7 +75,7 @@ struct Fixture {
 }
 
 impl Fixture {
-    fn new(complete: bool) -> Fixture {
+    pub(super) fn new(complete: bool) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("locker");
         let mut writer = LockerWriter::create(&root).unwrap();
@@ -200,7 +200,7 @@ impl Fixture {
         }
     }
 
-    fn input(&self) -> BundleInput<'_> {
+    pub(super) fn input(&self) -> BundleInput<'_> {
         BundleInput {
             locker: &self.locker,
             meta: &self.meta,
@@ -508,6 +508,7 @@ fn the_file_list_is_exactly_the_expected_set() {
     let files = fixture.build();
     let mut expected: BTreeSet<String> = [
         "index.html",
+        "report.pdf",
         "findings.json",
         "exceptions.csv",
         "manifest.json",
