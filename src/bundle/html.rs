@@ -111,6 +111,8 @@ struct Page {
     tool_version: String,
     complete: bool,
     missing: Vec<String>,
+    /// `null` when the bundle is unsigned: the cover then says UNSIGNED.
+    signature: Option<SignatureView>,
     sources: Vec<SourceView>,
     repositories: Vec<String>,
     repository_count: usize,
@@ -129,6 +131,12 @@ struct Page {
     notes: Vec<String>,
     catalog: Vec<CatalogView>,
     manifest_file: &'static str,
+}
+
+#[derive(Serialize)]
+struct SignatureView {
+    key_id: String,
+    file: &'static str,
 }
 
 #[derive(Serialize)]
@@ -309,6 +317,10 @@ impl Page {
             tool_version: input.tool_version.to_string(),
             complete,
             missing,
+            signature: input.signing_key.map(|key| SignatureView {
+                key_id: key.key_id(),
+                file: super::SIGNATURE_FILE,
+            }),
             sources: config
                 .sources
                 .iter()

@@ -8,7 +8,8 @@
 //! Layout of the code: `evidence` copies the locker's request log and raw bodies and the
 //! config; `tables` writes the CSV populations; `results` derives the per-record result
 //! of each control (shared by the CSVs and the report); `html` renders `index.html`;
-//! `manifest` lists and hashes everything; `archive` writes the folder and the zip.
+//! `manifest` lists and hashes everything; `signature` signs the manifest (minisign);
+//! `archive` writes the folder and the zip.
 
 use std::collections::BTreeMap;
 
@@ -17,6 +18,7 @@ use crate::config::Config;
 use crate::evaluate::Evaluation;
 use crate::locker::{Locker, LockerError, LockerMeta};
 use crate::model::{Evidence, Timestamp};
+use crate::signing::SigningKey;
 
 mod archive;
 mod evidence;
@@ -25,12 +27,15 @@ mod manifest;
 mod oscal;
 mod paths;
 mod results;
+pub mod signature;
 mod tables;
 #[cfg(test)]
 mod tests;
 mod workpapers;
 
 pub use manifest::MANIFEST_SCHEMA;
+pub(crate) use paths::unsafe_reason as unsafe_path_reason;
+pub use signature::SIGNATURE_FILE;
 
 /// The manifest's own path: it lists every other file.
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -74,6 +79,9 @@ pub struct BundleInput<'a> {
     /// Printed as the generation time; never the wall clock.
     pub generated_at: Timestamp,
     pub tool_version: &'a str,
+    /// Signs `manifest.json` into `manifest.json.minisig`; `None`: the bundle is UNSIGNED
+    /// and says so in the manifest and on the report's cover.
+    pub signing_key: Option<&'a SigningKey>,
 }
 
 /// The bundle's files by path (`/`-separated, relative), in the order they are zipped.
@@ -121,6 +129,12 @@ pub fn build(input: &BundleInput<'_>) -> Result<BundleFiles, BundleError> {
         paths::check(path)?;
     }
     let manifest = manifest::manifest_json(input, &counts, &files);
+    if let Some(key) = input.signing_key {
+        files.insert(
+            SIGNATURE_FILE.into(),
+            signature::sign(input, key, &manifest),
+        );
+    }
     files.insert(MANIFEST_FILE.into(), manifest);
     Ok(files)
 }

@@ -210,6 +210,7 @@ impl Fixture {
             evaluation: &self.evaluation,
             generated_at: t("2026-10-06T12:00:00Z"),
             tool_version: "0.1.0",
+            signing_key: None,
         }
     }
 
@@ -1168,4 +1169,56 @@ fn a_change_with_partial_reviews_is_not_tested_for_cm01() {
     assert_eq!(column(&header, &rows[0], "CM-01"), "not_tested");
     assert_eq!(column(&header, &rows[0], "CM-02"), "not_tested");
     assert_eq!(column(&header, &rows[2], "CM-01"), "pass");
+}
+
+// ---------------------------------------------------------------- signature
+
+#[test]
+fn a_signed_bundle_carries_a_deterministic_signature_of_its_manifest() {
+    let fixture = Fixture::new(true);
+    let key = crate::signing::SigningKey::demo().unwrap();
+    let input = BundleInput {
+        signing_key: Some(&key),
+        ..fixture.input()
+    };
+    let files = build(&input).unwrap();
+    assert_eq!(files, build(&input).unwrap(), "signing is deterministic");
+    let signature = text(&files, SIGNATURE_FILE);
+    let verified =
+        crate::signing::verify(&key.public_key(), &files[MANIFEST_FILE], &signature).unwrap();
+    assert_eq!(
+        verified.trusted_comment,
+        "changeproof manifest.json | audit: Acme Corp — SOC 2 Type II, Q3 2026 | window: \
+         2026-07-01T00:00:00Z to 2026-10-01T00:00:00Z | tool: changeproof 0.1.0"
+    );
+    // No time of signing anywhere in the signature file.
+    assert!(!signature.contains("timestamp"), "{signature}");
+    let manifest: Value = serde_json::from_slice(&files[MANIFEST_FILE]).unwrap();
+    assert_eq!(manifest["signature"]["file"], SIGNATURE_FILE);
+    assert_eq!(manifest["signature"]["key_id"], key.key_id());
+    // The signature is not listed in the manifest it signs.
+    let listed: Vec<&str> = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(!listed.contains(&SIGNATURE_FILE));
+    let html = text(&files, "index.html");
+    assert!(html.contains(&format!(
+        "minisign key <span class=\"mono\">{}</span>",
+        key.key_id()
+    )));
+    assert!(!html.contains("UNSIGNED"));
+}
+
+#[test]
+fn an_unsigned_bundle_says_so_in_the_manifest_and_on_the_cover() {
+    let files = Fixture::new(true).build();
+    assert!(!files.contains_key(SIGNATURE_FILE));
+    let manifest: Value = serde_json::from_slice(&files[MANIFEST_FILE]).unwrap();
+    assert_eq!(manifest["signature"], Value::Null);
+    let html = text(&files, "index.html");
+    let header = &html[html.find("<header").unwrap()..html.find("</header>").unwrap()];
+    assert!(header.contains("UNSIGNED"), "{header}");
 }

@@ -7,3 +7,4 @@ mod demo;
 mod graphql_schema;
 mod locker_errors;
 mod normalize;
+mod verify;
