@@ -20,7 +20,7 @@ use super::html::readable;
 use super::manifest::{Counts, completeness, source_kind};
 use super::results::{CHANGE_CONTROLS, COMMIT_CONTROL, Cell, PopulationResults};
 use super::tables::{CHANGE_COLUMNS, COMMIT_COLUMNS, EXCEPTION_COLUMNS};
-use super::{BundleError, BundleInput, MANIFEST_FILE};
+use super::{BundleError, BundleInput, MANIFEST_FILE, SIGNATURE_FILE};
 
 mod sheet;
 
@@ -152,7 +152,6 @@ fn summary(
         .collect();
     repositories.sort_unstable();
     repositories.dedup();
-    let signed = config.output.signing_key.is_some();
     let facts: Vec<(&str, Value<'_>)> = vec![
         ("Audit", text(&config.audit.name)),
         ("Window start (UTC, inclusive)", Value::Time(window.start)),
@@ -168,17 +167,17 @@ fn summary(
         ),
         (
             "Signature",
-            if signed {
-                text(format!(
-                    "signed: {MANIFEST_FILE}.minisig is the minisign signature of {MANIFEST_FILE}, which lists the SHA-256 of every file"
-                ))
-            } else {
-                Value::Styled(
+            match input.signing_key {
+                Some(key) => text(format!(
+                    "signed: {SIGNATURE_FILE} is the minisign signature of {MANIFEST_FILE} (key {}), which lists the SHA-256 of every file",
+                    key.key_id()
+                )),
+                None => Value::Styled(
                     format!(
                         "UNSIGNED: no signing key was configured; {MANIFEST_FILE} lists the SHA-256 of every file, but nothing vouches for {MANIFEST_FILE} itself"
                     ),
                     &f.fail,
-                )
+                ),
             },
         ),
         (
