@@ -531,7 +531,7 @@ fn result(
             format_time(window.end)
         ),
         description: format!(
-            "changeproof tested every record of each control's population in the audit window [{}, {}) UTC against the controls of its catalog, from the delivery records collected at {}. Each control's test is an observation; each control's conclusion is a finding.",
+            "changeproof tested the records of each control's population in the audit window [{}, {}) UTC against the controls of its catalog, from the delivery records collected at {}. Each control's test is an observation; each control's conclusion is a finding.",
             format_time(window.start),
             format_time(window.end),
             format_time(input.meta.snapshot_time)
@@ -619,7 +619,7 @@ fn observation_description(input: &BundleInput<'_>, control: &ControlResult) -> 
         .map(|entry| format!(" The population: {}", entry.population.trim()))
         .unwrap_or_default();
     format!(
-        "changeproof applied the test procedure of {id} (config/controls/{id}.toml in the bundle) to every record of its population: {} of {} records tested, {} exceptions of which {} waived.{population}",
+        "changeproof applied the test procedure of {id} (config/controls/{id}.toml in the bundle) to each record of its population: {} of {} records tested, {} exceptions of which {} waived.{population}",
         control.tested,
         control.population,
         control.exceptions,
@@ -680,16 +680,16 @@ fn finding(
             "satisfied",
             "pass",
             format!(
-                "Effective: all {} records of the population were tested and no exception is open.",
-                control.population
+                "Effective: all {} records of the population were tested and none failed.",
+                control.tested
             ),
         ),
         ResultKind::Exceptions => (
             "not-satisfied",
             "fail",
             format!(
-                "Exceptions: {} of {} tested records failed the test ({} of the exceptions waived). Each is listed in findings.json and exceptions.csv.",
-                control.exceptions, control.tested, control.waived
+                "Exceptions: the test of the {} records tested found {} exceptions, {} of them waived. Each is listed in findings.json and exceptions.csv.",
+                control.tested, control.exceptions, control.waived
             ),
         ),
         ResultKind::NotTested => (
@@ -719,14 +719,18 @@ fn finding(
         uuid: ids.of(&format!("finding/{}", control.id)),
         title: format!("{}: {}", control.id, control.title),
         description: format!(
-            "{} ({}): {}.",
+            "{} ({}) {}.",
             control.id,
             control.tsc.join(", "),
             match control.result {
-                ResultKind::Effective => "effective",
-                ResultKind::Exceptions => "exceptions",
-                ResultKind::NotTested => "not tested",
-                ResultKind::NotApplicable => "not applicable",
+                ResultKind::Effective => "operated effectively over the audit window".to_string(),
+                ResultKind::Exceptions => format!(
+                    "did not operate effectively over the audit window: {} exceptions",
+                    control.exceptions
+                ),
+                ResultKind::NotTested => "could not be tested".to_string(),
+                ResultKind::NotApplicable =>
+                    "had no occurrence to test in the audit window".to_string(),
             }
         ),
         props: counts(control),

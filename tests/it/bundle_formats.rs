@@ -78,6 +78,17 @@ fn the_workbook_has_a_row_per_population_record() {
             .as_deref()
             .is_some_and(|t| t.starts_with("https://github.com/acme/"))
     }));
+    // The demo signs its bundle with the demo key: the Summary says so.
+    let summary = book.worksheet_range("Summary").unwrap();
+    let signature = summary
+        .rows()
+        .find(|r| r[0] == "Signature")
+        .map(|r| r[1].to_string())
+        .unwrap();
+    assert!(
+        signature.starts_with("signed: manifest.json.minisig"),
+        "{signature}"
+    );
     let merged_at = book.worksheet_range("Changes").unwrap();
     assert!(matches!(merged_at.get((1, 7)), Some(Data::DateTime(dt)) if dt.is_datetime()));
 }

@@ -425,9 +425,13 @@ fn the_summary_states_scope_signature_and_completeness() {
     let summary = sheet_xml(&files, 1);
     assert!(summary.contains(r#"ySplit="3""#), "title rows are frozen");
 
-    let mut signed = Fixture::new(false);
-    signed.config.output.signing_key = Some(PathBuf::from("keys/changeproof.key"));
-    let files = signed.build();
+    let incomplete = Fixture::new(false);
+    let key = crate::signing::SigningKey::demo().unwrap();
+    let files = build(&BundleInput {
+        signing_key: Some(&key),
+        ..incomplete.input()
+    })
+    .unwrap();
     let mut book = open(&files);
     let rows = range(&mut book, SUMMARY);
     // The banner is the third row, right under the title, frozen with it.
@@ -439,10 +443,11 @@ fn the_summary_states_scope_signature_and_completeness() {
     );
     let text: Vec<String> = rows.iter().flat_map(|r| strings(r)).collect();
     assert!(!text.iter().any(|t| t.starts_with("UNSIGNED")), "{text:?}");
-    assert!(
-        text.iter()
-            .any(|t| t.starts_with("signed: manifest.json.minisig"))
+    let signature = format!(
+        "signed: manifest.json.minisig is the minisign signature of manifest.json (key {}), which lists the SHA-256 of every file",
+        key.key_id()
     );
+    assert!(text.contains(&signature), "{text:?}");
 }
 
 #[test]
