@@ -351,57 +351,6 @@ fn the_outline_has_every_section_and_control() {
     assert!(children[4].starts_with("CM-05 "));
 }
 
-/// Not a test: how long the report takes for a large evaluation. Run with
-/// `cargo test --release --lib pdf::tests::timing -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn timing_for_100000_changes_and_20000_exceptions() {
-    let fixture = Fixture::new(true);
-    let mut evaluation = fixture.input().evaluation.clone();
-    let template = evaluation.changes[0].clone();
-    evaluation.changes = (0..100_000u64)
-        .map(|n| {
-            let mut row = template.clone();
-            row.number = 10_000 + n;
-            row.merged_at += chrono::Duration::seconds(n as i64 * 70);
-            row
-        })
-        .collect();
-    let mut detail = serde_json::Map::new();
-    detail.insert(
-        "authors".into(),
-        serde_json::json!({"zoe": ["pull request author"], "jose": ["committer"]}),
-    );
-    detail.insert("approvers".into(), serde_json::json!(["zoe"]));
-    let extra: Vec<Exception> = (0..20_000)
-        .map(|n| {
-            let mut e = exception(
-                "CM-01",
-                n,
-                &format!(
-                    "PR #{} was approved only by its co-author Zoë Łukasiewicz",
-                    5000 + n
-                ),
-            );
-            e.detail = detail.clone();
-            e
-        })
-        .collect();
-    let evaluation = with_exceptions(&evaluation, extra);
-    let input = BundleInput {
-        evaluation: &evaluation,
-        ..fixture.input()
-    };
-    let start = std::time::Instant::now();
-    let bytes = render_pdf(&input);
-    let pages = Document::load_mem(&bytes).unwrap().get_pages().len();
-    eprintln!(
-        "report.pdf: {} bytes, {pages} pages, {:?}",
-        bytes.len(),
-        start.elapsed()
-    );
-}
-
 #[test]
 fn a_signed_bundle_says_so_on_the_cover() {
     let fixture = Fixture::new(true);
