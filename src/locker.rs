@@ -130,6 +130,14 @@ pub struct RequestRecord {
     pub response_bytes: u64,
     /// Selected response headers, lower-case names: `etag`, `link`, `x-ratelimit-*`,
     /// `retry-after`, `x-github-request-id` (never anything that carries a credential).
+    /// `x-changeproof-error` is the collector's own: why a request got no complete
+    /// response (status 0) or why a complete one was unusable.
+    ///
+    /// Status conventions beyond HTTP's: `0` means no complete response arrived
+    /// (connection error, timeout, body shorter than its Content-Length) and the body is
+    /// whatever bytes did arrive; `304` means GitHub confirmed the cached response named
+    /// by the request's `If-None-Match` ETag, and the record's `response_sha256` is that
+    /// cached body (stored in this locker), so the record is as usable as a `200`.
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
 }
@@ -321,6 +329,69 @@ impl LockerWriter {
             requests,
             next_seq: 1,
         })
+    }
+
+    /// Reopens the request log of an interrupted collection to append to it, and returns
+    /// the records already logged. A last line cut short by a crash (no newline: its
+    /// fsync never completed) is dropped from the file, so the request it described is
+    /// simply made again; any other malformed line is an error naming its line.
+    pub fn reopen(root: impl Into<PathBuf>) -> Result<(LockerWriter, Vec<RequestRecord>)> {
+        let root = root.into();
+        fs::create_dir_all(root.join(RAW_DIR)).map_err(|source| LockerError::Io {
+            path: root.clone(),
+            source,
+        })?;
+        let path = root.join(REQUESTS_FILE);
+        let io = |source| LockerError::Io {
+            path: path.clone(),
+            source,
+        };
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(io(e)),
+        };
+        let whole = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        let requests = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(io)?;
+        if whole < bytes.len() {
+            requests.set_len(whole as u64).map_err(io)?;
+            requests.sync_all().map_err(io)?;
+        }
+        let text = std::str::from_utf8(&bytes[..whole]).map_err(|e| LockerError::Parse {
+            path: path.clone(),
+            line: 0,
+            column: 0,
+            what: "UTF-8 text",
+            message: e.to_string(),
+        })?;
+        let mut records = Vec::new();
+        for (index, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let record: RequestRecord =
+                serde_json::from_str(line).map_err(|e| LockerError::Parse {
+                    path: path.clone(),
+                    line: index + 1,
+                    column: e.column(),
+                    what: "request record",
+                    message: e.to_string(),
+                })?;
+            records.push(record);
+        }
+        let next_seq = records.iter().map(|r| r.seq).max().unwrap_or(0) + 1;
+        Ok((
+            LockerWriter {
+                root,
+                requests,
+                next_seq,
+            },
+            records,
+        ))
     }
 
     pub fn root(&self) -> &Path {
@@ -589,6 +660,44 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("nope"), "{err}");
+    }
+
+    #[test]
+    fn reopen_appends_after_the_last_whole_record_and_drops_a_cut_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, first) = sample_locker(dir.path());
+        let path = dir.path().join(REQUESTS_FILE);
+        let text = fs::read_to_string(&path).unwrap();
+        // A crash in the middle of appending the second record.
+        fs::write(&path, format!("{text}{}", &text[..20])).unwrap();
+        let (mut w, records) = LockerWriter::reopen(dir.path()).unwrap();
+        assert_eq!(records, vec![first.clone()]);
+        let second = w
+            .record(
+                "github-acme",
+                "GET",
+                "https://x/2",
+                None,
+                200,
+                t0(),
+                b"[]",
+                &[],
+            )
+            .unwrap();
+        assert_eq!(second.seq, first.seq + 1);
+        let locker = w.finish().unwrap();
+        assert_eq!(locker.requests().unwrap(), vec![first, second]);
+    }
+
+    #[test]
+    fn reopen_names_a_damaged_line() {
+        let dir = tempfile::tempdir().unwrap();
+        sample_locker(dir.path());
+        let path = dir.path().join(REQUESTS_FILE);
+        let text = fs::read_to_string(&path).unwrap();
+        fs::write(&path, format!("{{oops\n{text}")).unwrap();
+        let err = LockerWriter::reopen(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("requests.ndjson:1:"), "{err}");
     }
 
     #[test]
