@@ -441,11 +441,44 @@ fn exception_view(e: &Exception) -> ExceptionView {
         detail: e
             .detail
             .iter()
-            .map(|(k, v)| match v {
-                serde_json::Value::String(s) => format!("{k}: {s}"),
-                other => format!("{k}: {other}"),
-            })
+            .map(|(k, v)| format!("{}: {}", k.replace('_', " "), readable(v)))
             .collect(),
+    }
+}
+
+/// An exception detail value as a reader wants it, not as JSON: lists joined with commas,
+/// objects as `key value` pairs, an empty list as "none". findings.json keeps the JSON.
+fn readable(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::Null => "none".to_string(),
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::Array(items) if items.is_empty() => "none".to_string(),
+        Value::Array(items) => {
+            let separator = if items.iter().any(Value::is_object) {
+                "; "
+            } else {
+                ", "
+            };
+            items
+                .iter()
+                .map(readable)
+                .collect::<Vec<_>>()
+                .join(separator)
+        }
+        Value::Object(map) if map.is_empty() => "none".to_string(),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| match v {
+                Value::Object(_) | Value::Array(_) => {
+                    format!("{} ({})", k.replace('_', " "), readable(v))
+                }
+                _ => format!("{} {}", k.replace('_', " "), readable(v)),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
     }
 }
 
@@ -529,4 +562,31 @@ pub(super) fn render_with(index: &str, data: &serde_json::Value) -> Result<Strin
     registry(index)?
         .render(TEMPLATE, data)
         .map_err(|e| render_error(e.to_string()))
+}
+
+#[cfg(test)]
+mod readable_tests {
+    use super::readable;
+    use serde_json::json;
+
+    #[test]
+    fn details_read_as_text_not_json() {
+        assert_eq!(readable(&json!([])), "none");
+        assert_eq!(readable(&json!(["alice", "bob"])), "alice, bob");
+        assert_eq!(
+            readable(&json!({"bob": ["co-author", "committer"], "carol": ["pull request author"]})),
+            "bob (co-author, committer), carol (pull request author)"
+        );
+        assert_eq!(
+            readable(&json!([
+                {"reviewer": "dan", "reason": "dismissed"},
+                {"reviewer": "eve", "reason": "bot"}
+            ])),
+            "reviewer dan, reason dismissed; reviewer eve, reason bot"
+        );
+        assert_eq!(
+            readable(&json!({"name": "Zoë Łukasiewicz", "login": null})),
+            "name Zoë Łukasiewicz, login none"
+        );
+    }
 }

@@ -30,7 +30,7 @@ impl<'a> Index<'a> {
     fn build(input: &EvalInput<'a>) -> Index<'a> {
         let evidence = input.evidence;
         let scope = &input.config.scope;
-        let repos = population::index_repos(&evidence.repositories);
+        let repos = population::index_repos(&evidence.repositories, &input.config.sources);
         let mut protections = BTreeMap::new();
         for p in &evidence.branch_protections {
             protections

@@ -151,6 +151,41 @@ mod tests {
     }
 
     #[test]
+    fn repositories_the_config_excludes_are_out_of_scope() {
+        let mut kit = Kit::new();
+        kit.config.sources[0].exclude = vec!["sandbox-*".into()];
+        let mut sandbox = kit.evidence.repositories[0].clone();
+        sandbox.full_name = "acme/sandbox-play".into();
+        kit.evidence.repositories.push(sandbox);
+        kit.add(pr(1).repo("acme/sandbox-play"));
+        kit.add(pr(2));
+        let eval = kit.run();
+        let numbers: Vec<u64> = eval.changes.iter().map(|c| c.number).collect();
+        assert_eq!(
+            numbers,
+            [2],
+            "the excluded repository's change is not in the population"
+        );
+        // Nothing was collected for the excluded repository, and nothing is expected.
+        for id in ["CM-01", "CM-05"] {
+            let reason = eval.result(id).reason.clone().unwrap_or_default();
+            assert!(!reason.contains("sandbox"), "{id}: {reason}");
+        }
+
+        // Without the exclusion, the same evidence is a caveat on the population.
+        kit.config.sources[0].exclude.clear();
+        let eval = kit.run();
+        assert!(
+            eval.result("CM-01")
+                .reason
+                .as_deref()
+                .is_some_and(|r| r.contains("acme/sandbox-play")),
+            "{:?}",
+            eval.result("CM-01").reason
+        );
+    }
+
+    #[test]
     fn empty_population_proven_by_a_query_is_not_applicable() {
         let eval = Kit::new().run();
         for id in ["CM-01", "CM-02", "CM-03", "CM-04"] {

@@ -2,9 +2,9 @@
 //! production branch inside the window) and the distinct production-branch commits whose
 //! committer date lies in the window.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::config::Scope;
+use crate::config::{Scope, Source};
 use crate::locker::Window;
 use crate::model::{BranchCommit, Change, Repository};
 
@@ -19,19 +19,58 @@ pub enum Membership {
 }
 
 /// Repositories by `owner/name`.
-pub type Repos<'a> = BTreeMap<&'a str, &'a Repository>;
+/// The repositories of the evidence, split into those in the audit's scope and those the
+/// config's `[[source]] repos`/`exclude` globs leave out (their records are never in a
+/// population, and nothing is expected to have been collected for them).
+#[derive(Debug, Default)]
+pub struct Repos<'a> {
+    in_scope: BTreeMap<&'a str, &'a Repository>,
+    excluded: BTreeSet<&'a str>,
+}
 
-pub fn index_repos(repositories: &[Repository]) -> Repos<'_> {
-    let mut repos = Repos::new();
+impl<'a> Repos<'a> {
+    pub fn get(&self, full_name: &str) -> Option<&'a Repository> {
+        self.in_scope.get(full_name).copied()
+    }
+
+    /// In-scope repositories, by name.
+    pub fn values(&self) -> impl Iterator<Item = &'a Repository> + '_ {
+        self.in_scope.values().copied()
+    }
+
+    pub fn is_excluded(&self, full_name: &str) -> bool {
+        self.excluded.contains(full_name)
+    }
+}
+
+/// Indexes the repositories; one whose source is configured and whose name the source's
+/// globs leave out is excluded.
+pub fn index_repos<'a>(repositories: &'a [Repository], sources: &[Source]) -> Repos<'a> {
+    let mut repos = Repos::default();
     for repo in repositories {
-        repos.entry(repo.full_name.as_str()).or_insert(repo);
+        let name = repo.full_name.rsplit('/').next().unwrap_or(&repo.full_name);
+        let excluded = sources
+            .iter()
+            .find(|s| s.name == repo.source)
+            .is_some_and(|s| !s.includes_repo(name));
+        if excluded {
+            repos.excluded.insert(repo.full_name.as_str());
+        } else {
+            repos
+                .in_scope
+                .entry(repo.full_name.as_str())
+                .or_insert(repo);
+        }
     }
     repos
 }
 
 /// Whether `branch` is a production branch of `repo`: `Some(bool)`, or `None` when the
-/// repository is unknown.
+/// repository is unknown. Nothing of an excluded repository is production.
 pub fn is_production(repos: &Repos<'_>, scope: &Scope, repo: &str, branch: &str) -> Option<bool> {
+    if repos.is_excluded(repo) {
+        return Some(false);
+    }
     repos
         .get(repo)
         .map(|r| scope.is_production_branch(branch, &r.default_branch))

@@ -70,23 +70,32 @@ fn judge(index: &Index<'_>, facts: &ChangeFacts<'_>) -> Judgement {
     let change = facts.change;
     let mut bases = Vec::new();
     let mut unknown = Vec::new();
+    // A missing source of bypass evidence matters only where it could hold a bypass of
+    // this branch: rule suites record ruleset bypasses, the audit log's policy overrides
+    // are of classic protection. A branch with neither has nothing to bypass (CM-10
+    // reports it). Unknown protection keeps both sources relevant.
+    let protection = index.protection(&change.repo, &change.base_branch);
+    let rulesets_apply = protection.is_none_or(|p| p.has_rulesets);
+    let classic_applies = protection.is_none_or(|p| p.protected);
     match rule_suite(index, facts) {
         Some(suite) => bases.push(Basis::RuleSuite(suite)),
-        None => unknown.extend(
+        None if rulesets_apply => unknown.extend(
             index
                 .gaps("rule_suites", &change.source, &change.repo)
                 .into_iter()
                 .map(describe_gap),
         ),
+        None => {}
     }
     match audit_event(index, facts) {
         Some(event) => bases.push(Basis::AuditLog(event)),
-        None => unknown.extend(
+        None if classic_applies => unknown.extend(
             index
                 .gaps("audit_log", &change.source, &change.repo)
                 .into_iter()
                 .map(describe_gap),
         ),
+        None => {}
     }
     match infer(index, facts) {
         Ok(Some(inference)) => bases.push(Basis::Inference(inference)),
@@ -611,6 +620,34 @@ mod tests {
         let eval = kit.run();
         assert_eq!(basis(&eval, 1), "audit_log");
         assert_eq!(eval.result("CM-04").tested, 1);
+    }
+
+    #[test]
+    fn a_missing_evidence_source_matters_only_where_it_could_hold_a_bypass() {
+        // Rulesets only: the audit log's policy overrides are of classic protection.
+        let mut kit = Kit::new();
+        kit.gap("audit_log", None);
+        let p = kit.protection("acme/api", "main");
+        p.protected = false;
+        p.has_rulesets = true;
+        kit.add(pr(1).approve("bob"));
+        let r = kit.run().result("CM-04").clone();
+        assert_eq!((r.result, r.tested), (ResultKind::Effective, 1), "{r:?}");
+
+        // Classic protection only: rule suites record ruleset bypasses.
+        let mut kit = Kit::new();
+        kit.gap("rule_suites", Some("acme/api"));
+        kit.add(pr(1).approve("bob"));
+        let r = kit.run().result("CM-04").clone();
+        assert_eq!((r.result, r.tested), (ResultKind::Effective, 1), "{r:?}");
+
+        // Both apply: a rule-suite gap leaves a clean change untested.
+        let mut kit = Kit::new();
+        kit.gap("rule_suites", Some("acme/api"));
+        kit.protection("acme/api", "main").has_rulesets = true;
+        kit.add(pr(1).approve("bob"));
+        let r = kit.run().result("CM-04").clone();
+        assert_eq!((r.result, r.tested), (ResultKind::NotTested, 0), "{r:?}");
     }
 
     #[test]

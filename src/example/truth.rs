@@ -1,0 +1,118 @@
+//! The ground truth, written from what was planted (`Pr::plants`, `Pr::tricky`, the
+//! direct pushes) and from the world's own records for the population sizes — never by
+//! running the controls' logic.
+
+use std::collections::BTreeSet;
+
+use crate::config::Config;
+use crate::findings::{Exception, SubjectType};
+
+use super::history::visible_commits;
+use super::world::World;
+use super::{ExpectedException, GroundTruth, Populations, TrickyCase};
+
+pub const GROUND_TRUTH_SCHEMA: &str = "changeproof.example-truth/v1";
+
+pub fn ground_truth(w: &World, config: &Config) -> GroundTruth {
+    let mut exceptions = Vec::new();
+    for p in &w.prs {
+        let repo = w.repos[p.repo].full_name();
+        let subject = p.number.to_string();
+        for plant in &p.plants {
+            exceptions.push(ExpectedException {
+                id: Exception::make_id(
+                    plant.control,
+                    &repo,
+                    SubjectType::Change,
+                    &subject,
+                    plant.kind,
+                ),
+                control: plant.control.into(),
+                kind: plant.kind.into(),
+                repo: repo.clone(),
+                subject_type: SubjectType::Change.as_str().into(),
+                subject: subject.clone(),
+                why: format!("PR #{}: {}", p.number, plant.why),
+            });
+        }
+    }
+    for c in &w.planted_commits {
+        let repo = w.repos[c.repo].full_name();
+        exceptions.push(ExpectedException {
+            id: Exception::make_id("CM-05", &repo, SubjectType::Commit, &c.sha, "direct_push"),
+            control: "CM-05".into(),
+            kind: "direct_push".into(),
+            repo,
+            subject_type: SubjectType::Commit.as_str().into(),
+            subject: c.sha.clone(),
+            why: c.why.clone(),
+        });
+    }
+    exceptions.sort_by(|a, b| a.id.cmp(&b.id));
+
+    let mut tricky: Vec<TrickyCase> = w
+        .prs
+        .iter()
+        .filter_map(|p| {
+            p.tricky.as_ref().map(|why| TrickyCase {
+                repo: w.repos[p.repo].full_name(),
+                subject_type: SubjectType::Change.as_str().into(),
+                subject: p.number.to_string(),
+                why: format!("PR #{}: {why}", p.number),
+            })
+        })
+        .chain(w.tricky_commits.iter().map(|c| TrickyCase {
+            repo: w.repos[c.repo].full_name(),
+            subject_type: SubjectType::Commit.as_str().into(),
+            subject: c.sha.clone(),
+            why: c.why.clone(),
+        }))
+        .collect();
+    tricky.sort_by(|a, b| {
+        (&a.repo, &a.subject_type, a.subject.len(), &a.subject).cmp(&(
+            &b.repo,
+            &b.subject_type,
+            b.subject.len(),
+            &b.subject,
+        ))
+    });
+
+    GroundTruth {
+        schema: GROUND_TRUTH_SCHEMA.into(),
+        exceptions,
+        tricky,
+        populations: populations(w, config),
+    }
+}
+
+fn populations(w: &World, config: &Config) -> Populations {
+    let scope = &config.scope;
+    let changes = w
+        .prs
+        .iter()
+        .filter(|p| {
+            let r = &w.repos[p.repo];
+            r.in_scope
+                && p.merged_at().is_some_and(|t| w.window.contains(t))
+                && scope.is_production_branch(&p.base, r.default_branch)
+        })
+        .count() as u64;
+    let mut commits = BTreeSet::new();
+    for (b, branch) in w.branches.iter().enumerate() {
+        for c in visible_commits(&w.branches, b, w.window.start, w.window.end) {
+            commits.insert((branch.repo, c.commit.sha.as_str()));
+        }
+    }
+    let deployments = w
+        .deployments
+        .iter()
+        .filter(|d| {
+            scope.is_production_environment(d.environment) && w.window.contains(d.created_at)
+        })
+        .count() as u64;
+    Populations {
+        changes,
+        branch_commits: commits.len() as u64,
+        deployments,
+    }
+}
