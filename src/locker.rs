@@ -137,7 +137,8 @@ pub struct RequestRecord {
     /// (connection error, timeout, body shorter than its Content-Length) and the body is
     /// whatever bytes did arrive; `304` means GitHub confirmed the cached response named
     /// by the request's `If-None-Match` ETag, and the record's `response_sha256` is that
-    /// cached body (stored in this locker), so the record is as usable as a `200`.
+    /// cached body (stored in this locker), so the record is as usable as a `200`; its
+    /// `link` is the cached response's when the 304 did not repeat it.
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
 }

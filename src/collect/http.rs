@@ -364,7 +364,7 @@ impl Executor {
         let mut transient = 0u32;
         let mut waits = 0u32;
         loop {
-            self.wait_turn(request.resource).await;
+            self.wait_turn(request, transient + waits).await?;
             let permit = self
                 .in_flight
                 .acquire()
@@ -373,38 +373,68 @@ impl Executor {
                     call: request.label(),
                     message: "the collection was shut down".into(),
                 })?;
+            // A limit may have been announced while this request queued for a slot.
+            if self
+                .limits
+                .blocked_until(request.resource, self.parts.clock.now())
+                .is_some()
+            {
+                drop(permit);
+                continue;
+            }
             let started = self.parts.clock.now();
             let attempt = self
-                .send_once(request, cached.as_ref().map(|(etag, _)| etag.as_str()))
+                .send_once(request, cached.as_ref().map(|c| c.etag.as_str()))
                 .await;
-            drop(permit);
             bump(&self.stats.network, 1);
             let (attempt, origin) = match (&cached, attempt.status) {
-                (Some((_, body)), 304) => (
-                    Attempt {
-                        body: body.clone(),
-                        ..attempt
-                    },
-                    Origin::NotModified,
-                ),
+                (Some(cached), 304) => {
+                    let mut headers = attempt.headers;
+                    if let Some(link) = &cached.link {
+                        headers
+                            .entry("link".to_string())
+                            .or_insert_with(|| link.clone());
+                    }
+                    (
+                        Attempt {
+                            status: 304,
+                            headers,
+                            body: cached.body.clone(),
+                        },
+                        Origin::NotModified,
+                    )
+                }
                 _ => (attempt, Origin::Network),
             };
-            self.count(request, &attempt);
-            self.record(request, started, &attempt).await?;
-            self.limits.observe(request.resource, &attempt.headers);
             let now = self.parts.clock.now();
             let status_for_class = if origin == Origin::NotModified {
                 200
             } else {
                 attempt.status
             };
-            match classify(
+            let disposition = classify(
                 request.resource,
                 status_for_class,
                 &attempt.headers,
                 &attempt.body,
                 now,
-            ) {
+            );
+            // Limits are registered before the slot is released, so that no request
+            // queued behind this one goes out into a limit this one has just met.
+            self.limits.observe(request.resource, &attempt.headers);
+            if let Disposition::Wait {
+                until: wait_until,
+                everything,
+                reason,
+            } = &disposition
+            {
+                self.limits
+                    .pause(request.resource, *wait_until, *everything, reason);
+            }
+            drop(permit);
+            self.count(request, &attempt);
+            self.record(request, started, &attempt).await?;
+            match disposition {
                 Disposition::Done => {
                     self.parts.progress.request_done();
                     return Ok(ApiResponse {
@@ -414,30 +444,19 @@ impl Executor {
                         origin,
                     });
                 }
-                Disposition::Wait {
-                    until: wait_until,
-                    everything,
-                    reason,
-                } => {
+                Disposition::Wait { reason, .. } => {
                     waits += 1;
                     bump(&self.stats.waits, 1);
-                    let wait = until(now, wait_until);
-                    if waits > self.parts.settings.max_rate_limit_waits
-                        || wait > self.parts.settings.max_wait
-                    {
+                    if waits > self.parts.settings.max_rate_limit_waits {
                         return Err(CallError::GaveUp {
                             call: request.label(),
                             attempts: transient + waits,
                             reason: format!(
-                                "{reason} (a wait of {}s; limits: {} waits of at most {}s)",
-                                wait.as_secs(),
-                                self.parts.settings.max_rate_limit_waits,
-                                self.parts.settings.max_wait.as_secs()
+                                "{reason} ({} rate-limit waits already)",
+                                self.parts.settings.max_rate_limit_waits
                             ),
                         });
                     }
-                    self.limits
-                        .pause(request.resource, wait_until, everything, &reason);
                 }
                 Disposition::Retry { reason } => {
                     transient += 1;
@@ -458,14 +477,27 @@ impl Executor {
         }
     }
 
-    /// Waits while the request's budget is exhausted or every request is paused.
-    async fn wait_turn(&self, resource: Resource) {
+    /// Waits while the request's budget is exhausted or every request is paused; gives
+    /// up when the wait is longer than the longest accepted.
+    async fn wait_turn(&self, request: &ApiRequest, attempts: u32) -> Result<(), CallError> {
         loop {
             let now = self.parts.clock.now();
-            let Some((wait_until, reason)) = self.limits.blocked_until(resource, now) else {
-                return;
+            let Some((wait_until, reason)) = self.limits.blocked_until(request.resource, now)
+            else {
+                return Ok(());
             };
             let wait = until(now, wait_until);
+            if wait > self.parts.settings.max_wait {
+                return Err(CallError::GaveUp {
+                    call: request.label(),
+                    attempts,
+                    reason: format!(
+                        "{reason}: a wait of {}s, longer than the {}s accepted (--max-wait)",
+                        wait.as_secs(),
+                        self.parts.settings.max_wait.as_secs()
+                    ),
+                });
+            }
             self.parts.progress.rate_limit_wait(wait_until, &reason);
             tracing::info!(%reason, seconds = wait.as_secs(), "waiting for the rate limit");
             self.parts.sleeper.sleep(wait).await;
@@ -667,7 +699,8 @@ fn describe(e: &reqwest::Error) -> String {
     } else {
         "request failed"
     };
-    let mut message = format!("{kind}: {e}");
+    // reqwest's own message repeats the URL, which the record already names.
+    let mut message = kind.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         message.push_str(&format!(": {s}"));

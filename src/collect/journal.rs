@@ -112,7 +112,23 @@ impl Journal {
 #[derive(Debug)]
 pub struct EtagCache {
     locker: Option<Locker>,
-    entries: BTreeMap<String, (String, String)>,
+    entries: BTreeMap<String, Cached>,
+}
+
+#[derive(Debug, Clone)]
+struct Cached {
+    etag: String,
+    sha256: String,
+    link: Option<String>,
+}
+
+/// A cached response to revalidate: the ETag to send, and the body and `link` header it
+/// stands for (a 304 need not repeat the `Link` header, yet pagination needs it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revalidate {
+    pub etag: String,
+    pub body: Vec<u8>,
+    pub link: Option<String>,
 }
 
 impl EtagCache {
@@ -132,7 +148,12 @@ impl EtagCache {
                 continue;
             }
             if let Some(etag) = r.headers.get("etag") {
-                entries.insert(r.url.clone(), (etag.clone(), r.response_sha256.clone()));
+                let cached = Cached {
+                    etag: etag.clone(),
+                    sha256: r.response_sha256.clone(),
+                    link: r.headers.get("link").cloned(),
+                };
+                entries.insert(r.url.clone(), cached);
             }
         }
         Ok(EtagCache {
@@ -149,12 +170,16 @@ impl EtagCache {
         self.entries.is_empty()
     }
 
-    /// The ETag to send for `url` and the body it stands for (verified against its hash).
-    pub fn lookup(&self, url: &str) -> Option<(String, Vec<u8>)> {
+    /// The ETag to send for `url` and what it stands for (body verified against its hash).
+    pub fn lookup(&self, url: &str) -> Option<Revalidate> {
         let locker = self.locker.as_ref()?;
-        let (etag, sha) = self.entries.get(url)?;
-        match locker.raw(sha) {
-            Ok(body) => Some((etag.clone(), body)),
+        let cached = self.entries.get(url)?;
+        match locker.raw(&cached.sha256) {
+            Ok(body) => Some(Revalidate {
+                etag: cached.etag.clone(),
+                body,
+                link: cached.link.clone(),
+            }),
             Err(e) => {
                 tracing::warn!(url, error = %e, "cached response unusable; fetching in full");
                 None
@@ -262,7 +287,10 @@ mod tests {
             200,
             t0(),
             b"[1]",
-            &[("etag", "W/\"1\"")],
+            &[
+                ("etag", "W/\"1\""),
+                ("link", "<https://x/a?page=2>; rel=\"next\""),
+            ],
         )
         .unwrap();
         w.record("s", "GET", "https://x/b", None, 200, t0(), b"[2]", &[])
@@ -282,7 +310,11 @@ mod tests {
         assert_eq!(cache.len(), 1);
         assert_eq!(
             cache.lookup("https://x/a"),
-            Some(("W/\"1\"".to_string(), b"[1]".to_vec()))
+            Some(Revalidate {
+                etag: "W/\"1\"".to_string(),
+                body: b"[1]".to_vec(),
+                link: Some("<https://x/a?page=2>; rel=\"next\"".to_string()),
+            })
         );
         assert!(cache.lookup("https://x/b").is_none());
     }

@@ -2,6 +2,9 @@
 
 mod support;
 
+mod collect;
+mod fake_github;
+
 mod demo;
 mod graphql_schema;
 mod locker_errors;
