@@ -47,6 +47,9 @@ pub enum AuthError {
 /// Gives the credential for the next request (an App's installation token changes).
 pub trait TokenSource: Send + Sync {
     fn token(&self) -> BoxFuture<'_, Result<Secret, AuthError>>;
+    /// GitHub rejected the current credential (401): get a new one next time, if the
+    /// source can.
+    fn invalidate(&self) {}
 }
 
 /// A fixed token (personal access token, or a token minted outside changeproof).

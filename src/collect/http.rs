@@ -432,6 +432,9 @@ impl Executor {
                     .pause(request.resource, *wait_until, *everything, reason);
             }
             drop(permit);
+            if attempt.status == 401 {
+                self.parts.tokens.invalidate();
+            }
             self.count(request, &attempt);
             self.record(request, started, &attempt).await?;
             match disposition {

@@ -18,6 +18,7 @@
 //! have been answered was not (retries or waits ran out), or an API total exceeds what
 //! was collected.
 
+pub mod app;
 pub mod auth;
 pub mod github;
 pub mod http;
@@ -130,11 +131,14 @@ pub async fn collect(
     let sources = github_sources(config)?;
     let mut tokens: Vec<Arc<dyn TokenSource>> = Vec::new();
     for source in &sources {
-        tokens.push(token_source(source, &options.env)?);
         http::check_api_url(&source.api_url()).map_err(|message| CollectError::Source {
             name: source.name.clone(),
             message: format!("api_url {}: {message}", source.api_url()),
         })?;
+        let token = token_source(config, source, &options.env, Arc::clone(&options.clock))?;
+        // A credential that cannot work fails here, before anything is written.
+        token.token().await?;
+        tokens.push(token);
     }
     let prepared = prepare(config, out, &sources, options.clock.as_ref())?;
     let writer = Arc::new(Mutex::new(prepared.writer));
@@ -247,17 +251,25 @@ fn github_sources(config: &Config) -> Result<Vec<Source>, CollectError> {
     Ok(sources)
 }
 
-fn token_source(source: &Source, env: &EnvLookup) -> Result<Arc<dyn TokenSource>, CollectError> {
+fn token_source(
+    config: &Config,
+    source: &Source,
+    env: &EnvLookup,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<dyn TokenSource>, CollectError> {
     match (&source.token_env, &source.app) {
         (Some(var), _) => {
             let secret = token_from_env(&source.name, var, env.as_ref())?;
             Ok(Arc::new(StaticToken::new(secret)))
         }
-        (None, Some(_)) => Err(AuthError::App {
-            source_name: source.name.clone(),
-            message: "GitHub App authentication is not available yet; mint an installation token and pass it through `token_env`".into(),
-        }
-        .into()),
+        (None, Some(app)) => Ok(Arc::new(app::AppToken::new(
+            &source.name,
+            app.id,
+            app.installation_id,
+            &config.resolve(&app.private_key_file),
+            &source.api_url(),
+            clock,
+        )?)),
         (None, None) => Err(AuthError::NoCredential {
             source_name: source.name.clone(),
         }

@@ -100,6 +100,12 @@ pub fn classify(
                 .unwrap_or("no complete response")
                 .to_string(),
         },
+        // Credentials rejected: an installation token may just have expired; the
+        // executor refreshes it. A token that stays rejected ends as missing evidence
+        // (never as a permission gap).
+        401 => Disposition::Retry {
+            reason: format!("HTTP 401: credentials rejected: {}", message(body)),
+        },
         403 | 429 => limited(resource, status, headers, body, now),
         500..=599 => Disposition::Retry {
             reason: format!("HTTP {status}"),
@@ -334,6 +340,11 @@ mod tests {
         assert!(matches!(
             classify(Resource::Core, 200, &h, cut, t0()),
             Disposition::Retry { .. }
+        ));
+        let bad = br#"{"message":"Bad credentials"}"#;
+        assert!(matches!(
+            classify(Resource::Core, 401, &h, bad, t0()),
+            Disposition::Retry { reason } if reason.contains("Bad credentials")
         ));
         let timeout = br#"{"data":null,"errors":[{"message":"Something went wrong while executing your query. This may be the result of a timeout"}]}"#;
         assert!(matches!(

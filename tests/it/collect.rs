@@ -82,6 +82,7 @@ async fn harness(rules: Vec<Rule>) -> Harness {
         Org::from_locker(&example.locker),
         Options {
             token: TOKEN.into(),
+            app: None,
             now: Arc::new(move || clock.now().timestamp()),
             latency: Duration::ZERO,
             rules,
@@ -539,6 +540,7 @@ async fn the_cli_resumes_after_kill_9_and_logs_no_token() {
         Org::from_locker(&example.locker),
         Options {
             token: TOKEN.into(),
+            app: None,
             now: Arc::new(|| {
                 std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
@@ -646,4 +648,85 @@ async fn the_cli_resumes_after_kill_9_and_logs_no_token() {
     assert_token_absent(dir.path());
     let log = std::fs::read_to_string(dir.path().join("second.log")).unwrap();
     assert!(log.contains("GET"), "the trace log shows requests");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_github_app_authenticates_and_refreshes_its_token() {
+    let key_file = crate::support::data("github-app/test-app-key.pem");
+    let key =
+        changeproof::collect::app::parse_private_key(&std::fs::read_to_string(&key_file).unwrap())
+            .unwrap();
+    let example = example();
+    let time = Arc::new(VirtualTime::new(snapshot()));
+    let clock = Arc::clone(&time);
+    let server = FakeGithub::start(
+        Org::from_locker(&example.locker),
+        Options {
+            token: "no-personal-token-accepted".into(),
+            app: Some(crate::fake_github::App {
+                id: 4242,
+                installation_id: 77,
+                public_key: key.public().as_ref().to_vec(),
+                token_lifetime: 3600,
+            }),
+            now: Arc::new(move || clock.now().timestamp()),
+            latency: Duration::ZERO,
+            // GraphQL's budget runs out midway: the wait for its reset outlives the
+            // first installation token.
+            rules: vec![Rule::new(
+                Matcher::Operation("BranchHistory".into()),
+                Fault::GraphqlRateLimited,
+                2,
+                1,
+            )],
+        },
+    )
+    .await;
+    let text = config_text(&server.url).replace(
+        "token_env = \"GITHUB_TOKEN\"",
+        &format!(
+            "app = {{ id = 4242, installation_id = 77, private_key_file = \"{}\" }}",
+            key_file.display()
+        ),
+    );
+    let config = Config::parse(&text, Path::new("test.toml"), PathBuf::from(".")).unwrap();
+    assert!(config.sources[0].app.is_some());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("locker");
+    let collection = collect(&config, &out, options(&time, None)).await.unwrap();
+    assert!(
+        collection.meta.complete,
+        "missing: {:?}",
+        collection.meta.missing
+    );
+    assert_same_evidence(&collection.evidence, &example.evidence, &server.url);
+    let issued = server.issued_tokens();
+    assert!(issued.len() >= 2, "the token was not refreshed: {issued:?}");
+    // In virtual time another task's wait can expire a token while a request is on its
+    // way: such a 401 must be answered by a fresh token and a retry, never a gap.
+    assert!(
+        collection.evidence.gaps.is_empty(),
+        "{:?}",
+        collection.evidence.gaps
+    );
+    for token in issued {
+        for file in files(&out) {
+            let bytes = std::fs::read(&file).unwrap();
+            assert!(
+                !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
+                "an installation token is in {}",
+                file.display()
+            );
+        }
+    }
+
+    // A wrong App id is refused before anything is written.
+    let wrong = text.replace("id = 4242", "id = 4343");
+    let config = Config::parse(&wrong, Path::new("test.toml"), PathBuf::from(".")).unwrap();
+    let err = collect(&config, &dir.path().join("never"), options(&time, None))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("HTTP 401"), "{err}");
+    assert!(!dir.path().join("never").exists());
 }

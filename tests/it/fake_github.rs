@@ -253,8 +253,18 @@ pub struct Served {
     pub fault: bool,
 }
 
+/// A GitHub App the server knows: JWTs must be signed by this key (DER RSAPublicKey)
+/// and name this App id; installation tokens last `token_lifetime` seconds.
+pub struct App {
+    pub id: u64,
+    pub installation_id: u64,
+    pub public_key: Vec<u8>,
+    pub token_lifetime: i64,
+}
+
 pub struct Options {
     pub token: String,
+    pub app: Option<App>,
     pub now: Now,
     pub latency: Duration,
     pub rules: Vec<Rule>,
@@ -270,6 +280,8 @@ struct State {
     exhausted_until: Mutex<BTreeMap<&'static str, i64>>,
     reset: i64,
     count: AtomicU64,
+    /// Installation tokens issued, with their expiry.
+    issued: Mutex<Vec<(String, i64)>>,
 }
 
 pub struct FakeGithub {
@@ -301,6 +313,7 @@ impl FakeGithub {
             exhausted_until: Mutex::new(BTreeMap::new()),
             reset,
             count: AtomicU64::new(0),
+            issued: Mutex::new(Vec::new()),
         });
         let shared = Arc::clone(&state);
         let task = tokio::spawn(async move {
@@ -331,6 +344,17 @@ impl FakeGithub {
             self.state.core_used.load(Ordering::Relaxed),
             self.state.graphql_used.load(Ordering::Relaxed),
         )
+    }
+
+    /// Installation tokens issued to the App.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.state
+            .issued
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(t, _)| t.clone())
+            .collect()
     }
 
     pub fn requests(&self) -> u64 {
@@ -400,6 +424,7 @@ async fn connection(state: Arc<State>, stream: TcpStream) {
         let reply = handle(&state, &request);
         let reason = match reply.status {
             200 => "OK",
+            201 => "Created",
             304 => "Not Modified",
             401 => "Unauthorized",
             403 => "Forbidden",
@@ -449,8 +474,24 @@ fn graphql_cost(operation: &str) -> u64 {
 fn handle(state: &State, request: &Request) -> Reply {
     let now = (state.options.now)();
     let base = state.base.lock().unwrap().clone();
-    let authorized = request.headers.get("authorization").map(String::as_str)
-        == Some(&format!("Bearer {}", state.options.token));
+    let bearer = request
+        .headers
+        .get("authorization")
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if let Some(app) = &state.options.app
+        && request.method == "POST"
+        && request.target == format!("/app/installations/{}/access_tokens", app.installation_id)
+    {
+        return app_token(state, app, bearer, now);
+    }
+    let authorized = bearer == state.options.token
+        || state
+            .issued
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(t, expires)| t == bearer && *expires > now);
     let graphql = request.method == "POST" && request.target == "/graphql";
     let resource = if graphql { "graphql" } else { "core" };
     let (operation, variables) = if graphql {
@@ -718,5 +759,59 @@ fn answer(
             }
             with_etag(200, body, headers)
         }
+    }
+}
+
+/// `POST /app/installations/{id}/access_tokens`: checks the App's JWT (RS256 signature
+/// by the App's key, `iss` = the App id, not expired) and issues a token.
+fn app_token(state: &State, app: &App, jwt: &str, now: i64) -> Reply {
+    use changeproof::collect::app::b64_decode;
+    let refuse = |message: &str| Reply {
+        status: 401,
+        headers: vec![],
+        body: error_body(message),
+        truncate: false,
+    };
+    let parts: Vec<&str> = jwt.split('.').collect();
+    let [header, claims, signature] = parts.as_slice() else {
+        return refuse("A JSON web token could not be decoded");
+    };
+    let signed = format!("{header}.{claims}");
+    let key = ring::signature::UnparsedPublicKey::new(
+        &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+        &app.public_key,
+    );
+    let Some(signature) = b64_decode(signature) else {
+        return refuse("A JSON web token could not be decoded");
+    };
+    if key.verify(signed.as_bytes(), &signature).is_err() {
+        return refuse("A JSON web token could not be decoded");
+    }
+    let claims: Value = b64_decode(claims)
+        .and_then(|c| serde_json::from_slice(&c).ok())
+        .unwrap_or(Value::Null);
+    let iss_ok = claims["iss"].as_str() == Some(app.id.to_string().as_str());
+    let time_ok = claims["iat"].as_i64().is_some_and(|t| t <= now)
+        && claims["exp"]
+            .as_i64()
+            .is_some_and(|t| t > now && t - now <= 600);
+    if !iss_ok || !time_ok {
+        return refuse("'Expiration time' claim ('exp') is too far in the future");
+    }
+    let mut issued = state.issued.lock().unwrap();
+    let token = format!("ghs_FAKEinstallationTOKEN{:04}", issued.len() + 1);
+    let expires = now + app.token_lifetime;
+    issued.push((token.clone(), expires));
+    let expires_at = chrono::DateTime::from_timestamp(expires, 0)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default();
+    let body =
+        serde_json::to_vec(&json!({"token": token, "expires_at": expires_at, "permissions": {}}))
+            .unwrap_or_default();
+    Reply {
+        status: 201,
+        headers: vec![],
+        body,
+        truncate: false,
     }
 }
