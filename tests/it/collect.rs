@@ -730,3 +730,47 @@ async fn a_github_app_authenticates_and_refreshes_its_token() {
     assert!(err.contains("HTTP 401"), "{err}");
     assert!(!dir.path().join("never").exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_larger_organisation_is_collected_whole() {
+    let example = example();
+    let mut org = Org::from_locker(&example.locker);
+    org.replicate(3);
+    let time = Arc::new(VirtualTime::new(snapshot()));
+    let clock = Arc::clone(&time);
+    let server = FakeGithub::start(
+        org,
+        Options {
+            token: TOKEN.into(),
+            app: None,
+            now: Arc::new(move || clock.now().timestamp()),
+            latency: Duration::ZERO,
+            rules: Vec::new(),
+        },
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let collection = collect(
+        &config(&server.url),
+        &dir.path().join("locker"),
+        options(&time, None),
+    )
+    .await
+    .unwrap();
+    assert!(
+        collection.meta.complete,
+        "missing: {:?}",
+        collection.meta.missing
+    );
+    let e = &collection.evidence;
+    assert_eq!(e.changes.len(), 3 * example.evidence.changes.len());
+    assert_eq!(
+        e.branch_commits.len(),
+        3 * example.evidence.branch_commits.len()
+    );
+    assert_eq!(e.deployments.len(), 3 * example.evidence.deployments.len());
+    assert!(e.gaps.is_empty(), "{:?}", e.gaps);
+    // The copies are real repositories of the organisation.
+    let repos: BTreeSet<&str> = e.changes.iter().map(|c| c.repo.as_str()).collect();
+    assert!(repos.contains("acme/api-c3"), "{repos:?}");
+}

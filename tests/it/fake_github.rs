@@ -126,6 +126,98 @@ impl Org {
         org
     }
 
+    /// Adds `copies - 1` copies of every repository (`acme/api` → `acme/api-c2` …), for
+    /// benchmarks of organisations larger than the example's. Names are replaced in
+    /// paths, queries, variables and bodies; ids and commits repeat across copies.
+    pub fn replicate(&mut self, copies: usize) {
+        let repos: Vec<Value> = match self
+            .rest
+            .get(&("/orgs/acme/repos".into(), "type=all".into()))
+        {
+            Some(Entry::List(items)) => items.clone(),
+            _ => return,
+        };
+        let names: Vec<String> = repos
+            .iter()
+            .filter_map(|r| r["name"].as_str().map(str::to_string))
+            .collect();
+        let mut listed = repos.clone();
+        let mut rest_new = Vec::new();
+        let mut graphql_new = Vec::new();
+        for copy in 2..=copies {
+            for name in &names {
+                let from = format!("acme/{name}");
+                let to = format!("acme/{name}-c{copy}");
+                let swap = |text: &str| {
+                    text.replace(&format!("{from}/"), &format!("{to}/"))
+                        .replace(&format!("{from}\""), &format!("{to}\""))
+                        .replace(&format!("{from} "), &format!("{to} "))
+                        .replace(&format!("{from}#"), &format!("{to}#"))
+                };
+                for repo in repos.iter().filter(|r| r["name"].as_str() == Some(name)) {
+                    let text = swap(&repo.to_string()).replace(
+                        &format!("\"name\":\"{name}\""),
+                        &format!("\"name\":\"{name}-c{copy}\""),
+                    );
+                    listed.push(serde_json::from_str(&text).unwrap_or(Value::Null));
+                }
+                let prefix = format!("/repos/{from}/");
+                for ((path, query), entry) in &self.rest {
+                    if !path.starts_with(&prefix) {
+                        continue;
+                    }
+                    let key = (swap(path), query.clone());
+                    let entry = match entry {
+                        Entry::List(items) => Entry::List(
+                            items
+                                .iter()
+                                .map(|v| {
+                                    serde_json::from_str(&swap(&v.to_string()))
+                                        .unwrap_or(Value::Null)
+                                })
+                                .collect(),
+                        ),
+                        Entry::Raw { status, body } => Entry::Raw {
+                            status: *status,
+                            body: swap(&String::from_utf8_lossy(body)).into_bytes(),
+                        },
+                    };
+                    rest_new.push((key, entry));
+                }
+                for (op, vars, body) in &self.graphql {
+                    let mine = vars["q"]
+                        .as_str()
+                        .is_some_and(|q| q.contains(&format!("repo:{from} ")))
+                        || vars["name"].as_str() == Some(name.as_str());
+                    if !mine {
+                        continue;
+                    }
+                    let mut vars = vars.clone();
+                    if let Some(q) = vars["q"].as_str() {
+                        vars["q"] = Value::String(
+                            q.replace(&format!("repo:{from} "), &format!("repo:{to} ")),
+                        );
+                    }
+                    if vars["name"].as_str() == Some(name.as_str()) {
+                        vars["name"] = Value::String(format!("{name}-c{copy}"));
+                    }
+                    graphql_new.push((
+                        op.clone(),
+                        vars,
+                        swap(&String::from_utf8_lossy(body)).into_bytes(),
+                    ));
+                }
+            }
+        }
+        self.rest.extend(rest_new);
+        self.graphql.extend(graphql_new);
+        self.rest.insert(
+            ("/orgs/acme/repos".into(), "type=all".into()),
+            Entry::List(listed),
+        );
+        self.add_branch_lists();
+    }
+
     /// `GET /repos/{o}/{r}/branches`: the example records no such call; the branches are
     /// the default branch and every branch the recorded calls name.
     fn add_branch_lists(&mut self) {
@@ -325,6 +417,7 @@ impl FakeGithub {
                     if shared.count.load(Ordering::Relaxed) >= MAX_REQUESTS {
                         return;
                     }
+                    let _ = stream.set_nodelay(true);
                     tokio::spawn(connection(Arc::clone(&shared), stream));
                 }
             };
@@ -440,16 +533,20 @@ async fn connection(state: Arc<State>, stream: TcpStream) {
             head.push_str(&format!("content-length: {}\r\n", reply.body.len()));
         }
         head.push_str("\r\n");
+        // One write per response: a head and a body in separate segments would meet
+        // the client's delayed ACK (Nagle), adding tens of milliseconds per request.
+        let mut bytes = head.into_bytes();
+        if reply.truncate {
+            bytes.extend_from_slice(&reply.body[..reply.body.len() / 2]);
+        } else if reply.status != 304 {
+            bytes.extend_from_slice(&reply.body);
+        }
         let stream = reader.get_mut();
-        if stream.write_all(head.as_bytes()).await.is_err() {
+        if stream.write_all(&bytes).await.is_err() {
             return;
         }
         if reply.truncate {
-            let _ = stream.write_all(&reply.body[..reply.body.len() / 2]).await;
             let _ = stream.shutdown().await;
-            return;
-        }
-        if reply.status != 304 && stream.write_all(&reply.body).await.is_err() {
             return;
         }
     }
