@@ -18,12 +18,14 @@ use changeproof::example::ExampleParams;
 use changeproof::findings::Findings;
 use changeproof::locker::Locker;
 use changeproof::pipeline::{self, PipelineError};
+use changeproof::signing::{self, KeyPassword};
 
 /// Exit codes of SPEC §9.
 mod exit {
     pub const OPEN_EXCEPTIONS: u8 = 1;
     pub const USAGE: u8 = 2;
     pub const INCOMPLETE: u8 = 3;
+    pub const VERIFY_FAILED: u8 = 4;
 }
 
 #[derive(Parser, Debug)]
@@ -132,6 +134,53 @@ enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Check a bundle as received: signature, every file, and optionally the findings.
+    ///
+    /// BUNDLE is the zip or its folder. Checks, in order: the bundle is read safely (entries
+    /// with absolute paths, `..`, backslashes, links, encryption, duplicate names or
+    /// overlapping data are refused, and nothing is unpacked); manifest.json's minisign
+    /// signature verifies with --pubkey; every file manifest.json lists is present with
+    /// the listed size and SHA-256; no file is present that it does not list. With
+    /// --reperform the findings are re-derived from the bundle's raw evidence
+    /// (evidence/raw, evidence/requests.ndjson) with the bundle's own config and catalog
+    /// (config/) and must equal findings.json exactly; every difference is listed.
+    ///
+    /// The report says what was and was not checked and lists every problem, first the
+    /// file to look at. Exit 0 when every check passed, 4 when any failed (the first
+    /// offending file is named), 2 on a usage error. Without --pubkey the signature
+    /// cannot be checked: pass --no-signature to check the files alone.
+    Verify {
+        /// The bundle: changeproof-bundle.zip or the bundle folder.
+        bundle: PathBuf,
+        /// The signer's minisign public key: a `.pub` file, or its `RW…` key line.
+        #[arg(long, value_name = "KEY")]
+        pubkey: Option<String>,
+        /// Check the files without a public key (the signature is then not checked, and
+        /// nothing shows who produced the bundle).
+        #[arg(long, conflicts_with = "pubkey")]
+        no_signature: bool,
+        /// Also re-derive the findings from the raw evidence and compare them with findings.json.
+        #[arg(long)]
+        reperform: bool,
+    },
+    /// Write a minisign key pair for signing bundles: OUT/NAME.key and OUT/NAME.pub.
+    ///
+    /// The secret key is encrypted with a password read from CHANGEPROOF_KEY_PASSWORD, or
+    /// asked for on the terminal; --unencrypted writes it without one (for automation
+    /// that keeps the file in a secret store). Point `[output] signing_key` at NAME.key
+    /// and give auditors NAME.pub (or the `RW…` key line printed) by a channel they trust.
+    /// Never overwrites a file.
+    Keygen {
+        /// Directory to write the key pair into (created if absent).
+        #[arg(long)]
+        out: PathBuf,
+        /// File name of the pair, without extension.
+        #[arg(long, default_value = "changeproof")]
+        name: String,
+        /// Do not encrypt the secret key with a password.
+        #[arg(long)]
+        unencrypted: bool,
+    },
     /// The control catalog.
     Controls {
         #[command(subcommand)]
@@ -225,7 +274,8 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Run { config, out, http } => {
             let options = http.options()?;
-            let result = pipeline::run(&config, &out, options, source_date_epoch()?)?;
+            let result =
+                pipeline::run(&config, &out, options, source_date_epoch()?, key_password())?;
             print_collection(&result.collection);
             println!();
             print_summary(&result.evaluated.evaluation.findings);
@@ -235,6 +285,12 @@ fn run(cli: Cli) -> Result<u8> {
                 "report:       {}",
                 result.bundle_dir.join("index.html").display()
             );
+            match &result.signed_by {
+                Some(id) => println!("signed:       minisign key {id}"),
+                None => println!(
+                    "UNSIGNED: no [output] signing_key in the config (`changeproof keygen` makes a key pair)"
+                ),
+            }
             Ok(exit_code(&result.evaluated.evaluation.findings))
         }
         Command::Demo { out, changes, seed } => demo(&out, ExampleParams { seed, changes }),
@@ -273,15 +329,33 @@ fn run(cli: Cli) -> Result<u8> {
         } => {
             let evaluated = pipeline::evaluate_locker(&locker, config.as_deref())?;
             let generated_at = pipeline::generation_time(&evaluated, source_date_epoch()?)?;
-            let files = pipeline::bundle_files(&evaluated, generated_at)?;
+            let key = pipeline::load_signing_key(&evaluated.config, key_password())?;
+            let files = pipeline::bundle_files(&evaluated, generated_at, key.as_ref())?;
             if let Some(dir) = &dir {
                 changeproof::bundle::write_dir(&files, dir)?;
             }
             changeproof::bundle::write_zip(&files, &out)?;
             print_summary(&evaluated.evaluation.findings);
             println!("\nbundle: {}", out.display());
+            match &key {
+                Some(key) => println!("signed: minisign key {}", key.key_id()),
+                None => println!(
+                    "UNSIGNED: no [output] signing_key in the config (`changeproof keygen` makes a key pair)"
+                ),
+            }
             Ok(exit_code(&evaluated.evaluation.findings))
         }
+        Command::Verify {
+            bundle,
+            pubkey,
+            no_signature,
+            reperform,
+        } => verify(&bundle, pubkey.as_deref(), no_signature, reperform),
+        Command::Keygen {
+            out,
+            name,
+            unencrypted,
+        } => keygen(&out, &name, unencrypted),
         Command::Controls { command } => {
             let catalog = Catalog::builtin()?;
             match command {
@@ -393,6 +467,82 @@ fn print_collection(c: &Collection) {
         for m in &c.meta.missing {
             println!("  {m}");
         }
+    }
+}
+
+fn verify(bundle: &Path, pubkey: Option<&str>, no_signature: bool, reperform: bool) -> Result<u8> {
+    let public_key = match (pubkey, no_signature) {
+        (Some(key), _) => Some(signing::PublicKey::from_file_or_key(key)?),
+        (None, true) => None,
+        (None, false) => anyhow::bail!(
+            "no public key: pass --pubkey KEY.pub (the signer's minisign public key) to check the signature, or --no-signature to check the files alone"
+        ),
+    };
+    let options = changeproof::verify::VerifyOptions {
+        public_key,
+        reperform,
+        ..Default::default()
+    };
+    let report = changeproof::verify::verify(bundle, &options)?;
+    print!("{report}");
+    match report.first_problem() {
+        None if report.passed() => Ok(0),
+        first => {
+            let first = first.map_or_else(|| "the signature".to_string(), |p| p.to_string());
+            eprintln!("error: verification failed: {first}");
+            Ok(exit::VERIFY_FAILED)
+        }
+    }
+}
+
+fn keygen(out: &Path, name: &str, unencrypted: bool) -> Result<u8> {
+    let password = if unencrypted {
+        None
+    } else {
+        match key_password() {
+            KeyPassword::Given(p) if p.is_empty() => anyhow::bail!(
+                "CHANGEPROOF_KEY_PASSWORD is empty; set a password, or pass --unencrypted"
+            ),
+            KeyPassword::Unavailable => anyhow::bail!(
+                "no password for the secret key: set CHANGEPROOF_KEY_PASSWORD, run on a terminal to be asked, or pass --unencrypted"
+            ),
+            other => Some(other),
+        }
+    };
+    let generated = signing::generate(out, name, password)?;
+    println!(
+        "secret key: {} ({})",
+        generated.secret_key.display(),
+        if generated.encrypted {
+            "encrypted with your password"
+        } else {
+            "NOT encrypted: protect the file"
+        }
+    );
+    println!("public key: {}", generated.public_key.display());
+    println!("key id:     {}", generated.key_id);
+    println!(
+        "public key line (for minisign -P): {}",
+        generated.public_key_base64
+    );
+    println!(
+        "\nSign bundles: set `signing_key = \"{}\"` under [output] in the config (relative to the config file).",
+        generated.secret_key.display()
+    );
+    let public = generated.public_key.display();
+    println!(
+        "Give auditors {public} by a channel they trust; they check a bundle with:\n  minisign -Vm manifest.json -p {public}\n  changeproof verify BUNDLE --pubkey {public}"
+    );
+    Ok(0)
+}
+
+/// The password of an encrypted signing key: CHANGEPROOF_KEY_PASSWORD, else a prompt when
+/// there is a terminal to ask on. Never printed or logged.
+fn key_password() -> KeyPassword {
+    match std::env::var("CHANGEPROOF_KEY_PASSWORD") {
+        Ok(p) => KeyPassword::Given(p),
+        Err(_) if std::io::stdin().is_terminal() => KeyPassword::Prompt,
+        Err(_) => KeyPassword::Unavailable,
     }
 }
 

@@ -15,7 +15,9 @@ pub mod locker;
 pub mod model;
 pub mod normalize;
 pub mod pipeline;
+pub mod signing;
 pub mod util;
+pub mod verify;
 
 /// The tool version written into lockers and bundles.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");

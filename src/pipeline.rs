@@ -13,6 +13,7 @@ use crate::example::{self, ExampleParams, GroundTruth};
 use crate::locker::{CONFIG_FILE, Locker, LockerError, LockerMeta};
 use crate::model::{Evidence, Timestamp};
 use crate::normalize::{self, NormalizeError};
+use crate::signing::{KeyPassword, SigningError, SigningKey};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -28,6 +29,12 @@ pub enum PipelineError {
     Bundle(#[from] BundleError),
     #[error(transparent)]
     Collect(#[from] CollectError),
+    // The key error is part of the message, not a `source`, so `{:#}` does not repeat it.
+    #[error("{context}: {error}")]
+    SigningKey {
+        context: String,
+        error: SigningError,
+    },
     #[error(
         "{path}: no config given and the locker holds none; pass --config FILE (see examples/changeproof.toml)"
     )]
@@ -113,10 +120,33 @@ pub fn generation_time(
     Ok(evaluated.meta.snapshot_time)
 }
 
-/// Builds the bundle's files for an evaluated locker.
+/// The key `[output] signing_key` names (relative to the config file), decrypted with
+/// `password` if it is encrypted; `None` when the config names none (UNSIGNED bundle).
+pub fn load_signing_key(
+    config: &Config,
+    password: KeyPassword,
+) -> Result<Option<SigningKey>, PipelineError> {
+    let Some(path) = &config.output.signing_key else {
+        return Ok(None);
+    };
+    let resolved = config.resolve(path);
+    SigningKey::load(&resolved, password)
+        .map(Some)
+        .map_err(|error| PipelineError::SigningKey {
+            context: format!(
+                "[output] signing_key = {:?} (relative to the config file's directory {})",
+                path.display().to_string(),
+                config.base_dir.display()
+            ),
+            error,
+        })
+}
+
+/// Builds the bundle's files for an evaluated locker, signed when a key is given.
 pub fn bundle_files(
     evaluated: &Evaluated,
     generated_at: Timestamp,
+    signing_key: Option<&SigningKey>,
 ) -> Result<BundleFiles, PipelineError> {
     Ok(bundle::build(&BundleInput {
         locker: &evaluated.locker,
@@ -127,6 +157,7 @@ pub fn bundle_files(
         evaluation: &evaluated.evaluation,
         generated_at,
         tool_version: crate::TOOL_VERSION,
+        signing_key,
     })?)
 }
 
@@ -140,7 +171,8 @@ pub struct DemoOutput {
     pub evaluated: Evaluated,
 }
 
-/// The whole pipeline on the example organisation: generate → replay → evaluate → bundle.
+/// The whole pipeline on the example organisation: generate → replay → evaluate → bundle,
+/// signed with the demo key (DEMO ONLY: it is public).
 /// `out` is created; an existing demo output in it is replaced.
 pub fn demo(out: &Path, params: ExampleParams) -> Result<DemoOutput, PipelineError> {
     let locker_dir = out.join("locker");
@@ -163,7 +195,13 @@ pub fn demo(out: &Path, params: ExampleParams) -> Result<DemoOutput, PipelineErr
     replay(&locker)?;
     let evaluated = evaluate_locker(&locker_dir, None)?;
     let generated_at = generation_time(&evaluated, None)?;
-    let files = bundle_files(&evaluated, generated_at)?;
+    // The demo signs with the demo key pair compiled in from examples/demo-key/, so its
+    // bundle verifies (and is reproducible) wherever the demo runs.
+    let demo_key = SigningKey::demo().map_err(|error| PipelineError::SigningKey {
+        context: "the demo key compiled in from examples/demo-key".into(),
+        error,
+    })?;
+    let files = bundle_files(&evaluated, generated_at, Some(&demo_key))?;
     bundle::write_dir(&files, &bundle_dir)?;
     bundle::write_zip(&files, &bundle_zip)?;
     Ok(DemoOutput {
@@ -179,6 +217,8 @@ pub fn demo(out: &Path, params: ExampleParams) -> Result<DemoOutput, PipelineErr
 /// Where `run` put its outputs.
 pub struct RunOutput {
     pub collection: Collection,
+    /// The minisign key id the bundle was signed with (`None`: unsigned).
+    pub signed_by: Option<String>,
     pub bundle_dir: PathBuf,
     pub bundle_zip: PathBuf,
     pub evaluated: Evaluated,
@@ -193,15 +233,18 @@ pub fn run(
     out: &Path,
     options: CollectOptions,
     source_date_epoch: Option<i64>,
+    signing_password: KeyPassword,
 ) -> Result<RunOutput, PipelineError> {
     let config = Config::load(config_path)?;
+    // A signing key that cannot be loaded fails before a long collection, not after.
+    let key = load_signing_key(&config, signing_password)?;
     let locker_dir = out.join("locker");
     let bundle_dir = out.join("bundle");
     let bundle_zip = out.join("changeproof-bundle.zip");
     let collection = collect::collect_blocking(&config, &locker_dir, options)?;
     let evaluated = evaluate_locker(&locker_dir, Some(config_path))?;
     let generated_at = generation_time(&evaluated, source_date_epoch)?;
-    let files = bundle_files(&evaluated, generated_at)?;
+    let files = bundle_files(&evaluated, generated_at, key.as_ref())?;
     if bundle_dir.exists() {
         std::fs::remove_dir_all(&bundle_dir).map_err(|e| PipelineError::Output {
             path: bundle_dir.clone(),
@@ -212,6 +255,7 @@ pub fn run(
     bundle::write_zip(&files, &bundle_zip)?;
     Ok(RunOutput {
         collection,
+        signed_by: key.as_ref().map(|k| k.key_id().to_string()),
         bundle_dir,
         bundle_zip,
         evaluated,

@@ -111,6 +111,8 @@ struct Page {
     tool_version: String,
     complete: bool,
     missing: Vec<String>,
+    /// `null` when the bundle is unsigned: the cover then says UNSIGNED.
+    signature: Option<SignatureView>,
     sources: Vec<SourceView>,
     repositories: Vec<String>,
     repository_count: usize,
@@ -129,6 +131,12 @@ struct Page {
     notes: Vec<String>,
     catalog: Vec<CatalogView>,
     manifest_file: &'static str,
+}
+
+#[derive(Serialize)]
+struct SignatureView {
+    key_id: String,
+    file: &'static str,
 }
 
 #[derive(Serialize)]
@@ -309,6 +317,10 @@ impl Page {
             tool_version: input.tool_version.to_string(),
             complete,
             missing,
+            signature: input.signing_key.map(|key| SignatureView {
+                key_id: key.key_id(),
+                file: super::SIGNATURE_FILE,
+            }),
             sources: config
                 .sources
                 .iter()
@@ -394,18 +406,44 @@ fn control_view(c: &ControlResult) -> ControlView {
         title: c.title.clone(),
         tsc: c.tsc.join(", "),
         result: c.result.as_str(),
-        result_label: match c.result {
-            ResultKind::Effective => "Effective",
-            ResultKind::Exceptions => "Exceptions",
-            ResultKind::NotTested => "Not tested",
-            ResultKind::NotApplicable => "Not applicable",
-        },
+        result_label: result_label(c.result),
         population: c.population,
         tested: c.tested,
         exceptions: c.exceptions,
         waived: c.waived,
         reason: c.reason.clone(),
     }
+}
+
+/// A control result as a reader says it.
+pub(super) fn result_label(result: ResultKind) -> &'static str {
+    match result {
+        ResultKind::Effective => "Effective",
+        ResultKind::Exceptions => "Exceptions",
+        ResultKind::NotTested => "Not tested",
+        ResultKind::NotApplicable => "Not applicable",
+    }
+}
+
+/// A waiver in one sentence: its reason, who approved it and when, and its expiry.
+pub(super) fn waiver_text(w: &crate::findings::WaiverRef) -> String {
+    let expires = w
+        .expires
+        .as_ref()
+        .map(|x| format!(", expires {x}"))
+        .unwrap_or_default();
+    format!(
+        "{} (approved by {} on {}{expires})",
+        w.reason, w.approved_by, w.approved_at
+    )
+}
+
+/// An exception's kind-specific details as readable lines.
+pub(super) fn detail_lines(e: &Exception) -> Vec<String> {
+    e.detail
+        .iter()
+        .map(|(k, v)| format!("{}: {}", k.replace('_', " "), readable(v)))
+        .collect()
 }
 
 fn exception_view(e: &Exception) -> ExceptionView {
@@ -427,28 +465,14 @@ fn exception_view(e: &Exception) -> ExceptionView {
             ExceptionStatus::Open => "open",
             ExceptionStatus::Waived => "waived",
         },
-        waiver: e.waiver.as_ref().map(|w| {
-            let expires = w
-                .expires
-                .as_ref()
-                .map(|x| format!(", expires {x}"))
-                .unwrap_or_default();
-            format!(
-                "{} (approved by {} on {}{expires})",
-                w.reason, w.approved_by, w.approved_at
-            )
-        }),
-        detail: e
-            .detail
-            .iter()
-            .map(|(k, v)| format!("{}: {}", k.replace('_', " "), readable(v)))
-            .collect(),
+        waiver: e.waiver.as_ref().map(waiver_text),
+        detail: detail_lines(e),
     }
 }
 
 /// An exception detail value as a reader wants it, not as JSON: lists joined with commas,
 /// objects as `key value` pairs, an empty list as "none". findings.json keeps the JSON.
-fn readable(value: &serde_json::Value) -> String {
+pub(super) fn readable(value: &serde_json::Value) -> String {
     use serde_json::Value;
     match value {
         Value::Null => "none".to_string(),
@@ -544,7 +568,7 @@ fn gap_view(g: &Gap) -> GapView {
 }
 
 /// The first 12 hex digits: unambiguous in practice, the full SHA is in the CSV.
-fn short_sha(sha: &str) -> String {
+pub(super) fn short_sha(sha: &str) -> String {
     sha.chars().take(12).collect()
 }
 

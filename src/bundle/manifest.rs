@@ -73,6 +73,8 @@ struct Manifest<'a> {
     complete: bool,
     missing: Vec<String>,
     counts: &'a Counts,
+    /// `null`: UNSIGNED.
+    signature: Option<super::signature::SignatureInfo>,
     files: Vec<FileEntry<'a>>,
 }
 
@@ -163,6 +165,7 @@ pub(super) fn manifest_json(
         complete,
         missing,
         counts,
+        signature: input.signing_key.map(super::signature::info),
         files: files
             .iter()
             .map(|(path, bytes)| FileEntry {

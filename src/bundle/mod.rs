@@ -8,7 +8,8 @@
 //! Layout of the code: `evidence` copies the locker's request log and raw bodies and the
 //! config; `tables` writes the CSV populations; `results` derives the per-record result
 //! of each control (shared by the CSVs and the report); `html` renders `index.html`;
-//! `manifest` lists and hashes everything; `archive` writes the folder and the zip.
+//! `manifest` lists and hashes everything; `signature` signs the manifest (minisign);
+//! `archive` writes the folder and the zip.
 
 use std::collections::BTreeMap;
 
@@ -17,18 +18,25 @@ use crate::config::Config;
 use crate::evaluate::Evaluation;
 use crate::locker::{Locker, LockerError, LockerMeta};
 use crate::model::{Evidence, Timestamp};
+use crate::signing::SigningKey;
 
 mod archive;
 mod evidence;
 mod html;
 mod manifest;
+mod oscal;
 mod paths;
+mod pdf;
 mod results;
+pub mod signature;
 mod tables;
 #[cfg(test)]
 mod tests;
+mod workpapers;
 
 pub use manifest::MANIFEST_SCHEMA;
+pub(crate) use paths::unsafe_reason as unsafe_path_reason;
+pub use signature::SIGNATURE_FILE;
 
 /// The manifest's own path: it lists every other file.
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -72,6 +80,9 @@ pub struct BundleInput<'a> {
     /// Printed as the generation time; never the wall clock.
     pub generated_at: Timestamp,
     pub tool_version: &'a str,
+    /// Signs `manifest.json` into `manifest.json.minisig`; `None`: the bundle is UNSIGNED
+    /// and says so in the manifest and on the report's cover.
+    pub signing_key: Option<&'a SigningKey>,
 }
 
 /// The bundle's files by path (`/`-separated, relative), in the order they are zipped.
@@ -107,11 +118,28 @@ pub fn build(input: &BundleInput<'_>) -> Result<BundleFiles, BundleError> {
         "index.html".into(),
         html::render(input, &results, &counts)?.into_bytes(),
     );
+    files.insert(
+        workpapers::PATH.into(),
+        workpapers::workbook(input, &results, &counts)?,
+    );
+    files.insert(
+        pdf::REPORT_FILE.into(),
+        pdf::render(input, &results, &counts)?,
+    );
+    // After every other file but the manifest: the OSCAL document pins them by SHA-256.
+    let oscal = oscal::assessment_results(input, &files);
+    files.insert(oscal::PATH.into(), oscal);
 
     for path in files.keys() {
         paths::check(path)?;
     }
     let manifest = manifest::manifest_json(input, &counts, &files);
+    if let Some(key) = input.signing_key {
+        files.insert(
+            SIGNATURE_FILE.into(),
+            signature::sign(input, key, &manifest),
+        );
+    }
     files.insert(MANIFEST_FILE.into(), manifest);
     Ok(files)
 }

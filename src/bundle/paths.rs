@@ -6,36 +6,42 @@ use super::BundleError;
 /// Accepts `a/b.json`; refuses empty, absolute, `..`, `.`, empty segments, backslashes,
 /// drive letters and NUL, so the same path is safe on every platform.
 pub(super) fn check(path: &str) -> Result<(), BundleError> {
-    let refuse = |reason| {
-        Err(BundleError::UnsafePath {
+    match unsafe_reason(path) {
+        None => Ok(()),
+        Some(reason) => Err(BundleError::UnsafePath {
             path: path.to_string(),
             reason,
-        })
-    };
+        }),
+    }
+}
+
+/// Why `path` is not a safe bundle path, or `None` (shared with the bundle reader in
+/// `verify`, which refuses what the writer would never write).
+pub(crate) fn unsafe_reason(path: &str) -> Option<&'static str> {
     if path.is_empty() {
-        return refuse("the path is empty");
+        return Some("the path is empty");
     }
     if path.starts_with('/') {
-        return refuse("the path is absolute");
+        return Some("the path is absolute");
     }
     if path.contains('\\') {
-        return refuse("the path contains a backslash");
+        return Some("the path contains a backslash");
     }
     if path.contains('\0') {
-        return refuse("the path contains a NUL character");
+        return Some("the path contains a NUL character");
     }
     for (index, segment) in path.split('/').enumerate() {
         match segment {
-            ".." => return refuse("the path contains `..`"),
-            "." => return refuse("the path contains a `.` segment"),
-            "" => return refuse("the path contains an empty segment"),
+            ".." => return Some("the path contains `..`"),
+            "." => return Some("the path contains a `.` segment"),
+            "" => return Some("the path contains an empty segment"),
             _ if index == 0 && segment.ends_with(':') => {
-                return refuse("the path starts with a drive letter");
+                return Some("the path starts with a drive letter");
             }
             _ => {}
         }
     }
-    Ok(())
+    None
 }
 
 #[cfg(test)]

@@ -21,6 +21,9 @@ use crate::locker::{LOCKER_SCHEMA, Locker, LockerMeta, LockerWriter, SourceMeta,
 use crate::model::*;
 use crate::util::sha256_hex;
 
+mod oscal;
+mod workpapers;
+
 const CONFIG: &str = r#"
 [audit]
 name = "Acme Corp — SOC 2 Type II, Q3 2026"
@@ -59,7 +62,7 @@ fn sha(n: u8) -> String {
 }
 
 /// Everything a bundle is built from, owned.
-struct Fixture {
+pub(super) struct Fixture {
     _dir: tempfile::TempDir,
     locker: Locker,
     meta: LockerMeta,
@@ -72,7 +75,7 @@ struct Fixture {
 }
 
 impl Fixture {
-    fn new(complete: bool) -> Fixture {
+    pub(super) fn new(complete: bool) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("locker");
         let mut writer = LockerWriter::create(&root).unwrap();
@@ -197,7 +200,7 @@ impl Fixture {
         }
     }
 
-    fn input(&self) -> BundleInput<'_> {
+    pub(super) fn input(&self) -> BundleInput<'_> {
         BundleInput {
             locker: &self.locker,
             meta: &self.meta,
@@ -207,6 +210,7 @@ impl Fixture {
             evaluation: &self.evaluation,
             generated_at: t("2026-10-06T12:00:00Z"),
             tool_version: "0.1.0",
+            signing_key: None,
         }
     }
 
@@ -504,6 +508,7 @@ fn the_file_list_is_exactly_the_expected_set() {
     let files = fixture.build();
     let mut expected: BTreeSet<String> = [
         "index.html",
+        "report.pdf",
         "findings.json",
         "exceptions.csv",
         "manifest.json",
@@ -513,6 +518,8 @@ fn the_file_list_is_exactly_the_expected_set() {
         "evidence/evidence.json",
         "config/changeproof.toml",
         "config/locker.json",
+        "workpapers.xlsx",
+        "oscal/assessment-results.json",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -1163,4 +1170,56 @@ fn a_change_with_partial_reviews_is_not_tested_for_cm01() {
     assert_eq!(column(&header, &rows[0], "CM-01"), "not_tested");
     assert_eq!(column(&header, &rows[0], "CM-02"), "not_tested");
     assert_eq!(column(&header, &rows[2], "CM-01"), "pass");
+}
+
+// ---------------------------------------------------------------- signature
+
+#[test]
+fn a_signed_bundle_carries_a_deterministic_signature_of_its_manifest() {
+    let fixture = Fixture::new(true);
+    let key = crate::signing::SigningKey::demo().unwrap();
+    let input = BundleInput {
+        signing_key: Some(&key),
+        ..fixture.input()
+    };
+    let files = build(&input).unwrap();
+    assert_eq!(files, build(&input).unwrap(), "signing is deterministic");
+    let signature = text(&files, SIGNATURE_FILE);
+    let verified =
+        crate::signing::verify(&key.public_key(), &files[MANIFEST_FILE], &signature).unwrap();
+    assert_eq!(
+        verified.trusted_comment,
+        "changeproof manifest.json | audit: Acme Corp — SOC 2 Type II, Q3 2026 | window: \
+         2026-07-01T00:00:00Z to 2026-10-01T00:00:00Z | tool: changeproof 0.1.0"
+    );
+    // No time of signing anywhere in the signature file.
+    assert!(!signature.contains("timestamp"), "{signature}");
+    let manifest: Value = serde_json::from_slice(&files[MANIFEST_FILE]).unwrap();
+    assert_eq!(manifest["signature"]["file"], SIGNATURE_FILE);
+    assert_eq!(manifest["signature"]["key_id"], key.key_id());
+    // The signature is not listed in the manifest it signs.
+    let listed: Vec<&str> = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(!listed.contains(&SIGNATURE_FILE));
+    let html = text(&files, "index.html");
+    assert!(html.contains(&format!(
+        "minisign key <span class=\"mono\">{}</span>",
+        key.key_id()
+    )));
+    assert!(!html.contains("UNSIGNED"));
+}
+
+#[test]
+fn an_unsigned_bundle_says_so_in_the_manifest_and_on_the_cover() {
+    let files = Fixture::new(true).build();
+    assert!(!files.contains_key(SIGNATURE_FILE));
+    let manifest: Value = serde_json::from_slice(&files[MANIFEST_FILE]).unwrap();
+    assert_eq!(manifest["signature"], Value::Null);
+    let html = text(&files, "index.html");
+    let header = &html[html.find("<header").unwrap()..html.find("</header>").unwrap()];
+    assert!(header.contains("UNSIGNED"), "{header}");
 }

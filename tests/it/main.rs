@@ -2,10 +2,11 @@
 
 mod support;
 
+mod bundle_formats;
 mod collect;
-mod fake_github;
-
 mod demo;
+mod fake_github;
 mod graphql_schema;
 mod locker_errors;
 mod normalize;
+mod verify;

@@ -1,0 +1,157 @@
+//! The demo bundle's workbook and OSCAL document, read back with independent readers:
+//! the workbook has a row per population record, the OSCAL file validates against NIST's
+//! official 1.1.2 schema and pins the bundle's files.
+
+use std::collections::BTreeMap;
+use std::io::Cursor;
+use std::path::Path;
+
+use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use changeproof::example::ExampleParams;
+use changeproof::findings::Findings;
+use changeproof::pipeline;
+use serde_json::Value;
+
+use crate::support::data;
+
+/// One demo bundle shared by these tests, built through the library.
+fn bundle() -> &'static Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        pipeline::demo(dir.path(), ExampleParams::default()).expect("the demo runs");
+        dir
+    })
+    .path()
+}
+
+fn read(path: &str) -> Vec<u8> {
+    let path = bundle().join("bundle").join(path);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn csv_rows(path: &str) -> usize {
+    csv::Reader::from_reader(read(path).as_slice())
+        .records()
+        .count()
+}
+
+#[test]
+fn the_workbook_has_a_row_per_population_record() {
+    let findings: Findings = serde_json::from_slice(&read("findings.json")).unwrap();
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(read("workpapers.xlsx"))).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        [
+            "Summary",
+            "Controls",
+            "Exceptions",
+            "Changes",
+            "Commits",
+            "Samples",
+            "Reconciliation"
+        ]
+    );
+    let rows = |book: &mut Xlsx<_>, sheet: &str| book.worksheet_range(sheet).unwrap().height() - 1;
+    let changes = rows(&mut book, "Changes");
+    let commits = rows(&mut book, "Commits");
+    assert_eq!(changes, csv_rows("populations/changes.csv"));
+    assert_eq!(commits, csv_rows("populations/commits.csv"));
+    assert_eq!(rows(&mut book, "Exceptions"), findings.exceptions.len());
+    // The populations are the ones the controls tested.
+    let population = |id: &str| {
+        findings
+            .controls
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap()
+            .population as usize
+    };
+    assert_eq!(changes, population("CM-01"));
+    assert_eq!(commits, population("CM-05"));
+    assert!(changes > 100, "the demo has a realistic population");
+    // Every pull request is a link.
+    let links = book.hyperlinks_by_sheet_name("Changes").unwrap();
+    assert_eq!(links.len(), changes);
+    assert!(links.iter().all(|l| {
+        l.target
+            .as_deref()
+            .is_some_and(|t| t.starts_with("https://github.com/acme/"))
+    }));
+    // The demo signs its bundle with the demo key: the Summary says so.
+    let summary = book.worksheet_range("Summary").unwrap();
+    let signature = summary
+        .rows()
+        .find(|r| r[0] == "Signature")
+        .map(|r| r[1].to_string())
+        .unwrap();
+    assert!(
+        signature.starts_with("signed: manifest.json.minisig"),
+        "{signature}"
+    );
+    let merged_at = book.worksheet_range("Changes").unwrap();
+    assert!(matches!(merged_at.get((1, 7)), Some(Data::DateTime(dt)) if dt.is_datetime()));
+}
+
+#[test]
+fn the_oscal_document_is_valid_and_pins_the_bundle() {
+    let schema: Value = serde_json::from_slice(
+        &std::fs::read(data("oscal/oscal_assessment-results_schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft7)
+        .should_validate_formats(true)
+        .with_pattern_options(jsonschema::PatternOptions::fancy_regex())
+        .build(&schema)
+        .unwrap();
+    let document: Value = serde_json::from_slice(&read("oscal/assessment-results.json")).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&document)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+
+    let findings: Findings = serde_json::from_slice(&read("findings.json")).unwrap();
+    let result = &document["assessment-results"]["results"][0];
+    assert_eq!(
+        result["observations"].as_array().unwrap().len(),
+        findings.controls.len()
+    );
+    assert_eq!(
+        result["findings"].as_array().unwrap().len(),
+        findings.controls.len()
+    );
+
+    // The manifest lists the OSCAL file; the OSCAL file pins every other file, with the
+    // hash the manifest gives it.
+    let manifest: Value = serde_json::from_slice(&read("manifest.json")).unwrap();
+    let listed: BTreeMap<String, String> = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["sha256"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(listed.contains_key("oscal/assessment-results.json"));
+    let mut pinned = BTreeMap::new();
+    for resource in document["assessment-results"]["back-matter"]["resources"]
+        .as_array()
+        .unwrap()
+    {
+        for link in resource["rlinks"].as_array().unwrap() {
+            let path = link["href"].as_str().unwrap().strip_prefix("../").unwrap();
+            pinned.insert(
+                path.to_string(),
+                link["hashes"][0]["value"].as_str().unwrap().to_string(),
+            );
+        }
+    }
+    let mut expected = listed.clone();
+    expected.remove("oscal/assessment-results.json");
+    assert_eq!(pinned, expected);
+}
