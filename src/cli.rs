@@ -3,11 +3,17 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use changeproof::catalog::Catalog;
+use changeproof::collect::http::HttpSettings;
+use changeproof::collect::progress::{Bars, LogLines, Progress};
+use changeproof::collect::{self, CollectOptions, Collection};
+use changeproof::config::Config;
 use changeproof::example::ExampleParams;
 use changeproof::findings::Findings;
 use changeproof::locker::Locker;
@@ -58,6 +64,39 @@ enum Command {
         /// Seed of the example generator.
         #[arg(long, default_value_t = ExampleParams::default().seed)]
         seed: u64,
+    },
+    /// Collect evidence from GitHub into a locker (raw responses, request log, evidence).
+    ///
+    /// Reads the token from the environment variable the config's [[source]] names in
+    /// `token_env`. Every API request is recorded in LOCKER/requests.ndjson with its raw
+    /// response. An interrupted collection (even kill -9) resumes when run again with the
+    /// same --config and --out, without asking GitHub again for what it already has.
+    /// Exits 0 when the collection is complete, 3 when something could not be collected
+    /// (LOCKER/locker.json lists exactly what), 2 on a usage, config or credential error.
+    Collect {
+        /// Config file (see examples/changeproof.toml).
+        #[arg(long)]
+        config: PathBuf,
+        /// The locker directory to create (or to resume).
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        http: HttpArgs,
+    },
+    /// Collect, evaluate and bundle in one go: OUT/locker, OUT/bundle/,
+    /// OUT/changeproof-bundle.zip.
+    ///
+    /// Exits 0 with no open exception, 1 with open exceptions, 3 when the collection was
+    /// incomplete (the bundle is still written, marked INCOMPLETE), 2 on errors.
+    Run {
+        /// Config file (see examples/changeproof.toml).
+        #[arg(long)]
+        config: PathBuf,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        http: HttpArgs,
     },
     /// Re-derive a locker's normalized evidence (evidence.json) from its raw responses.
     Replay {
@@ -149,6 +188,44 @@ enum Command {
     },
 }
 
+/// Network behaviour of a collection.
+#[derive(clap::Args, Debug)]
+struct HttpArgs {
+    /// A previous locker: its responses are revalidated by ETag (a 304 costs no rate
+    /// limit) instead of being fetched again.
+    #[arg(long, value_name = "LOCKER")]
+    etag_cache: Option<PathBuf>,
+    /// Requests in flight at once (GitHub asks for few concurrent requests).
+    #[arg(long, default_value_t = HttpSettings::default().max_in_flight)]
+    concurrency: usize,
+    /// Attempts per request on transient failures (5xx, timeouts, truncated bodies).
+    #[arg(long, default_value_t = HttpSettings::default().max_attempts)]
+    attempts: u32,
+    /// Longest single rate-limit wait accepted, in seconds; a request needing a longer
+    /// one is reported missing.
+    #[arg(long, default_value_t = HttpSettings::default().max_wait.as_secs())]
+    max_wait: u64,
+}
+
+impl HttpArgs {
+    fn options(&self) -> Result<CollectOptions> {
+        if self.concurrency == 0 || self.attempts == 0 {
+            anyhow::bail!("--concurrency and --attempts must be at least 1");
+        }
+        let progress: Arc<dyn Progress> = if std::io::stderr().is_terminal() {
+            Arc::new(Bars::new())
+        } else {
+            Arc::new(LogLines::default())
+        };
+        let mut options = CollectOptions::new(progress);
+        options.etag_cache = self.etag_cache.clone();
+        options.settings.max_in_flight = self.concurrency;
+        options.settings.max_attempts = self.attempts;
+        options.settings.max_wait = Duration::from_secs(self.max_wait);
+        Ok(options)
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum ControlsCommand {
     /// List every control with its TSC references and severity.
@@ -174,7 +251,7 @@ pub fn main() -> ExitCode {
 
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,changeproof::progress=info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -184,6 +261,38 @@ fn init_logging() {
 
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
+        Command::Collect { config, out, http } => {
+            let options = http.options()?;
+            let config = Config::load(&config)?;
+            let collection = collect::collect_blocking(&config, &out, options)?;
+            print_collection(&collection);
+            Ok(if collection.meta.complete {
+                0
+            } else {
+                exit::INCOMPLETE
+            })
+        }
+        Command::Run { config, out, http } => {
+            let options = http.options()?;
+            let result =
+                pipeline::run(&config, &out, options, source_date_epoch()?, key_password())?;
+            print_collection(&result.collection);
+            println!();
+            print_summary(&result.evaluated.evaluation.findings);
+            println!();
+            println!("bundle:       {}", result.bundle_zip.display());
+            println!(
+                "report:       {}",
+                result.bundle_dir.join("index.html").display()
+            );
+            match &result.signed_by {
+                Some(id) => println!("signed:       minisign key {id}"),
+                None => println!(
+                    "UNSIGNED: no [output] signing_key in the config (`changeproof keygen` makes a key pair)"
+                ),
+            }
+            Ok(exit_code(&result.evaluated.evaluation.findings))
+        }
         Command::Demo { out, changes, seed } => demo(&out, ExampleParams { seed, changes }),
         Command::Replay { locker } => {
             let locker = Locker::open(&locker)?;
@@ -314,6 +423,51 @@ fn demo(out: &Path, params: ExampleParams) -> Result<u8> {
         result.bundle_dir.join("index.html").display()
     );
     Ok(0)
+}
+
+/// What a collection got, what it cost, and what is missing.
+fn print_collection(c: &Collection) {
+    println!(
+        "locker: {} ({}, snapshot {})",
+        c.locker.root().display(),
+        if c.resumed { "resumed" } else { "new" },
+        c.meta.snapshot_time.format("%Y-%m-%d %H:%M:%S UTC")
+    );
+    for (source, s) in &c.stats {
+        println!(
+            "{source}: {} requests sent ({} not modified), {} answered from the locker, {} retries, {} rate-limit waits; rate limit used: {} REST, {} GraphQL points in {} queries",
+            s.network,
+            s.not_modified,
+            s.journal,
+            s.retries,
+            s.waits,
+            s.core_used,
+            s.graphql_points,
+            s.graphql_requests
+        );
+    }
+    println!(
+        "{} changes, {} branch commits, {} deployments, {} gaps; {:.1} s",
+        c.evidence.changes.len(),
+        c.evidence.branch_commits.len(),
+        c.evidence.deployments.len(),
+        c.evidence.gaps.len(),
+        c.elapsed.as_secs_f64()
+    );
+    for gap in &c.evidence.gaps {
+        println!("  not available: {}", gap.reason);
+    }
+    for note in &c.notes {
+        println!("  note: {note}");
+    }
+    if c.meta.complete {
+        println!("collection complete");
+    } else {
+        println!("COLLECTION INCOMPLETE — missing:");
+        for m in &c.meta.missing {
+            println!("  {m}");
+        }
+    }
 }
 
 fn verify(bundle: &Path, pubkey: Option<&str>, no_signature: bool, reperform: bool) -> Result<u8> {

@@ -130,6 +130,15 @@ pub struct RequestRecord {
     pub response_bytes: u64,
     /// Selected response headers, lower-case names: `etag`, `link`, `x-ratelimit-*`,
     /// `retry-after`, `x-github-request-id` (never anything that carries a credential).
+    /// `x-changeproof-error` is the collector's own: why a request got no complete
+    /// response (status 0) or why a complete one was unusable.
+    ///
+    /// Status conventions beyond HTTP's: `0` means no complete response arrived
+    /// (connection error, timeout, body shorter than its Content-Length) and the body is
+    /// whatever bytes did arrive; `304` means GitHub confirmed the cached response named
+    /// by the request's `If-None-Match` ETag, and the record's `response_sha256` is that
+    /// cached body (stored in this locker), so the record is as usable as a `200`; its
+    /// `link` is the cached response's when the 304 did not repeat it.
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
 }
@@ -299,6 +308,11 @@ pub struct LockerWriter {
     root: PathBuf,
     requests: fs::File,
     next_seq: u64,
+    /// Group commit (see [`LockerWriter::group_commit`]): fsync every this many records.
+    group: Option<usize>,
+    /// Raw bodies written since the last group commit, not yet fsynced.
+    unsynced: std::sync::Mutex<Vec<PathBuf>>,
+    unsynced_records: usize,
 }
 
 impl LockerWriter {
@@ -320,11 +334,120 @@ impl LockerWriter {
             root,
             requests,
             next_seq: 1,
+            group: None,
+            unsynced: std::sync::Mutex::new(Vec::new()),
+            unsynced_records: 0,
         })
+    }
+
+    /// Reopens the request log of an interrupted collection to append to it, and returns
+    /// the records already logged. A last line cut short by a crash (no newline: its
+    /// fsync never completed) is dropped from the file, so the request it described is
+    /// simply made again; any other malformed line is an error naming its line.
+    pub fn reopen(root: impl Into<PathBuf>) -> Result<(LockerWriter, Vec<RequestRecord>)> {
+        let root = root.into();
+        fs::create_dir_all(root.join(RAW_DIR)).map_err(|source| LockerError::Io {
+            path: root.clone(),
+            source,
+        })?;
+        let path = root.join(REQUESTS_FILE);
+        let io = |source| LockerError::Io {
+            path: path.clone(),
+            source,
+        };
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(io(e)),
+        };
+        let whole = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        let requests = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(io)?;
+        if whole < bytes.len() {
+            requests.set_len(whole as u64).map_err(io)?;
+            requests.sync_all().map_err(io)?;
+        }
+        let text = std::str::from_utf8(&bytes[..whole]).map_err(|e| LockerError::Parse {
+            path: path.clone(),
+            line: 0,
+            column: 0,
+            what: "UTF-8 text",
+            message: e.to_string(),
+        })?;
+        let mut records = Vec::new();
+        for (index, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let record: RequestRecord =
+                serde_json::from_str(line).map_err(|e| LockerError::Parse {
+                    path: path.clone(),
+                    line: index + 1,
+                    column: e.column(),
+                    what: "request record",
+                    message: e.to_string(),
+                })?;
+            records.push(record);
+        }
+        let next_seq = records.iter().map(|r| r.seq).max().unwrap_or(0) + 1;
+        Ok((
+            LockerWriter {
+                root,
+                requests,
+                next_seq,
+                group: None,
+                unsynced: std::sync::Mutex::new(Vec::new()),
+                unsynced_records: 0,
+            },
+            records,
+        ))
     }
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Group commit: instead of two fsyncs per record (its raw body, then its log line),
+    /// make everything durable every `records` records and on [`LockerWriter::sync`] —
+    /// raw bodies first, then the log, so a durable record never names a body that is
+    /// not. Files are still written to a temporary name and renamed, so a crash of the
+    /// process (even kill -9) loses nothing written; a power loss can lose the records
+    /// since the last commit, which a resumed collection simply fetches again.
+    pub fn group_commit(&mut self, records: usize) {
+        self.group = Some(records.max(1));
+    }
+
+    /// Makes every raw body and record written so far durable.
+    pub fn sync(&mut self) -> Result<()> {
+        let pending = std::mem::take(&mut *self.unsynced.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut dirs = std::collections::BTreeSet::new();
+        for path in pending {
+            let io = |source| LockerError::Io {
+                path: path.clone(),
+                source,
+            };
+            fs::File::open(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(io)?;
+            if let Some(dir) = path.parent() {
+                dirs.insert(dir.to_path_buf());
+            }
+        }
+        for dir in dirs {
+            // The renames into place are durable once their directory is synced.
+            if let Ok(d) = fs::File::open(&dir) {
+                let _ = d.sync_all();
+            }
+        }
+        let path = self.root.join(REQUESTS_FILE);
+        self.requests
+            .sync_data()
+            .map_err(|source| LockerError::Io { path, source })?;
+        self.unsynced_records = 0;
+        Ok(())
     }
 
     /// Stores a raw body and returns its SHA-256 (content addressing deduplicates).
@@ -338,7 +461,15 @@ impl LockerWriter {
                     source,
                 })?;
             }
-            write_atomic(&path, bytes)?;
+            if self.group.is_some() {
+                write_renamed(&path, bytes)?;
+                self.unsynced
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(path);
+            } else {
+                write_atomic(&path, bytes)?;
+            }
         }
         Ok(sha)
     }
@@ -377,10 +508,22 @@ impl LockerWriter {
         let mut line = serde_json::to_vec(&record).expect("request record serializes");
         line.push(b'\n');
         let path = self.root.join(REQUESTS_FILE);
-        self.requests
-            .write_all(&line)
-            .and_then(|()| self.requests.sync_data())
-            .map_err(|source| LockerError::Io { path, source })?;
+        match self.group {
+            None => self
+                .requests
+                .write_all(&line)
+                .and_then(|()| self.requests.sync_data())
+                .map_err(|source| LockerError::Io { path, source })?,
+            Some(every) => {
+                self.requests
+                    .write_all(&line)
+                    .map_err(|source| LockerError::Io { path, source })?;
+                self.unsynced_records += 1;
+                if self.unsynced_records >= every {
+                    self.sync()?;
+                }
+            }
+        }
         Ok(record)
     }
 
@@ -394,8 +537,11 @@ impl LockerWriter {
         write_atomic(&self.root.join(CONFIG_FILE), config_text.as_bytes())
     }
 
-    /// Finishes writing and opens the locker for reading.
-    pub fn finish(self) -> Result<Locker> {
+    /// Finishes writing (making everything durable) and opens the locker for reading.
+    pub fn finish(mut self) -> Result<Locker> {
+        if self.group.is_some() {
+            self.sync()?;
+        }
         Locker::open(self.root)
     }
 }
@@ -449,6 +595,23 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &'static str) ->
         what,
         message: e.to_string(),
     })
+}
+
+/// Writes `bytes` to a temporary file beside `path` and renames it into place, without
+/// fsync (group commit syncs later).
+fn write_renamed(path: &Path, bytes: &[u8]) -> Result<()> {
+    let io = |source| LockerError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{file_name}.tmp"));
+    fs::write(&tmp, bytes).map_err(io)?;
+    fs::rename(&tmp, path).map_err(io)?;
+    Ok(())
 }
 
 /// Writes `bytes` to a temporary file beside `path`, fsyncs it and renames it into place.
@@ -589,6 +752,65 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("nope"), "{err}");
+    }
+
+    #[test]
+    fn reopen_appends_after_the_last_whole_record_and_drops_a_cut_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, first) = sample_locker(dir.path());
+        let path = dir.path().join(REQUESTS_FILE);
+        let text = fs::read_to_string(&path).unwrap();
+        // A crash in the middle of appending the second record.
+        fs::write(&path, format!("{text}{}", &text[..20])).unwrap();
+        let (mut w, records) = LockerWriter::reopen(dir.path()).unwrap();
+        assert_eq!(records, vec![first.clone()]);
+        let second = w
+            .record(
+                "github-acme",
+                "GET",
+                "https://x/2",
+                None,
+                200,
+                t0(),
+                b"[]",
+                &[],
+            )
+            .unwrap();
+        assert_eq!(second.seq, first.seq + 1);
+        let locker = w.finish().unwrap();
+        assert_eq!(locker.requests().unwrap(), vec![first, second]);
+    }
+
+    #[test]
+    fn group_commit_keeps_every_record_and_body() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = LockerWriter::create(dir.path()).unwrap();
+        w.write_meta(&meta()).unwrap();
+        w.group_commit(2);
+        let mut written = Vec::new();
+        for i in 0..5u8 {
+            let body = vec![b'0' + i; 3];
+            written.push(
+                w.record("s", "GET", "https://x/", None, 200, t0(), &body, &[])
+                    .unwrap(),
+            );
+        }
+        let locker = w.finish().unwrap();
+        assert_eq!(locker.requests().unwrap(), written);
+        for r in &written {
+            locker.raw(&r.response_sha256).unwrap();
+        }
+    }
+
+    #[test]
+    fn reopen_names_a_damaged_line() {
+        let dir = tempfile::tempdir().unwrap();
+        sample_locker(dir.path());
+        let path = dir.path().join(REQUESTS_FILE);
+        let text = fs::read_to_string(&path).unwrap();
+        fs::write(&path, format!("{{oops\n{text}")).unwrap();
+        let err = LockerWriter::reopen(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("requests.ndjson:1:"), "{err}");
     }
 
     #[test]

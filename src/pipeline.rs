@@ -1,10 +1,12 @@
-//! The steps of the pipeline as library calls: replay, evaluate, bundle, demo. The CLI
+//! The steps of the pipeline as library calls: collect, replay, evaluate, bundle, run,
+//! demo. The CLI
 //! is a thin layer over these; tests call them directly too.
 
 use std::path::{Path, PathBuf};
 
 use crate::bundle::{self, BundleError, BundleFiles, BundleInput};
 use crate::catalog::{Catalog, CatalogError};
+use crate::collect::{self, CollectError, CollectOptions, Collection};
 use crate::config::{Config, ConfigError};
 use crate::evaluate::{self, EvalInput, Evaluation};
 use crate::example::{self, ExampleParams, GroundTruth};
@@ -25,6 +27,8 @@ pub enum PipelineError {
     Catalog(#[from] CatalogError),
     #[error(transparent)]
     Bundle(#[from] BundleError),
+    #[error(transparent)]
+    Collect(#[from] CollectError),
     // The key error is part of the message, not a `source`, so `{:#}` does not repeat it.
     #[error("{context}: {error}")]
     SigningKey {
@@ -206,6 +210,54 @@ pub fn demo(out: &Path, params: ExampleParams) -> Result<DemoOutput, PipelineErr
         bundle_dir,
         bundle_zip,
         truth,
+        evaluated,
+    })
+}
+
+/// Where `run` put its outputs.
+pub struct RunOutput {
+    pub collection: Collection,
+    /// The minisign key id the bundle was signed with (`None`: unsigned).
+    pub signed_by: Option<String>,
+    pub bundle_dir: PathBuf,
+    pub bundle_zip: PathBuf,
+    pub evaluated: Evaluated,
+}
+
+/// The whole pipeline on a real organisation: collect into `out/locker` (resuming an
+/// unfinished collection there), evaluate, and write `out/bundle/` and
+/// `out/changeproof-bundle.zip`. An incomplete collection is still evaluated and
+/// bundled: the bundle says INCOMPLETE and the findings carry `complete: false`.
+pub fn run(
+    config_path: &Path,
+    out: &Path,
+    options: CollectOptions,
+    source_date_epoch: Option<i64>,
+    signing_password: KeyPassword,
+) -> Result<RunOutput, PipelineError> {
+    let config = Config::load(config_path)?;
+    // A signing key that cannot be loaded fails before a long collection, not after.
+    let key = load_signing_key(&config, signing_password)?;
+    let locker_dir = out.join("locker");
+    let bundle_dir = out.join("bundle");
+    let bundle_zip = out.join("changeproof-bundle.zip");
+    let collection = collect::collect_blocking(&config, &locker_dir, options)?;
+    let evaluated = evaluate_locker(&locker_dir, Some(config_path))?;
+    let generated_at = generation_time(&evaluated, source_date_epoch)?;
+    let files = bundle_files(&evaluated, generated_at, key.as_ref())?;
+    if bundle_dir.exists() {
+        std::fs::remove_dir_all(&bundle_dir).map_err(|e| PipelineError::Output {
+            path: bundle_dir.clone(),
+            message: format!("cannot replace the previous bundle folder: {e}"),
+        })?;
+    }
+    bundle::write_dir(&files, &bundle_dir)?;
+    bundle::write_zip(&files, &bundle_zip)?;
+    Ok(RunOutput {
+        collection,
+        signed_by: key.as_ref().map(|k| k.key_id().to_string()),
+        bundle_dir,
+        bundle_zip,
         evaluated,
     })
 }

@@ -139,7 +139,7 @@ pub fn write_example(dir: &Path, params: ExampleParams) -> Result<GroundTruth, L
     }
     let config = example_config()?;
     let world = build_world(params, &config);
-    let calls = collect_calls(&world);
+    let calls = collect_calls(&world, &config);
     let mut writer = LockerWriter::create(dir)?;
     writer.write_config(EXAMPLE_CONFIG)?;
     calls.write(&mut writer, params.seed, world.snapshot)?;
@@ -259,7 +259,7 @@ fn enc(name: &str) -> String {
 
 /// Every call a collector makes for the organisation, in order (the contract of
 /// `crate::github`).
-fn collect_calls(w: &World) -> calls::Calls {
+fn collect_calls(w: &World, config: &Config) -> calls::Calls {
     use render_rest as rest;
     let reset = w.snapshot - Duration::minutes(15) + Duration::hours(1);
     let mut c = calls::Calls::new(reset);
@@ -325,8 +325,17 @@ fn collect_calls(w: &World) -> calls::Calls {
         }
         let deployments = rest::deployments(w, repo);
         c.get_list(&format!("{base}/deployments"), "per_page=100", deployments);
-        let mut listed: Vec<&world::Deployment> =
-            w.deployments.iter().filter(|d| d.repo == repo).collect();
+        // Statuses and approvals only where a population needs them: deployments to
+        // production environments created from the window start on (the contract).
+        let mut listed: Vec<&world::Deployment> = w
+            .deployments
+            .iter()
+            .filter(|d| d.repo == repo)
+            .filter(|d| {
+                config.scope.is_production_environment(d.environment)
+                    && d.created_at >= w.window.start
+            })
+            .collect();
         listed.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
         let mut runs_seen: Vec<u64> = Vec::new();
         for d in listed {

@@ -15,14 +15,15 @@
 //! |---|---|
 //! | repositories | `GET /orgs/{org}/repos?type=all&per_page=100` |
 //! | pull_requests | `POST /graphql` [`MERGED_PULL_REQUESTS`], `$q` = `repo:{owner}/{repo} is:pr is:merged merged:{start - 1 day}..{end}` (dates: search's date qualifiers are coarse, so the query has a day's margin on each side and the exact window is applied by evaluation; PRs into every base branch come back, evaluation keeps the production ones) |
-//! | branch_commits | `POST /graphql` [`BRANCH_HISTORY`] per production branch |
+//! | branches | `GET /repos/{owner}/{repo}/branches?per_page=100` (names only: which branches match the production patterns; not normalized) |
+//! | branch_commits | `POST /graphql` [`BRANCH_HISTORY`] per production branch, `$since`/`$until` = window start/end as `YYYY-MM-DDTHH:MM:SSZ` |
 //! | branch_protection | `GET /repos/{owner}/{repo}/branches/{branch}/protection` (404 `Branch not protected` is evidence, not an error) |
 //! | rulesets | `GET /repos/{owner}/{repo}/rules/branches/{branch}?per_page=100` |
 //! | rule_suites | `GET /repos/{owner}/{repo}/rulesets/rule-suites?ref={ref}&time_period=month&per_page=100` |
 //! | audit_log | `GET /orgs/{org}/audit-log?phrase=action%3Aprotected_branch.policy_override&per_page=100` |
 //! | deployments | `GET /repos/{owner}/{repo}/deployments?per_page=100` |
-//! | deployment_statuses | `GET /repos/{owner}/{repo}/deployments/{id}/statuses?per_page=100` |
-//! | deployment_approvals | `GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals` (run id from the status `log_url`/`target_url` `…/actions/runs/{run_id}…`) |
+//! | deployment_statuses | `GET /repos/{owner}/{repo}/deployments/{id}/statuses?per_page=100`, for deployments to a production environment (config) created at or after the window start |
+//! | deployment_approvals | `GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals` (run id from the status `log_url`/`target_url` `…/actions/runs/{run_id}…`), once per run of those deployments |
 //! | org_members | `GET /orgs/{org}/members?role=admin&per_page=100` (owners), `GET /orgs/{org}/members?role=all&per_page=100` |
 //! | two_factor | `GET /orgs/{org}/members?filter=2fa_disabled&per_page=100`, `GET /orgs/{org}/outside_collaborators?filter=2fa_disabled&per_page=100` |
 //! | outside_collaborators | `GET /orgs/{org}/outside_collaborators?per_page=100` |
@@ -30,6 +31,13 @@
 //! | teams | `GET /orgs/{org}/teams?per_page=100`, `GET /orgs/{org}/teams/{slug}/members?per_page=100`, `GET /orgs/{org}/teams/{slug}/repos?per_page=100` |
 //! | deploy_keys | `GET /repos/{owner}/{repo}/keys?per_page=100` |
 //! | secrets | `GET /repos/{owner}/{repo}/actions/secrets?per_page=100`, `GET /orgs/{org}/actions/secrets?per_page=100` |
+//!
+//! Production branches are the repository's default branch plus the branches listed by
+//! `branches` that match `[scope].production_branches`. Pagination: REST lists follow the
+//! `Link` header's `rel="next"`, keeping the URL above and taking only its `page` (or
+//! cursor) parameter; GraphQL pages pass `pageInfo.endCursor` as `$cursor` (`null` on the
+//! first page). A `304 Not Modified` to a conditional request is recorded with status
+//! 304 and the cached body it confirmed (see `locker::RequestRecord`).
 //!
 //! GraphQL request bodies are `{"operationName": …, "query": …, "variables": {…}}`, stored
 //! in the locker (the record's `request_sha256`), so the normalizer knows which query a

@@ -76,8 +76,10 @@ impl Origin<'_> {
     }
 }
 
+/// A usable response: a 2xx, or a `304 Not Modified` whose record carries the cached
+/// body GitHub confirmed (see `locker::RequestRecord`).
 fn is_success(status: u16) -> bool {
-    (200..300).contains(&status)
+    (200..300).contains(&status) || status == 304
 }
 
 /// GitHub's `message` of an error response, for gap reasons.

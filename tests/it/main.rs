@@ -3,7 +3,9 @@
 mod support;
 
 mod bundle_formats;
+mod collect;
 mod demo;
+mod fake_github;
 mod graphql_schema;
 mod locker_errors;
 mod normalize;

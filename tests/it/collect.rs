@@ -1,0 +1,776 @@
+//! The GitHub collector against the fake GitHub server serving the example organisation:
+//! collected-then-normalized evidence equals the example's, with and without faults,
+//! across an interruption, with a missing permission, with a warm ETag cache; and the
+//! token never lands anywhere.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use changeproof::collect::http::HttpSettings;
+use changeproof::collect::progress::Silent;
+use changeproof::collect::time::{Clock, VirtualTime};
+use changeproof::collect::{CollectOptions, Collection, collect};
+use changeproof::config::Config;
+use changeproof::example::{EXAMPLE_CONFIG, ExampleParams, write_example};
+use changeproof::locker::Locker;
+use changeproof::model::Evidence;
+use changeproof::normalize::normalize;
+
+use crate::fake_github::{FakeGithub, Fault, Matcher, Options, Org, Rule};
+
+pub const TOKEN: &str = "ghp_CHANGEPROOFtestTOKEN0123456789abcdefXYZ";
+
+/// The example organisation: its locker and its normalized evidence.
+pub struct Example {
+    _dir: tempfile::TempDir,
+    pub locker: Locker,
+    pub evidence: Evidence,
+}
+
+pub fn example() -> Example {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("example");
+    write_example(&path, ExampleParams::default()).unwrap();
+    let locker = Locker::open(&path).unwrap();
+    let evidence = normalize(&locker).unwrap();
+    Example {
+        _dir: dir,
+        locker,
+        evidence,
+    }
+}
+
+/// The example's config pointed at the fake server.
+pub fn config_text(url: &str) -> String {
+    let text = EXAMPLE_CONFIG.replace(
+        "api_url = \"https://api.github.com\"",
+        &format!("api_url = \"{url}\""),
+    );
+    assert_ne!(
+        text, EXAMPLE_CONFIG,
+        "the example config names api.github.com"
+    );
+    text
+}
+
+pub fn config(url: &str) -> Config {
+    Config::parse(
+        &config_text(url),
+        Path::new("test.toml"),
+        PathBuf::from("."),
+    )
+    .unwrap()
+}
+
+fn snapshot() -> changeproof::model::Timestamp {
+    "2026-10-05T09:00:00Z".parse().unwrap()
+}
+
+struct Harness {
+    example: Example,
+    server: FakeGithub,
+    time: Arc<VirtualTime>,
+}
+
+async fn harness(rules: Vec<Rule>) -> Harness {
+    let example = example();
+    let time = Arc::new(VirtualTime::new(snapshot()));
+    let clock = Arc::clone(&time);
+    let server = FakeGithub::start(
+        Org::from_locker(&example.locker),
+        Options {
+            token: TOKEN.into(),
+            app: None,
+            now: Arc::new(move || clock.now().timestamp()),
+            latency: Duration::ZERO,
+            rules,
+        },
+    )
+    .await;
+    Harness {
+        example,
+        server,
+        time,
+    }
+}
+
+fn options(time: &Arc<VirtualTime>, etag_cache: Option<PathBuf>) -> CollectOptions {
+    CollectOptions {
+        settings: HttpSettings {
+            request_timeout: Duration::from_secs(20),
+            ..HttpSettings::default()
+        },
+        etag_cache,
+        clock: Arc::clone(time) as Arc<dyn Clock>,
+        sleeper: Arc::clone(time) as Arc<dyn changeproof::collect::time::Sleeper>,
+        progress: Arc::new(Silent),
+        env: Arc::new(|name| (name == "GITHUB_TOKEN").then(|| TOKEN.to_string())),
+    }
+}
+
+impl Harness {
+    async fn collect(&self, out: &Path, etag_cache: Option<PathBuf>) -> Collection {
+        collect(
+            &config(&self.server.url),
+            out,
+            options(&self.time, etag_cache),
+        )
+        .await
+        .unwrap()
+    }
+}
+
+/// Evidence as JSON with the fake server's address replaced by GitHub's, so evidence
+/// collected from it compares with the example's.
+pub fn comparable(evidence: &Evidence, server_url: &str) -> serde_json::Value {
+    let text = serde_json::to_string(evidence).unwrap();
+    let text = text.replace(server_url, "https://github.com");
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The first difference between two JSON values, as a pointer and both sides.
+pub fn first_difference(a: &serde_json::Value, b: &serde_json::Value, at: &str) -> Option<String> {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            keys.into_iter().find_map(|k| match (x.get(k), y.get(k)) {
+                (Some(p), Some(q)) => first_difference(p, q, &format!("{at}/{k}")),
+                _ => Some(format!("{at}/{k}: present on one side only")),
+            })
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (p, q))| first_difference(p, q, &format!("{at}/{i}"))),
+        _ if a == b => None,
+        _ => Some(format!(
+            "{at}: {} != {}",
+            truncate(&a.to_string()),
+            truncate(&b.to_string())
+        )),
+    }
+}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(300).collect()
+}
+
+pub fn assert_same_evidence(collected: &Evidence, expected: &Evidence, server_url: &str) {
+    let a = comparable(collected, server_url);
+    let b = serde_json::to_value(expected).unwrap();
+    if let Some(diff) = first_difference(&a, &b, "") {
+        panic!("collected evidence differs from the example's: {diff}");
+    }
+}
+
+/// (method, URL, request body) of every successful record, with duplicates counted.
+fn successful_keys(locker: &Locker) -> BTreeMap<(String, String, Option<String>), u32> {
+    let mut keys = BTreeMap::new();
+    for r in locker.requests().unwrap() {
+        if (200..300).contains(&r.status) || r.status == 304 {
+            *keys
+                .entry((r.method.clone(), r.url.clone(), r.request_sha256.clone()))
+                .or_insert(0) += 1;
+        }
+    }
+    keys
+}
+
+/// The whole records of a request log, even one whose last line a kill cut short.
+fn whole_records(locker: &Path) -> Vec<changeproof::locker::RequestRecord> {
+    let text = std::fs::read_to_string(locker.join("requests.ndjson")).unwrap();
+    let whole = text.rfind('\n').map_or(0, |i| i + 1);
+    text[..whole]
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collected_evidence_equals_the_example() {
+    let h = harness(Vec::new()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("locker");
+    let collection = h.collect(&out, None).await;
+    assert!(
+        collection.meta.complete,
+        "missing: {:?}",
+        collection.meta.missing
+    );
+    assert_eq!(collection.meta.snapshot_time, snapshot());
+    assert_same_evidence(&collection.evidence, &h.example.evidence, &h.server.url);
+    // The locker is whole: evidence.json re-derives from it, every record is unique.
+    let locker = Locker::open(&out).unwrap();
+    assert_eq!(locker.evidence().unwrap(), collection.evidence);
+    assert!(successful_keys(&locker).values().all(|n| *n == 1));
+    assert_eq!(
+        locker.config_text().unwrap().unwrap(),
+        config(&h.server.url).to_effective_toml()
+    );
+    // No request went unauthenticated or unanswered.
+    let served = h.server.served();
+    assert!(
+        served
+            .iter()
+            .all(|s| s.status != 401 && s.status != 404 || s.target.contains("/protection"))
+    );
+    assert_eq!(collection.stats[0].1.network, served.len() as u64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_and_rate_limits_do_not_change_the_evidence() {
+    let rules = vec![
+        Rule::new(
+            Matcher::Target("/deployments?".into()),
+            Fault::Status(502),
+            0,
+            2,
+        ),
+        Rule::new(
+            Matcher::Target("/statuses".into()),
+            Fault::Status(503),
+            3,
+            2,
+        ),
+        Rule::new(
+            Matcher::Target("/collaborators".into()),
+            Fault::Truncate,
+            0,
+            2,
+        ),
+        Rule::new(
+            Matcher::Operation("MergedPullRequests".into()),
+            Fault::Truncate,
+            1,
+            1,
+        ),
+        Rule::new(
+            Matcher::Target("/members?".into()),
+            Fault::Secondary { retry_after: 30 },
+            0,
+            1,
+        ),
+        Rule::new(
+            Matcher::Operation("BranchHistory".into()),
+            Fault::GraphqlRateLimited,
+            0,
+            1,
+        ),
+        Rule::new(
+            Matcher::Target("/repos/".into()),
+            Fault::ExhaustPrimary { reset_in: 120 },
+            40,
+            1,
+        ),
+    ];
+    let h = harness(rules).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("locker");
+    let collection = h.collect(&out, None).await;
+    assert!(
+        collection.meta.complete,
+        "missing: {:?}",
+        collection.meta.missing
+    );
+    assert_same_evidence(&collection.evidence, &h.example.evidence, &h.server.url);
+    let stats = collection.stats[0].1;
+    assert!(stats.retries >= 7, "{stats:?}");
+    // The secondary limit and GraphQL's RATE_LIMITED: waits after a refusal. The
+    // primary limit is announced on a 200 and waited for before anything is refused.
+    assert!(stats.waits >= 2, "{stats:?}");
+    // The waits happened (in virtual time): the primary reset is 2 minutes away.
+    assert!(
+        h.time.slept() >= Duration::from_secs(120),
+        "{:?}",
+        h.time.slept()
+    );
+    // Every failed attempt is in the request log, but counts once in the evidence.
+    let locker = Locker::open(&out).unwrap();
+    let records = locker.requests().unwrap();
+    assert!(
+        records
+            .iter()
+            .any(|r| r.status == 0 && r.headers.contains_key("x-changeproof-error"))
+    );
+    assert!(records.iter().any(|r| r.status == 502));
+    assert!(
+        records
+            .iter()
+            .any(|r| r.status == 403 && r.headers.contains_key("retry-after"))
+    );
+    // After the primary limit was announced, no REST request arrived before its reset
+    // except those already in flight.
+    let premature = h
+        .server
+        .served()
+        .iter()
+        .filter(|s| s.status == 403 && s.target.starts_with("/repos/") && !s.fault)
+        .count();
+    if premature > 6 {
+        for (i, s) in h.server.served().iter().enumerate() {
+            eprintln!(
+                "{i} {} {} {} fault={}",
+                s.method, s.status, s.target, s.fault
+            );
+        }
+    }
+    assert!(
+        premature <= HttpSettings::default().max_in_flight,
+        "{premature}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_permission_is_a_gap_not_an_incomplete_collection() {
+    let rules = vec![Rule::new(
+        Matcher::Target("/keys?".into()),
+        Fault::Forbidden,
+        0,
+        u64::MAX,
+    )];
+    let h = harness(rules).await;
+    let dir = tempfile::tempdir().unwrap();
+    let collection = h.collect(&dir.path().join("locker"), None).await;
+    assert!(
+        collection.meta.complete,
+        "missing: {:?}",
+        collection.meta.missing
+    );
+    let gaps: Vec<_> = collection
+        .evidence
+        .gaps
+        .iter()
+        .filter(|g| g.evidence_type == "deploy_keys")
+        .collect();
+    let repos = h
+        .server
+        .served()
+        .iter()
+        .filter(|s| s.target.contains("/keys?"))
+        .map(|s| s.target.clone())
+        .collect::<BTreeSet<_>>()
+        .len();
+    assert!(repos > 1);
+    assert_eq!(gaps.len(), repos, "{gaps:?}");
+    assert!(
+        gaps.iter()
+            .all(|g| g.status == Some(403) && g.reason.contains("Resource not accessible"))
+    );
+    assert!(collection.evidence.access.deploy_keys.is_empty());
+    // Nothing else is affected.
+    assert_eq!(collection.evidence.changes, h.example.evidence.changes);
+    // One attempt per list: a refusal is final, not retried.
+    let tries = h
+        .server
+        .served()
+        .iter()
+        .filter(|s| s.target.contains("/keys?"))
+        .count();
+    assert_eq!(tries, repos);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_collection_resumes_without_refetching_or_duplicating() {
+    let h = harness(Vec::new()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("locker");
+    // Run until the server has answered 150 requests, then drop the collection.
+    let stop_after = 150;
+    let cfg = config(&h.server.url);
+    tokio::select! {
+        result = collect(&cfg, &out, options(&h.time, None)) => {
+            panic!("the collection should have been interrupted: {:?}", result.map(|c| c.meta));
+        }
+        _ = async {
+            while h.server.requests() < stop_after {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        } => {}
+    }
+    // Let recording tasks that were already writing finish.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let interrupted = Locker::open(&out).unwrap();
+    let meta = interrupted.meta().unwrap();
+    assert!(!meta.complete);
+    assert_eq!(
+        meta.missing,
+        vec![changeproof::collect::IN_PROGRESS.to_string()]
+    );
+    let done_before: BTreeSet<_> = successful_keys(&interrupted).into_keys().collect();
+    let records_before = whole_records(&out).len();
+    assert!(done_before.len() >= 100, "{}", done_before.len());
+    let served_before = h.server.served().len();
+
+    let collection = h.collect(&out, None).await;
+    assert!(collection.resumed);
+    assert!(
+        collection.meta.complete,
+        "missing: {:?}",
+        collection.meta.missing
+    );
+    assert_eq!(collection.meta.snapshot_time, snapshot());
+    assert_same_evidence(&collection.evidence, &h.example.evidence, &h.server.url);
+    let locker = Locker::open(&out).unwrap();
+    let keys = successful_keys(&locker);
+    let duplicated: Vec<_> = keys.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(duplicated.is_empty(), "{duplicated:?}");
+    // Nothing finished before the interruption was asked for again.
+    let refetched: Vec<_> = h.server.served()[served_before..]
+        .iter()
+        .filter(|s| {
+            done_before.iter().any(|(method, url, _)| {
+                *method == s.method && s.method == "GET" && url.ends_with(&s.target)
+            })
+        })
+        .map(|s| s.target.clone())
+        .collect();
+    assert!(refetched.is_empty(), "{refetched:?}");
+    // Every final answer of the first run (successes and 404 "Branch not protected")
+    // was taken from the locker.
+    let final_before = whole_records(&out)
+        .iter()
+        .take(records_before)
+        .filter(|r| r.status != 0 && r.status < 500)
+        .map(|r| (r.method.clone(), r.url.clone(), r.request_sha256.clone()))
+        .collect::<BTreeSet<_>>()
+        .len();
+    assert_eq!(collection.stats[0].1.journal as usize, final_before);
+    // Sequence numbers continue without a gap.
+    let seqs: Vec<u64> = locker.requests().unwrap().iter().map(|r| r.seq).collect();
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_warm_etag_cache_makes_a_rerun_almost_free() {
+    let h = harness(Vec::new()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let first_out = dir.path().join("first");
+    let first = h.collect(&first_out, None).await;
+    assert!(first.meta.complete);
+    let (core_1, graphql_1) = h.server.budget();
+    let second = h
+        .collect(&dir.path().join("second"), Some(first_out.clone()))
+        .await;
+    let (core_2, graphql_2) = h.server.budget();
+    let (core_2, graphql_2) = (core_2 - core_1, graphql_2 - graphql_1);
+    assert!(second.meta.complete);
+    assert_same_evidence(&second.evidence, &h.example.evidence, &h.server.url);
+    assert_eq!(first.evidence, second.evidence);
+    // Every REST answer with an ETag was revalidated for free; error answers (404 "Branch
+    // not protected") carry none and cost again, as does GraphQL (no ETags).
+    let errors = Locker::open(&first_out)
+        .unwrap()
+        .requests()
+        .unwrap()
+        .iter()
+        .filter(|r| r.method == "GET" && r.status != 200)
+        .count() as u64;
+    assert_eq!(core_2, errors);
+    assert_eq!(
+        second.stats[0].1.not_modified,
+        first.stats[0].1.core_used - errors
+    );
+    assert_eq!(graphql_2, graphql_1);
+    // Every GET of the re-run that had a cached answer asked conditionally.
+    let served = h.server.served();
+    let rerun = &served[served.len() - second.stats[0].1.network as usize..];
+    let conditional = rerun.iter().filter(|s| s.conditional).count() as u64;
+    assert_eq!(conditional, second.stats[0].1.not_modified);
+    assert!(
+        rerun
+            .iter()
+            .filter(|s| s.method == "POST")
+            .all(|s| s.operation.is_some() && !s.conditional)
+    );
+    eprintln!(
+        "first run: {core_1} REST + {graphql_1} GraphQL points; warm re-run: {core_2} REST + {graphql_2} GraphQL points ({:.1} %)",
+        100.0 * (core_2 + graphql_2) as f64 / (core_1 + graphql_1) as f64
+    );
+}
+
+/// Every file under `dir`, recursively.
+pub fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+pub fn assert_token_absent(dir: &Path) {
+    for file in files(dir) {
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(
+            !bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()),
+            "the token is in {}",
+            file.display()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_never_lands_in_the_locker() {
+    let rules = vec![
+        Rule::new(Matcher::Target("/keys?".into()), Fault::Forbidden, 0, 1),
+        Rule::new(Matcher::Target("/teams?".into()), Fault::Truncate, 0, 1),
+    ];
+    let h = harness(rules).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("locker");
+    h.collect(&out, None).await;
+    assert_token_absent(&out);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_resumes_after_kill_9_and_logs_no_token() {
+    let example = example();
+    let server = FakeGithub::start(
+        Org::from_locker(&example.locker),
+        Options {
+            token: TOKEN.into(),
+            app: None,
+            now: Arc::new(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64)
+            }),
+            // Slow enough that the kill lands mid-way.
+            latency: Duration::from_millis(15),
+            rules: vec![Rule::new(
+                Matcher::Target("/keys?".into()),
+                Fault::Forbidden,
+                0,
+                1,
+            )],
+        },
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join("changeproof.toml");
+    std::fs::write(&config_path, config_text(&server.url)).unwrap();
+    let out = dir.path().join("locker");
+    let command = |log: &str| {
+        let log = std::fs::File::create(dir.path().join(log)).unwrap();
+        let mut c = std::process::Command::new(crate::support::changeproof_bin());
+        c.args(["collect", "--config"])
+            .arg(&config_path)
+            .arg("--out")
+            .arg(&out)
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("RUST_LOG", "trace")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log);
+        c
+    };
+    let mut child = command("first.log").spawn().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while server.requests() < 120 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the collection never got going"
+        );
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!(
+                "finished before the kill ({status}): {}",
+                std::fs::read_to_string(dir.path().join("first.log")).unwrap_or_default()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    // Requests read before the kill may still be answered (into a closed socket).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let served_before = server.served().len();
+    let before = whole_records(&out);
+    let finished_before: BTreeSet<_> = before
+        .iter()
+        .filter(|r| r.status != 0 && r.status < 500)
+        .map(|r| (r.method.clone(), r.url.clone(), r.request_sha256.clone()))
+        .collect();
+
+    let mut second = command("second.log");
+    let status = tokio::task::spawn_blocking(move || second.status())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "{}",
+        std::fs::read_to_string(dir.path().join("second.log")).unwrap_or_default()
+    );
+    let locker = Locker::open(&out).unwrap();
+    assert!(locker.meta().unwrap().complete);
+    let mut evidence = locker.evidence().unwrap();
+    let mut expected = example.evidence.clone();
+    expected.snapshot_time = evidence.snapshot_time;
+    // The refused deploy-keys list of one repository is a gap in the collected evidence.
+    let gaps: Vec<_> = evidence.gaps.drain(..).collect();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert_eq!(gaps[0].evidence_type, "deploy_keys");
+    let refused_repo = gaps[0].repo.clone().unwrap();
+    expected
+        .access
+        .deploy_keys
+        .retain(|k| k.repo != refused_repo);
+    expected.queries.retain(|q| {
+        !(q.evidence_type == "deploy_keys" && q.repo.as_deref() == Some(refused_repo.as_str()))
+    });
+    assert_same_evidence(&evidence, &expected, &server.url);
+    let keys = successful_keys(&locker);
+    assert!(keys.values().all(|n| *n == 1), "duplicated records");
+    // The second process asked only for what the first had not finished, and recorded
+    // every request it made.
+    let after = &locker.requests().unwrap()[before.len()..];
+    assert!(!after.is_empty());
+    assert_eq!(after.len(), server.served().len() - served_before);
+    let refetched: Vec<&str> = after
+        .iter()
+        .filter(|r| {
+            finished_before.contains(&(r.method.clone(), r.url.clone(), r.request_sha256.clone()))
+        })
+        .map(|r| r.url.as_str())
+        .collect();
+    assert!(refetched.is_empty(), "{refetched:?}");
+    assert_token_absent(dir.path());
+    let log = std::fs::read_to_string(dir.path().join("second.log")).unwrap();
+    assert!(log.contains("GET"), "the trace log shows requests");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_github_app_authenticates_and_refreshes_its_token() {
+    let key_file = crate::support::data("github-app/test-app-key.pem");
+    let key =
+        changeproof::collect::app::parse_private_key(&std::fs::read_to_string(&key_file).unwrap())
+            .unwrap();
+    let example = example();
+    let time = Arc::new(VirtualTime::new(snapshot()));
+    let clock = Arc::clone(&time);
+    let server = FakeGithub::start(
+        Org::from_locker(&example.locker),
+        Options {
+            token: "no-personal-token-accepted".into(),
+            app: Some(crate::fake_github::App {
+                id: 4242,
+                installation_id: 77,
+                public_key: key.public().as_ref().to_vec(),
+                token_lifetime: 3600,
+            }),
+            now: Arc::new(move || clock.now().timestamp()),
+            latency: Duration::ZERO,
+            // GraphQL's budget runs out midway: the wait for its reset outlives the
+            // first installation token.
+            rules: vec![Rule::new(
+                Matcher::Operation("BranchHistory".into()),
+                Fault::GraphqlRateLimited,
+                2,
+                1,
+            )],
+        },
+    )
+    .await;
+    let text = config_text(&server.url).replace(
+        "token_env = \"GITHUB_TOKEN\"",
+        &format!(
+            "app = {{ id = 4242, installation_id = 77, private_key_file = \"{}\" }}",
+            key_file.display()
+        ),
+    );
+    let config = Config::parse(&text, Path::new("test.toml"), PathBuf::from(".")).unwrap();
+    assert!(config.sources[0].app.is_some());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("locker");
+    let collection = collect(&config, &out, options(&time, None)).await.unwrap();
+    assert!(
+        collection.meta.complete,
+        "missing: {:?}",
+        collection.meta.missing
+    );
+    assert_same_evidence(&collection.evidence, &example.evidence, &server.url);
+    let issued = server.issued_tokens();
+    assert!(issued.len() >= 2, "the token was not refreshed: {issued:?}");
+    // In virtual time another task's wait can expire a token while a request is on its
+    // way: such a 401 must be answered by a fresh token and a retry, never a gap.
+    assert!(
+        collection.evidence.gaps.is_empty(),
+        "{:?}",
+        collection.evidence.gaps
+    );
+    for token in issued {
+        for file in files(&out) {
+            let bytes = std::fs::read(&file).unwrap();
+            assert!(
+                !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
+                "an installation token is in {}",
+                file.display()
+            );
+        }
+    }
+
+    // A wrong App id is refused before anything is written.
+    let wrong = text.replace("id = 4242", "id = 4343");
+    let config = Config::parse(&wrong, Path::new("test.toml"), PathBuf::from(".")).unwrap();
+    let err = collect(&config, &dir.path().join("never"), options(&time, None))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("HTTP 401"), "{err}");
+    assert!(!dir.path().join("never").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_larger_organisation_is_collected_whole() {
+    let example = example();
+    let mut org = Org::from_locker(&example.locker);
+    org.replicate(3);
+    let time = Arc::new(VirtualTime::new(snapshot()));
+    let clock = Arc::clone(&time);
+    let server = FakeGithub::start(
+        org,
+        Options {
+            token: TOKEN.into(),
+            app: None,
+            now: Arc::new(move || clock.now().timestamp()),
+            latency: Duration::ZERO,
+            rules: Vec::new(),
+        },
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let collection = collect(
+        &config(&server.url),
+        &dir.path().join("locker"),
+        options(&time, None),
+    )
+    .await
+    .unwrap();
+    assert!(
+        collection.meta.complete,
+        "missing: {:?}",
+        collection.meta.missing
+    );
+    let e = &collection.evidence;
+    assert_eq!(e.changes.len(), 3 * example.evidence.changes.len());
+    assert_eq!(
+        e.branch_commits.len(),
+        3 * example.evidence.branch_commits.len()
+    );
+    assert_eq!(e.deployments.len(), 3 * example.evidence.deployments.len());
+    assert!(e.gaps.is_empty(), "{:?}", e.gaps);
+    // The copies are real repositories of the organisation.
+    let repos: BTreeSet<&str> = e.changes.iter().map(|c| c.repo.as_str()).collect();
+    assert!(repos.contains("acme/api-c3"), "{repos:?}");
+}
