@@ -211,21 +211,7 @@ impl Locker {
     pub fn requests(&self) -> Result<Vec<RequestRecord>> {
         let path = self.path(REQUESTS_FILE);
         let text = read_text(&path, "the request log is written by every collection")?;
-        let mut records = Vec::new();
-        for (index, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let record: RequestRecord =
-                serde_json::from_str(line).map_err(|e| LockerError::Parse {
-                    path: path.clone(),
-                    line: index + 1,
-                    column: e.column(),
-                    what: "request record",
-                    message: e.to_string(),
-                })?;
-            records.push(record);
-        }
+        let records = parse_request_lines(&path, &text)?;
         if !text.is_empty() && !text.ends_with('\n') {
             // A crash mid-append leaves a last line without its newline; it parsed, but
             // we cannot know it is whole, so the log is treated as damaged.
@@ -377,21 +363,7 @@ impl LockerWriter {
             what: "UTF-8 text",
             message: e.to_string(),
         })?;
-        let mut records = Vec::new();
-        for (index, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let record: RequestRecord =
-                serde_json::from_str(line).map_err(|e| LockerError::Parse {
-                    path: path.clone(),
-                    line: index + 1,
-                    column: e.column(),
-                    what: "request record",
-                    message: e.to_string(),
-                })?;
-            records.push(record);
-        }
+        let records = parse_request_lines(&path, text)?;
         let next_seq = records.iter().map(|r| r.seq).max().unwrap_or(0) + 1;
         Ok((
             LockerWriter {
@@ -544,6 +516,25 @@ impl LockerWriter {
         }
         Locker::open(self.root)
     }
+}
+
+/// Parses the lines of a request log; a malformed line is an error naming its line.
+fn parse_request_lines(path: &Path, text: &str) -> Result<Vec<RequestRecord>> {
+    let mut records = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let record: RequestRecord = serde_json::from_str(line).map_err(|e| LockerError::Parse {
+            path: path.to_path_buf(),
+            line: index + 1,
+            column: e.column(),
+            what: "request record",
+            message: e.to_string(),
+        })?;
+        records.push(record);
+    }
+    Ok(records)
 }
 
 fn raw_path(root: &Path, sha256: &str) -> Result<PathBuf> {

@@ -14,7 +14,7 @@ use crate::model::{Gap, PopulationQuery};
 
 use super::manifest::{Counts, completeness, source_kind};
 use super::results::{CHANGE_CONTROLS, COMMIT_CONTROL, Cell, PopulationResults};
-use super::{BundleError, BundleInput, MANIFEST_FILE, format_time};
+use super::{BundleError, BundleInput, MANIFEST_FILE, format_time, repository_names};
 
 const TEMPLATE: &str = "index.html";
 pub(super) const INDEX: &str = include_str!("../../templates/index.html.hbs");
@@ -300,14 +300,10 @@ impl Page {
         let findings = &input.evaluation.findings;
         let window = config.audit.window.window();
         let (complete, missing) = completeness(input);
-        let mut repositories: Vec<String> = input
-            .evidence
-            .repositories
-            .iter()
-            .map(|r| r.full_name.clone())
+        let repositories: Vec<String> = repository_names(input)
+            .into_iter()
+            .map(String::from)
             .collect();
-        repositories.sort();
-        repositories.dedup();
         Page {
             audit_name: config.audit.name.clone(),
             window_start: format_time(window.start),

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::util::sha256_hex;
 
 use super::evidence::pretty_json;
-use super::{BundleFiles, BundleInput, format_time};
+use super::{BundleFiles, BundleInput, format_time, repository_names};
 
 pub const MANIFEST_SCHEMA: &str = "changeproof.manifest/v1";
 
@@ -125,14 +125,7 @@ pub(super) fn manifest_json(
     let config = input.config;
     let window = config.audit.window.window();
     let (complete, missing) = completeness(input);
-    let mut repositories: Vec<&str> = input
-        .evidence
-        .repositories
-        .iter()
-        .map(|r| r.full_name.as_str())
-        .collect();
-    repositories.sort_unstable();
-    repositories.dedup();
+    let repositories = repository_names(input);
     let manifest = Manifest {
         schema: MANIFEST_SCHEMA,
         tool_version: input.tool_version,

@@ -156,6 +156,20 @@ pub fn write_zip(files: &BundleFiles, path: &std::path::Path) -> Result<(), Bund
 
 /// A time as printed everywhere in the bundle: RFC 3339, UTC, `Z`, whole seconds unless
 /// the evidence carries fractions.
+/// The collected repositories' names, sorted and distinct: the scope every cover,
+/// summary and manifest lists.
+pub(crate) fn repository_names<'a>(input: &BundleInput<'a>) -> Vec<&'a str> {
+    let mut names: Vec<&str> = input
+        .evidence
+        .repositories
+        .iter()
+        .map(|r| r.full_name.as_str())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
 pub(crate) fn format_time(t: Timestamp) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }

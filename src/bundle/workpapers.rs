@@ -20,7 +20,7 @@ use super::html::readable;
 use super::manifest::{Counts, completeness, source_kind};
 use super::results::{CHANGE_CONTROLS, COMMIT_CONTROL, Cell, PopulationResults};
 use super::tables::{CHANGE_COLUMNS, COMMIT_COLUMNS, EXCEPTION_COLUMNS};
-use super::{BundleError, BundleInput, MANIFEST_FILE, SIGNATURE_FILE};
+use super::{BundleError, BundleInput, MANIFEST_FILE, SIGNATURE_FILE, repository_names};
 
 mod sheet;
 
@@ -144,14 +144,7 @@ fn summary(
     // with the title so it stays in view while scrolling.
     sheet.ws.set_freeze_panes(3, 0)?;
 
-    let mut repositories: Vec<&str> = input
-        .evidence
-        .repositories
-        .iter()
-        .map(|r| r.full_name.as_str())
-        .collect();
-    repositories.sort_unstable();
-    repositories.dedup();
+    let repositories = repository_names(input);
     let facts: Vec<(&str, Value<'_>)> = vec![
         ("Audit", text(&config.audit.name)),
         ("Window start (UTC, inclusive)", Value::Time(window.start)),
