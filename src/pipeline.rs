@@ -74,6 +74,25 @@ pub fn load_config(locker: &Locker, config: Option<&Path>) -> Result<Config, Pip
     }
 }
 
+/// Evaluates evidence as the pipeline does: the window comes from the config, the
+/// completeness from the locker the evidence was collected into. `verify --reperform`
+/// calls this too, so a re-performance evaluates exactly as the bundle did.
+pub fn evaluate_evidence(
+    evidence: &Evidence,
+    config: &Config,
+    catalog: &Catalog,
+    meta: &LockerMeta,
+) -> Evaluation {
+    evaluate::evaluate(&EvalInput {
+        evidence,
+        config,
+        catalog,
+        window: config.audit.window.window(),
+        complete: meta.complete,
+        missing: &meta.missing,
+    })
+}
+
 /// Reads a locker's normalized evidence and evaluates every control.
 pub fn evaluate_locker(
     locker_dir: &Path,
@@ -84,14 +103,7 @@ pub fn evaluate_locker(
     let config = load_config(&locker, config)?;
     let evidence = locker.evidence()?;
     let catalog = Catalog::builtin()?;
-    let evaluation = evaluate::evaluate(&EvalInput {
-        evidence: &evidence,
-        config: &config,
-        catalog: &catalog,
-        window: config.audit.window.window(),
-        complete: meta.complete,
-        missing: &meta.missing,
-    });
+    let evaluation = evaluate_evidence(&evidence, &config, &catalog, &meta);
     Ok(Evaluated {
         locker,
         meta,

@@ -17,7 +17,6 @@ use serde_json::Value;
 
 use crate::catalog::{Catalog, ControlEntry};
 use crate::config::Config;
-use crate::evaluate::{self, EvalInput};
 use crate::locker::{Locker, META_FILE, RAW_DIR, REQUESTS_FILE};
 use crate::normalize;
 
@@ -139,14 +138,7 @@ fn run(source: &mut Source, listed: &[Listed], outcome: &mut Reperformed) -> Res
     let config = Config::parse(&config_text, Path::new(CONFIG), root.to_path_buf())
         .map_err(|e| fail(CONFIG, e.to_string()))?;
     let catalog = bundled_catalog(source, listed)?;
-    let evaluation = evaluate::evaluate(&EvalInput {
-        evidence: &evidence,
-        config: &config,
-        catalog: &catalog,
-        window: config.audit.window.window(),
-        complete: meta.complete,
-        missing: &meta.missing,
-    });
+    let evaluation = crate::pipeline::evaluate_evidence(&evidence, &config, &catalog, &meta);
     let rederived = evaluation.findings.to_json_bytes();
     let bundled = read(source, FINDINGS)?;
     let findings = &evaluation.findings;
