@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use changeproof::catalog::Catalog;
+use changeproof::catalog_text;
 use changeproof::collect::http::HttpSettings;
 use changeproof::collect::progress::{Bars, LogLines, Progress};
 use changeproof::collect::{self, CollectOptions, Collection};
@@ -235,6 +236,8 @@ enum ControlsCommand {
         /// Control id, e.g. CM-01.
         id: String,
     },
+    /// Print the whole catalog as Markdown for auditors (the source of docs/controls.md).
+    Doc,
 }
 
 pub fn main() -> ExitCode {
@@ -374,34 +377,9 @@ fn run(cli: Cli) -> Result<u8> {
                     let c = catalog.get(&id.to_ascii_uppercase()).with_context(|| {
                         format!("no control `{id}`; `changeproof controls list` shows them all")
                     })?;
-                    println!(
-                        "{} — {}\nTSC: {}\nSeverity: {}\nFrequency: {}\n",
-                        c.id,
-                        c.title,
-                        c.tsc.join(", "),
-                        c.severity.as_str(),
-                        c.frequency
-                    );
-                    println!(
-                        "Objective\n  {}\n\nPopulation\n  {}\n\nTest procedure\n  {}\n",
-                        c.objective.trim(),
-                        c.population.trim(),
-                        c.procedure.trim().replace('\n', "\n  ")
-                    );
-                    println!("Exception kinds");
-                    for k in &c.kinds {
-                        println!("  {:<24} {}", k.kind, k.description);
-                    }
-                    if !c.parameters.is_empty() {
-                        println!("\nParameters");
-                        for p in &c.parameters {
-                            println!(
-                                "  {:<24} default {:<10} {}",
-                                p.name, p.default, p.description
-                            );
-                        }
-                    }
+                    print!("{}", catalog_text::plain(c, 90));
                 }
+                ControlsCommand::Doc => print!("{}", catalog_text::markdown(&catalog)),
             }
             Ok(0)
         }

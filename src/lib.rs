@@ -5,6 +5,7 @@
 
 pub mod bundle;
 pub mod catalog;
+pub mod catalog_text;
 pub mod collect;
 pub mod config;
 pub mod evaluate;
