@@ -27,6 +27,7 @@ mod manifest;
 mod oscal;
 mod paths;
 mod pdf;
+mod population;
 mod results;
 pub mod signature;
 mod tables;
@@ -95,7 +96,7 @@ pub fn build(input: &BundleInput<'_>) -> Result<BundleFiles, BundleError> {
     files.extend(copied.files);
     files.extend(evidence::config_files(input));
 
-    let results = results::PopulationResults::derive(input);
+    let populations = population::Populations::derive(input);
     files.insert(
         "findings.json".into(),
         input.evaluation.findings.to_json_bytes(),
@@ -104,36 +105,36 @@ pub fn build(input: &BundleInput<'_>) -> Result<BundleFiles, BundleError> {
         "exceptions.csv".into(),
         tables::exceptions_csv(&input.evaluation.findings.exceptions)?,
     );
-    files.insert(
-        "populations/changes.csv".into(),
-        tables::changes_csv(&input.evaluation.changes, &results)?,
-    );
-    files.insert(
-        "populations/commits.csv".into(),
-        tables::commits_csv(&input.evaluation.commits, &results)?,
-    );
+    for table in &populations.tables {
+        files.insert(table.csv_path(), tables::population_csv(table)?);
+    }
 
     let counts = manifest::Counts::new(input, copied.raw_files, copied.requests);
     files.insert(
         "index.html".into(),
-        html::render(input, &results, &counts)?.into_bytes(),
+        html::render(input, &populations, &counts)?.into_bytes(),
     );
     files.insert(
         workpapers::PATH.into(),
-        workpapers::workbook(input, &results, &counts)?,
+        workpapers::workbook(input, &populations, &counts)?,
     );
     files.insert(
         pdf::REPORT_FILE.into(),
-        pdf::render(input, &results, &counts)?,
+        pdf::render(input, &populations, &counts)?,
     );
+    let mut digests: manifest::Digests = files
+        .iter()
+        .map(|(path, bytes)| (path.clone(), manifest::Digest::of(bytes)))
+        .collect();
     // After every other file but the manifest: the OSCAL document pins them by SHA-256.
-    let oscal = oscal::assessment_results(input, &files);
+    let oscal = oscal::assessment_results(input, &populations, &digests);
+    digests.insert(oscal::PATH.into(), manifest::Digest::of(&oscal));
     files.insert(oscal::PATH.into(), oscal);
 
     for path in files.keys() {
         paths::check(path)?;
     }
-    let manifest = manifest::manifest_json(input, &counts, &files);
+    let manifest = manifest::manifest_json(input, &counts, &digests);
     if let Some(key) = input.signing_key {
         files.insert(
             SIGNATURE_FILE.into(),
