@@ -720,6 +720,61 @@ fn two_builds_give_byte_identical_zips() {
 }
 
 #[test]
+fn streaming_to_disk_gives_the_bytes_of_the_built_bundle() {
+    let fixture = Fixture::new(true);
+    let files = fixture.build();
+    let out = tempfile::tempdir().unwrap();
+    let (built_zip, streamed_zip) = (out.path().join("built.zip"), out.path().join("s.zip"));
+    let streamed_dir = out.path().join("streamed");
+    write_zip(&files, &built_zip).unwrap();
+    let digests = super::write(&fixture.input(), Some(&streamed_dir), Some(&streamed_zip)).unwrap();
+    assert_eq!(
+        std::fs::read(&built_zip).unwrap(),
+        std::fs::read(&streamed_zip).unwrap(),
+        "the streamed zip is the zip of the built files"
+    );
+    let mut on_disk = BTreeSet::new();
+    let mut stack = vec![streamed_dir.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let name = path.strip_prefix(&streamed_dir).unwrap();
+                on_disk.insert(name.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    assert_eq!(on_disk, files.keys().cloned().collect::<BTreeSet<_>>());
+    for (name, bytes) in &files {
+        assert_eq!(
+            &std::fs::read(streamed_dir.join(name)).unwrap(),
+            bytes,
+            "{name}"
+        );
+        if name != MANIFEST_FILE && name != SIGNATURE_FILE {
+            let (size, sha256) = &digests[name];
+            assert_eq!(
+                (*size, sha256.as_str()),
+                (bytes.len() as u64, sha256_hex(bytes).as_str())
+            );
+        }
+    }
+    // A failed bundle leaves no zip and no temporary file behind.
+    let broken = Fixture::new(true);
+    let (hash, _) = &broken.raw[1];
+    std::fs::write(broken.locker.raw_path(hash).unwrap(), b"{}").unwrap();
+    let failed = out.path().join("failed.zip");
+    assert!(super::write(&broken.input(), None, Some(&failed)).is_err());
+    let names: Vec<String> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains("failed")), "{names:?}");
+}
+
+#[test]
 fn the_zip_reads_back_with_fixed_time_and_permissions() {
     let files = Fixture::new(true).build();
     let out = tempfile::tempdir().unwrap();
