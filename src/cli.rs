@@ -333,11 +333,13 @@ fn run(cli: Cli) -> Result<u8> {
             let evaluated = pipeline::evaluate_locker(&locker, config.as_deref())?;
             let generated_at = pipeline::generation_time(&evaluated, source_date_epoch()?)?;
             let key = pipeline::load_signing_key(&evaluated.config, key_password())?;
-            let files = pipeline::bundle_files(&evaluated, generated_at, key.as_ref())?;
-            if let Some(dir) = &dir {
-                changeproof::bundle::write_dir(&files, dir)?;
-            }
-            changeproof::bundle::write_zip(&files, &out)?;
+            pipeline::write_bundle(
+                &evaluated,
+                generated_at,
+                key.as_ref(),
+                dir.as_deref(),
+                Some(&out),
+            )?;
             print_summary(&evaluated.evaluation.findings);
             println!("\nbundle: {}", out.display());
             match &key {

@@ -173,6 +173,34 @@ pub fn bundle_files(
     })?)
 }
 
+/// Writes the bundle of an evaluated locker, signed when a key is given, as a folder
+/// under `dir` (new or empty) and/or a zip at `zip`, streaming one file at a time so the
+/// bundle is never held in memory as a whole.
+pub fn write_bundle(
+    evaluated: &Evaluated,
+    generated_at: Timestamp,
+    signing_key: Option<&SigningKey>,
+    dir: Option<&Path>,
+    zip: Option<&Path>,
+) -> Result<(), PipelineError> {
+    bundle::write(
+        &BundleInput {
+            locker: &evaluated.locker,
+            meta: &evaluated.meta,
+            evidence: &evaluated.evidence,
+            config: &evaluated.config,
+            catalog: &evaluated.catalog,
+            evaluation: &evaluated.evaluation,
+            generated_at,
+            tool_version: crate::TOOL_VERSION,
+            signing_key,
+        },
+        dir,
+        zip,
+    )?;
+    Ok(())
+}
+
 /// Where the demo put its outputs.
 pub struct DemoOutput {
     pub locker: PathBuf,
@@ -213,9 +241,13 @@ pub fn demo(out: &Path, params: ExampleParams) -> Result<DemoOutput, PipelineErr
         context: "the demo key compiled in from examples/demo-key".into(),
         error,
     })?;
-    let files = bundle_files(&evaluated, generated_at, Some(&demo_key))?;
-    bundle::write_dir(&files, &bundle_dir)?;
-    bundle::write_zip(&files, &bundle_zip)?;
+    write_bundle(
+        &evaluated,
+        generated_at,
+        Some(&demo_key),
+        Some(&bundle_dir),
+        Some(&bundle_zip),
+    )?;
     Ok(DemoOutput {
         locker: locker_dir,
         ground_truth,
@@ -256,15 +288,36 @@ pub fn run(
     let collection = collect::collect_blocking(&config, &locker_dir, options)?;
     let evaluated = evaluate_locker(&locker_dir, Some(config_path))?;
     let generated_at = generation_time(&evaluated, source_date_epoch)?;
-    let files = bundle_files(&evaluated, generated_at, key.as_ref())?;
+    // Written beside the previous bundle folder and swapped in once complete, so a
+    // failed bundle never replaces a good one.
+    let partial = out.join(".bundle.partial");
+    let output_error = |path: &Path, what: &str, e: std::io::Error| PipelineError::Output {
+        path: path.to_path_buf(),
+        message: format!("{what}: {e}"),
+    };
+    if partial.exists() {
+        std::fs::remove_dir_all(&partial)
+            .map_err(|e| output_error(&partial, "cannot remove an unfinished bundle folder", e))?;
+    }
+    write_bundle(
+        &evaluated,
+        generated_at,
+        key.as_ref(),
+        Some(&partial),
+        Some(&bundle_zip),
+    )?;
     if bundle_dir.exists() {
-        std::fs::remove_dir_all(&bundle_dir).map_err(|e| PipelineError::Output {
-            path: bundle_dir.clone(),
-            message: format!("cannot replace the previous bundle folder: {e}"),
+        std::fs::remove_dir_all(&bundle_dir).map_err(|e| {
+            output_error(&bundle_dir, "cannot replace the previous bundle folder", e)
         })?;
     }
-    bundle::write_dir(&files, &bundle_dir)?;
-    bundle::write_zip(&files, &bundle_zip)?;
+    std::fs::rename(&partial, &bundle_dir).map_err(|e| {
+        output_error(
+            &bundle_dir,
+            "cannot move the new bundle folder into place",
+            e,
+        )
+    })?;
     Ok(RunOutput {
         collection,
         signed_by: key.as_ref().map(|k| k.key_id().to_string()),

@@ -1,46 +1,65 @@
 //! The evidence and config parts of the bundle: the locker's request log and raw bodies
 //! exactly as stored, the normalized evidence, the effective config, the control catalog
 //! and the locker meta, so an auditor can re-perform every test from the bundle alone.
+//!
+//! Raw bodies are copied one at a time, each verified against its hash on the way; the
+//! normalized evidence is serialized straight into the bundle, never held as bytes.
 
 use std::collections::BTreeSet;
 
 use crate::catalog::{CATALOG_FILES, ControlEntry};
 use crate::locker::REQUESTS_FILE;
 
+use super::writer::{Emitter, io_at};
 use super::{BundleError, BundleFiles, BundleInput};
 
 pub(super) const REQUESTS_PATH: &str = "evidence/requests.ndjson";
 pub(super) const RAW_DIR: &str = "evidence/raw";
 
-/// The copied evidence, with the counts the manifest reports.
-pub(super) struct CopiedEvidence {
-    pub files: BundleFiles,
-    /// Distinct raw bodies (responses and request bodies) under `evidence/raw/`.
-    pub raw_files: usize,
+/// The evidence to copy, read from the locker's request log.
+pub(super) struct EvidencePlan {
+    /// Distinct raw bodies (responses and request bodies), sorted.
+    hashes: BTreeSet<String>,
     /// Records in the request log.
     pub requests: usize,
 }
 
-/// `evidence/requests.ndjson`, `evidence/raw/*` and `evidence/evidence.json`.
-pub(super) fn evidence_files(input: &BundleInput<'_>) -> Result<CopiedEvidence, BundleError> {
-    let mut files = BundleFiles::new();
-    let log_path = input.locker.path(REQUESTS_FILE);
-    let log = std::fs::read(&log_path).map_err(|source| BundleError::Io {
-        path: log_path,
-        source,
-    })?;
-    // Parsed separately through the locker, which rejects a damaged log by line.
-    let records = input.locker.requests()?;
-    let hashes: BTreeSet<&str> = records
-        .iter()
-        .flat_map(|r| {
-            r.request_sha256
-                .as_deref()
-                .into_iter()
-                .chain([r.response_sha256.as_str()])
+impl EvidencePlan {
+    pub(super) fn read(input: &BundleInput<'_>) -> Result<EvidencePlan, BundleError> {
+        // Parsed through the locker, which rejects a damaged log by line.
+        let records = input.locker.requests()?;
+        let hashes = records
+            .iter()
+            .flat_map(|r| {
+                r.request_sha256
+                    .iter()
+                    .cloned()
+                    .chain([r.response_sha256.clone()])
+            })
+            .collect();
+        Ok(EvidencePlan {
+            hashes,
+            requests: records.len(),
         })
-        .collect();
-    for hash in &hashes {
+    }
+
+    /// Distinct raw bodies under `evidence/raw/`.
+    pub(super) fn raw_files(&self) -> usize {
+        self.hashes.len()
+    }
+}
+
+/// `evidence/evidence.json`, `evidence/raw/*` and `evidence/requests.ndjson`, in path order.
+pub(super) fn write_evidence(
+    input: &BundleInput<'_>,
+    plan: &EvidencePlan,
+    out: &mut Emitter<'_>,
+) -> Result<(), BundleError> {
+    out.stream("evidence/evidence.json", |w| {
+        serde_json::to_writer_pretty(&mut *w, input.evidence).map_err(std::io::Error::other)?;
+        w.write_all(b"\n")
+    })?;
+    for hash in &plan.hashes {
         // `raw` verifies the body against its hash: an altered body fails the bundle.
         let body = input.locker.raw(hash)?;
         let extension = if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok() {
@@ -48,15 +67,11 @@ pub(super) fn evidence_files(input: &BundleInput<'_>) -> Result<CopiedEvidence, 
         } else {
             "bin"
         };
-        files.insert(format!("{RAW_DIR}/{hash}.{extension}"), body);
+        out.file(&format!("{RAW_DIR}/{hash}.{extension}"), &body)?;
     }
-    files.insert(REQUESTS_PATH.into(), log);
-    files.insert("evidence/evidence.json".into(), pretty_json(input.evidence));
-    Ok(CopiedEvidence {
-        files,
-        raw_files: hashes.len(),
-        requests: records.len(),
-    })
+    let log_path = input.locker.path(REQUESTS_FILE);
+    let mut log = std::fs::File::open(&log_path).map_err(io_at(&log_path))?;
+    out.stream(REQUESTS_PATH, |w| std::io::copy(&mut log, w).map(|_| ()))
 }
 
 /// `config/changeproof.toml`, `config/controls/<ID>.toml`, `config/locker.json`.

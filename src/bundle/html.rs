@@ -8,15 +8,20 @@ use handlebars::{
 };
 use serde::Serialize;
 
-use crate::evaluate::{ChangeRow, CommitRow};
 use crate::findings::{ControlResult, Exception, ExceptionStatus, ResultKind};
 use crate::model::{Gap, PopulationQuery};
 
 use super::manifest::{Counts, completeness, source_kind};
-use super::results::{CHANGE_CONTROLS, COMMIT_CONTROL, Cell, PopulationResults};
+use super::population::{PopulationTable, Populations, Show, Style, Value};
+use super::results::Cell;
 use super::{BundleError, BundleInput, MANIFEST_FILE, format_time, repository_names};
 
 const TEMPLATE: &str = "index.html";
+/// Records of each population shown in the page; the CSV and the workbook hold all.
+/// Beyond this a browser slows down and the file grows past what an auditor can mail.
+pub(super) const HTML_ROW_CAP: usize = 5_000;
+/// Exceptions listed in the page; exceptions.csv and findings.json hold all.
+pub(super) const HTML_EXCEPTION_CAP: usize = 5_000;
 pub(super) const INDEX: &str = include_str!("../../templates/index.html.hbs");
 /// Partials, by the name templates include them with.
 const PARTIALS: &[(&str, &str)] = &[
@@ -30,11 +35,11 @@ const PARTIALS: &[(&str, &str)] = &[
 
 pub(super) fn render(
     input: &BundleInput<'_>,
-    results: &PopulationResults,
+    populations: &Populations<'_>,
     counts: &Counts,
 ) -> Result<String, BundleError> {
     let registry = registry(INDEX)?;
-    let page = Page::new(input, results, counts);
+    let page = Page::new(input, populations, counts);
     registry
         .render(TEMPLATE, &page)
         .map_err(|e| render_error(e.to_string()))
@@ -122,10 +127,9 @@ struct Page {
     counts: CountsView,
     controls: Vec<ControlView>,
     exceptions: Vec<ExceptionView>,
-    change_controls: Vec<&'static str>,
-    changes: Vec<ChangeView>,
-    commit_control: &'static str,
-    commits: Vec<CommitView>,
+    /// Set when the exceptions table shows only the first [`HTML_EXCEPTION_CAP`].
+    exceptions_cap_note: Option<String>,
+    populations: Vec<PopulationView>,
     queries: Vec<QueryView>,
     gaps: Vec<GapView>,
     notes: Vec<String>,
@@ -141,8 +145,6 @@ struct SignatureView {
 
 #[derive(Serialize)]
 struct CountsView {
-    changes: usize,
-    commits: usize,
     exceptions: usize,
     open_exceptions: usize,
     waived_exceptions: usize,
@@ -206,51 +208,148 @@ struct ExceptionView {
     detail: Vec<String>,
 }
 
+/// A population table as the page shows it.
+#[derive(Serialize)]
+struct PopulationView {
+    stem: &'static str,
+    title: &'static str,
+    controls: String,
+    /// "3 changes".
+    count: String,
+    total: usize,
+    noun: &'static str,
+    description: &'static str,
+    csv: String,
+    sheet: &'static str,
+    /// Set only when the population is empty: what that means.
+    empty: Option<EmptyView>,
+    headers: Vec<HeaderView>,
+    rows: Vec<Vec<CellView>>,
+    /// Set when the page shows only the first [`HTML_ROW_CAP`] records.
+    cap_note: Option<String>,
+}
+
+#[derive(Serialize)]
+struct EmptyView {
+    text: &'static str,
+    columns: usize,
+}
+
+#[derive(Serialize)]
+struct HeaderView {
+    label: &'static str,
+    /// `result` for a control's result column.
+    class: &'static str,
+    /// How the script sorts the column: `text`, `number` or `time`.
+    sort: &'static str,
+}
+
+/// One table cell: text, a link when `href` is set, a badge when `badge` is set.
 #[derive(Serialize)]
 struct CellView {
     text: String,
+    href: Option<String>,
     class: &'static str,
+    badge: Option<&'static str>,
+    /// The sort key when it differs from the text (numbers).
+    key: Option<String>,
 }
 
 impl From<&Cell> for CellView {
     fn from(cell: &Cell) -> CellView {
         CellView {
             text: cell.text(),
-            class: cell.class(),
+            href: None,
+            class: "",
+            badge: Some(cell.class()),
+            key: None,
         }
     }
 }
 
-#[derive(Serialize)]
-struct ChangeView {
-    repo: String,
-    pr: Link,
-    title: String,
-    author: String,
-    authors: String,
-    base_branch: String,
-    merged_at: String,
-    merged_by: String,
-    approvers: String,
-    independent_approvers: String,
-    approval_on_head: &'static str,
-    check_state: String,
-    required_checks: String,
-    labels: String,
-    cells: Vec<CellView>,
-}
-
-#[derive(Serialize)]
-struct CommitView {
-    repo: String,
-    branch: String,
-    sha: Link,
-    headline: String,
-    author: String,
-    committer: String,
-    committed_at: String,
-    change: String,
-    cell: CellView,
+fn population_view(table: &PopulationTable<'_>) -> PopulationView {
+    let spec = &table.spec;
+    let lead: Vec<_> = table.shown(&[Show::Key, Show::Lead]).collect();
+    let detail: Vec<_> = table.shown(&[Show::Detail]).collect();
+    let value_header = |c: &super::population::Column, value: Option<&Value<'_>>| HeaderView {
+        label: c.label,
+        class: "",
+        sort: match value {
+            Some(Value::Int(_)) => "number",
+            _ => "text",
+        },
+    };
+    let first = table.rows.first();
+    let mut headers: Vec<HeaderView> = lead
+        .iter()
+        .map(|(i, c)| value_header(c, first.map(|r| &r.values[*i])))
+        .collect();
+    headers.extend(spec.controls.iter().map(|id| HeaderView {
+        label: id,
+        class: "result",
+        sort: "text",
+    }));
+    headers.extend(
+        detail
+            .iter()
+            .map(|(i, c)| value_header(c, first.map(|r| &r.values[*i]))),
+    );
+    let value_cell = |row: &super::population::Row<'_>, i: usize, c: &super::population::Column| {
+        let value = &row.values[i];
+        CellView {
+            text: value.display(c.style),
+            href: table.link_of(row, c).map(str::to_string),
+            class: match c.style {
+                Style::Mono | Style::Sha => "nowrap mono",
+                Style::Number => "nowrap",
+                Style::Prose => "title",
+                Style::Plain => "",
+            },
+            badge: None,
+            key: match value {
+                Value::Int(n) => Some(n.to_string()),
+                _ => None,
+            },
+        }
+    };
+    let rows = table
+        .rows
+        .iter()
+        .take(HTML_ROW_CAP)
+        .map(|row| {
+            lead.iter()
+                .map(|(i, c)| value_cell(row, *i, c))
+                .chain(row.results.iter().map(CellView::from))
+                .chain(detail.iter().map(|(i, c)| value_cell(row, *i, c)))
+                .collect()
+        })
+        .collect();
+    let total = table.rows.len();
+    PopulationView {
+        stem: spec.stem,
+        title: spec.title,
+        controls: spec.controls.join(", "),
+        count: table.count_text(),
+        total,
+        noun: spec.noun.1,
+        description: spec.description,
+        csv: table.csv_path(),
+        sheet: spec.sheet,
+        empty: table.rows.is_empty().then_some(EmptyView {
+            text: spec.empty,
+            columns: headers.len(),
+        }),
+        headers,
+        rows,
+        cap_note: (total > HTML_ROW_CAP).then(|| {
+            format!(
+                "This page shows the first {HTML_ROW_CAP} of the {total} {} in the order of the file, so it stays quick to open; all {total} are in {} and on the {} sheet of workpapers.xlsx, and every exception is listed above.",
+                spec.noun.1,
+                table.csv_path(),
+                spec.sheet
+            )
+        }),
+    }
 }
 
 #[derive(Serialize)]
@@ -295,7 +394,7 @@ struct KindView {
 }
 
 impl Page {
-    fn new(input: &BundleInput<'_>, results: &PopulationResults, counts: &Counts) -> Page {
+    fn new(input: &BundleInput<'_>, populations: &Populations<'_>, counts: &Counts) -> Page {
         let config = input.config;
         let findings = &input.evaluation.findings;
         let window = config.audit.window.window();
@@ -339,8 +438,6 @@ impl Page {
                 .clone()
                 .unwrap_or_else(|| "(not set)".into()),
             counts: CountsView {
-                changes: counts.changes,
-                commits: counts.commits,
                 exceptions: counts.exceptions,
                 open_exceptions: counts.open_exceptions,
                 waived_exceptions: counts.exceptions - counts.open_exceptions,
@@ -348,26 +445,22 @@ impl Page {
                 raw_responses: counts.raw_responses,
             },
             controls: findings.controls.iter().map(control_view).collect(),
-            exceptions: findings.exceptions.iter().map(exception_view).collect(),
-            change_controls: CHANGE_CONTROLS.to_vec(),
-            changes: input
-                .evaluation
-                .changes
+            exceptions: findings
+                .exceptions
                 .iter()
-                .zip(&results.changes)
-                .map(|(row, cells)| change_view(row, cells))
+                .take(HTML_EXCEPTION_CAP)
+                .map(exception_view)
                 .collect(),
-            commit_control: COMMIT_CONTROL,
-            commits: input
-                .evaluation
-                .commits
-                .iter()
-                .zip(&results.commits)
-                .map(|(row, cell)| commit_view(row, cell))
-                .collect(),
+            exceptions_cap_note: (findings.exceptions.len() > HTML_EXCEPTION_CAP).then(|| {
+                format!(
+                    "This page lists the first {HTML_EXCEPTION_CAP} of the {} exceptions, sorted by id; exceptions.csv, findings.json and the Exceptions sheet of workpapers.xlsx hold all of them.",
+                    findings.exceptions.len()
+                )
+            }),
+            populations: populations.tables.iter().map(population_view).collect(),
             queries: input.evidence.queries.iter().map(query_view).collect(),
             gaps: input.evidence.gaps.iter().map(gap_view).collect(),
-            notes: results.notes.clone(),
+            notes: populations.notes.clone(),
             catalog: input
                 .catalog
                 .controls
@@ -502,40 +595,6 @@ pub(super) fn readable(value: &serde_json::Value) -> String {
     }
 }
 
-fn change_view(row: &ChangeRow, cells: &[Cell]) -> ChangeView {
-    ChangeView {
-        repo: row.repo.clone(),
-        pr: Link::new(&row.url, format!("#{}", row.number)),
-        title: row.title.clone(),
-        author: row.author.clone(),
-        authors: row.authors.join(", "),
-        base_branch: row.base_branch.clone(),
-        merged_at: format_time(row.merged_at),
-        merged_by: row.merged_by.clone(),
-        approvers: row.approvers.join(", "),
-        independent_approvers: row.independent_approvers.join(", "),
-        approval_on_head: if row.approval_on_head { "yes" } else { "no" },
-        check_state: row.check_state.clone(),
-        required_checks: row.required_checks.join(", "),
-        labels: row.labels.join(", "),
-        cells: cells.iter().map(CellView::from).collect(),
-    }
-}
-
-fn commit_view(row: &CommitRow, cell: &Cell) -> CommitView {
-    CommitView {
-        repo: row.repo.clone(),
-        branch: row.branch.clone(),
-        sha: Link::new(&row.url, short_sha(&row.sha)),
-        headline: row.message_headline.clone(),
-        author: row.author.clone(),
-        committer: row.committer.clone(),
-        committed_at: format_time(row.committed_at),
-        change: row.change.map(|n| format!("#{n}")).unwrap_or_default(),
-        cell: CellView::from(cell),
-    }
-}
-
 fn query_view(q: &PopulationQuery) -> QueryView {
     QueryView {
         source: q.source.clone(),
@@ -571,10 +630,10 @@ pub(super) fn short_sha(sha: &str) -> String {
 #[cfg(test)]
 pub(super) fn page_json(
     input: &BundleInput<'_>,
-    results: &PopulationResults,
+    populations: &Populations<'_>,
     counts: &Counts,
 ) -> serde_json::Value {
-    serde_json::to_value(Page::new(input, results, counts)).expect("the page serializes")
+    serde_json::to_value(Page::new(input, populations, counts)).expect("the page serializes")
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::util::sha256_hex;
 
 use super::evidence::pretty_json;
-use super::{BundleFiles, BundleInput, format_time, repository_names};
+use super::{BundleInput, format_time, repository_names};
 
 pub const MANIFEST_SCHEMA: &str = "changeproof.manifest/v1";
 
@@ -112,16 +112,31 @@ struct Source<'a> {
 #[derive(Serialize)]
 struct FileEntry<'a> {
     path: &'a str,
-    size: usize,
-    sha256: String,
+    size: u64,
+    sha256: &'a str,
 }
 
+/// A bundle file's size and SHA-256, taken as it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Digest {
+    pub size: u64,
+    pub sha256: String,
+}
+
+impl Digest {
+    pub(super) fn of(bytes: &[u8]) -> Digest {
+        Digest {
+            size: bytes.len() as u64,
+            sha256: sha256_hex(bytes),
+        }
+    }
+}
+
+/// Every file written so far, by bundle path.
+pub(super) type Digests = std::collections::BTreeMap<String, Digest>;
+
 /// The manifest's bytes over `files` (which must not contain the manifest itself).
-pub(super) fn manifest_json(
-    input: &BundleInput<'_>,
-    counts: &Counts,
-    files: &BundleFiles,
-) -> Vec<u8> {
+pub(super) fn manifest_json(input: &BundleInput<'_>, counts: &Counts, files: &Digests) -> Vec<u8> {
     let config = input.config;
     let window = config.audit.window.window();
     let (complete, missing) = completeness(input);
@@ -161,10 +176,10 @@ pub(super) fn manifest_json(
         signature: input.signing_key.map(super::signature::info),
         files: files
             .iter()
-            .map(|(path, bytes)| FileEntry {
+            .map(|(path, digest)| FileEntry {
                 path,
-                size: bytes.len(),
-                sha256: sha256_hex(bytes),
+                size: digest.size,
+                sha256: &digest.sha256,
             })
             .collect(),
     };

@@ -5,11 +5,13 @@
 //! catalog, evaluation, generation time, tool version): the same inputs give
 //! byte-identical files.
 //!
-//! Layout of the code: `evidence` copies the locker's request log and raw bodies and the
-//! config; `tables` writes the CSV populations; `results` derives the per-record result
-//! of each control (shared by the CSVs and the report); `html` renders `index.html`;
-//! `manifest` lists and hashes everything; `signature` signs the manifest (minisign);
-//! `archive` writes the folder and the zip.
+//! Layout of the code: `writer` sends each file, as it is made, to the folder, the zip
+//! (`archive`) or memory, hashing it for the manifest; `evidence` copies the locker's
+//! request log and raw bodies and the config; `population` turns the evaluation's rows
+//! into the tables every renderer reads, with `results` judging each record per control;
+//! `tables` writes the CSVs; `html` renders `index.html`; `pdf`, `workpapers` and
+//! `oscal` the other formats; `manifest` lists and hashes everything; `signature` signs
+//! the manifest (minisign).
 
 use std::collections::BTreeMap;
 
@@ -27,12 +29,14 @@ mod manifest;
 mod oscal;
 mod paths;
 mod pdf;
+mod population;
 mod results;
 pub mod signature;
 mod tables;
 #[cfg(test)]
 mod tests;
 mod workpapers;
+mod writer;
 
 pub use manifest::MANIFEST_SCHEMA;
 pub(crate) use paths::unsafe_reason as unsafe_path_reason;
@@ -62,6 +66,11 @@ pub enum BundleError {
         "{path}: already exists and is not empty; write the bundle into a new or empty directory so no stale file mixes with it"
     )]
     NotEmpty { path: std::path::PathBuf },
+    /// An internal error: files must reach the zip in path order to keep it deterministic.
+    #[error(
+        "bundle entry `{path}` was written after `{after}`: entries are written once each, in path order (a bug in changeproof; please report it)"
+    )]
+    Order { path: String, after: String },
     #[error("{path}: writing the zip failed: {message}")]
     Zip {
         path: std::path::PathBuf,
@@ -88,70 +97,99 @@ pub struct BundleInput<'a> {
 /// The bundle's files by path (`/`-separated, relative), in the order they are zipped.
 pub type BundleFiles = BTreeMap<String, Vec<u8>>;
 
-/// Builds every file of the bundle in memory.
+/// Builds every file of the bundle in memory (tests, small bundles); [`write`] streams
+/// them to disk instead. Both give the same bytes.
 pub fn build(input: &BundleInput<'_>) -> Result<BundleFiles, BundleError> {
     let mut files = BundleFiles::new();
-    let copied = evidence::evidence_files(input)?;
-    files.extend(copied.files);
-    files.extend(evidence::config_files(input));
-
-    let results = results::PopulationResults::derive(input);
-    files.insert(
-        "findings.json".into(),
-        input.evaluation.findings.to_json_bytes(),
-    );
-    files.insert(
-        "exceptions.csv".into(),
-        tables::exceptions_csv(&input.evaluation.findings.exceptions)?,
-    );
-    files.insert(
-        "populations/changes.csv".into(),
-        tables::changes_csv(&input.evaluation.changes, &results)?,
-    );
-    files.insert(
-        "populations/commits.csv".into(),
-        tables::commits_csv(&input.evaluation.commits, &results)?,
-    );
-
-    let counts = manifest::Counts::new(input, copied.raw_files, copied.requests);
-    files.insert(
-        "index.html".into(),
-        html::render(input, &results, &counts)?.into_bytes(),
-    );
-    files.insert(
-        workpapers::PATH.into(),
-        workpapers::workbook(input, &results, &counts)?,
-    );
-    files.insert(
-        pdf::REPORT_FILE.into(),
-        pdf::render(input, &results, &counts)?,
-    );
-    // After every other file but the manifest: the OSCAL document pins them by SHA-256.
-    let oscal = oscal::assessment_results(input, &files);
-    files.insert(oscal::PATH.into(), oscal);
-
-    for path in files.keys() {
-        paths::check(path)?;
-    }
-    let manifest = manifest::manifest_json(input, &counts, &files);
-    if let Some(key) = input.signing_key {
-        files.insert(
-            SIGNATURE_FILE.into(),
-            signature::sign(input, key, &manifest),
-        );
-    }
-    files.insert(MANIFEST_FILE.into(), manifest);
+    let target = writer::MemoryTarget::new(&mut files);
+    emit(input, writer::Emitter::new(vec![Box::new(target)]))?;
     Ok(files)
 }
 
-/// Writes the files as a folder tree under `dir` (created; if it exists it must be empty).
-pub fn write_dir(files: &BundleFiles, dir: &std::path::Path) -> Result<(), BundleError> {
-    archive::write_dir(files, dir)
+/// Writes the bundle as a folder under `dir` (created; if it exists it must be empty)
+/// and/or as a zip at `zip`, one file at a time: memory stays bounded by the largest
+/// rendering, not the bundle. Returns every file's size and SHA-256 (the manifest's).
+pub fn write(
+    input: &BundleInput<'_>,
+    dir: Option<&std::path::Path>,
+    zip: Option<&std::path::Path>,
+) -> Result<BTreeMap<String, (u64, String)>, BundleError> {
+    let mut targets: Vec<Box<dyn writer::Target>> = Vec::new();
+    if let Some(dir) = dir {
+        targets.push(Box::new(writer::DirTarget::create(dir)?));
+    }
+    if let Some(zip) = zip {
+        targets.push(Box::new(archive::ZipTarget::create(zip)?));
+    }
+    let digests = emit(input, writer::Emitter::new(targets))?;
+    Ok(digests
+        .into_iter()
+        .map(|(path, d)| (path, (d.size, d.sha256)))
+        .collect())
 }
 
-/// Writes the files as a deterministic zip.
+/// Makes every file of the bundle, in path order, into `out`.
+fn emit(
+    input: &BundleInput<'_>,
+    mut out: writer::Emitter<'_>,
+) -> Result<manifest::Digests, BundleError> {
+    for (path, bytes) in evidence::config_files(input) {
+        out.file(&path, &bytes)?;
+    }
+    let plan = evidence::EvidencePlan::read(input)?;
+    evidence::write_evidence(input, &plan, &mut out)?;
+    let counts = manifest::Counts::new(input, plan.raw_files(), plan.requests);
+    out.file(
+        "exceptions.csv",
+        &tables::exceptions_csv(&input.evaluation.findings.exceptions)?,
+    )?;
+    out.file("findings.json", &input.evaluation.findings.to_json_bytes())?;
+
+    let populations = population::Populations::derive(input);
+    out.file(
+        "index.html",
+        html::render(input, &populations, &counts)?.as_bytes(),
+    )?;
+    // Each rendering is written, then dropped, before the next is made.
+    for table in &populations.tables {
+        out.file(&table.csv_path(), &tables::population_csv(table)?)?;
+    }
+    out.file(
+        pdf::REPORT_FILE,
+        &pdf::render(input, &populations, &counts)?,
+    )?;
+    out.file(
+        workpapers::PATH,
+        &workpapers::workbook(input, &populations, &counts)?,
+    )?;
+    // After every other file but the manifest: the OSCAL document pins them by SHA-256.
+    let oscal = oscal::assessment_results(input, &populations, out.digests());
+    out.file(oscal::PATH, &oscal)?;
+    drop(populations);
+
+    let manifest = manifest::manifest_json(input, &counts, out.digests());
+    out.file(MANIFEST_FILE, &manifest)?;
+    if let Some(key) = input.signing_key {
+        out.file(SIGNATURE_FILE, &signature::sign(input, key, &manifest))?;
+    }
+    out.finish()
+}
+
+/// Writes files built in memory as a folder tree under `dir` (created; if it exists it
+/// must be empty).
+pub fn write_dir(files: &BundleFiles, dir: &std::path::Path) -> Result<(), BundleError> {
+    for path in files.keys() {
+        paths::check(path)?;
+    }
+    writer::write_all(files, Box::new(writer::DirTarget::create(dir)?))
+}
+
+/// Writes files built in memory as a deterministic zip.
 pub fn write_zip(files: &BundleFiles, path: &std::path::Path) -> Result<(), BundleError> {
-    archive::write_zip(files, path)
+    for name in files.keys() {
+        paths::check(name)?;
+    }
+    writer::write_all(files, Box::new(archive::ZipTarget::create(path)?))
 }
 
 /// A time as printed everywhere in the bundle: RFC 3339, UTC, `Z`, whole seconds unless

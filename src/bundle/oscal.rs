@@ -16,12 +16,12 @@
 use serde::Serialize;
 
 use crate::findings::{ControlResult, ResultKind};
-use crate::util::sha256_hex;
 
 use super::evidence::pretty_json;
-use super::results::{CHANGE_CONTROLS, COMMIT_CONTROL};
+use super::manifest::{Digest, Digests};
+use super::population::{PopulationTable, Populations};
 use super::workpapers::repositories_in_scope;
-use super::{BundleFiles, BundleInput, MANIFEST_FILE, format_time};
+use super::{BundleInput, MANIFEST_FILE, format_time};
 
 mod uuid;
 
@@ -36,8 +36,12 @@ pub(super) const NS: &str = "https://github.com/changeproof/changeproof/ns/oscal
 const PROJECT_URL: &str = "https://github.com/changeproof/changeproof";
 
 /// The document's bytes, pinning every file in `files` (everything but the manifest).
-pub(super) fn assessment_results(input: &BundleInput<'_>, files: &BundleFiles) -> Vec<u8> {
-    pretty_json(&Document::new(input, files))
+pub(super) fn assessment_results(
+    input: &BundleInput<'_>,
+    populations: &Populations<'_>,
+    files: &Digests,
+) -> Vec<u8> {
+    pretty_json(&Document::new(input, populations, files))
 }
 
 /// Stable UUIDs within one audit.
@@ -356,7 +360,7 @@ struct Hash {
 // ------------------------------------------------------------------ building
 
 impl Document {
-    fn new(input: &BundleInput<'_>, files: &BundleFiles) -> Document {
+    fn new(input: &BundleInput<'_>, populations: &Populations<'_>, files: &Digests) -> Document {
         let ids = Ids::new(input);
         let (complete, missing) = super::manifest::completeness(input);
         let plan = ids.of("assessment-plan");
@@ -378,8 +382,15 @@ impl Document {
                     href: format!("#{plan}"),
                     remarks: "changeproof has no separate OSCAL assessment plan: the plan is its control catalog (objective, test procedure, population and parameters of each control) and the effective configuration, listed and pinned by SHA-256 in the back-matter resource referenced here.".into(),
                 },
-                results: vec![result(input, files, &ids, complete, incomplete_remark)],
-                back_matter: back_matter(input, files, &ids, plan),
+                results: vec![result(
+                    input,
+                    populations,
+                    files,
+                    &ids,
+                    complete,
+                    incomplete_remark,
+                )],
+                back_matter: back_matter(input, populations, files, &ids, plan),
             },
         }
     }
@@ -447,7 +458,8 @@ fn metadata(
 
 fn result(
     input: &BundleInput<'_>,
-    files: &BundleFiles,
+    populations: &Populations<'_>,
+    files: &Digests,
     ids: &Ids,
     complete: bool,
     incomplete: Option<String>,
@@ -516,7 +528,7 @@ fn result(
                     title: s.title.clone(),
                 })
                 .collect(),
-            relevant_evidence: relevant_evidence(&control.id, files, ids),
+            relevant_evidence: relevant_evidence(&control.id, populations, files, ids),
             collected: format_time(input.meta.snapshot_time),
             remarks: control.reason.clone(),
         });
@@ -630,22 +642,20 @@ fn observation_description(input: &BundleInput<'_>, control: &ControlResult) -> 
 
 /// The bundle files that evidence a control's test, by reference to their back-matter
 /// resources.
-fn relevant_evidence(control: &str, files: &BundleFiles, ids: &Ids) -> Vec<RelevantEvidence> {
-    let population = if CHANGE_CONTROLS.contains(&control) {
-        Some((
-            "populations/changes.csv",
-            "The change population, one row per change, with the result of each control.",
-        ))
-    } else if control == COMMIT_CONTROL {
-        Some((
-            "populations/commits.csv",
-            "The production-branch commits, one row per commit, with the result of the control.",
-        ))
-    } else {
-        None
-    };
+fn relevant_evidence(
+    control: &str,
+    populations: &Populations<'_>,
+    files: &Digests,
+    ids: &Ids,
+) -> Vec<RelevantEvidence> {
+    let population = populations
+        .for_control(control)
+        .map(|table| (table.csv_path(), population_description(table)));
     let catalog = format!("config/controls/{control}.toml");
-    let candidates = population.into_iter().chain([
+    let population = population
+        .iter()
+        .map(|(path, description)| (path.as_str(), description.as_str()));
+    let candidates = population.chain([
         (
             catalog.as_str(),
             "The control's catalog entry: objective, test procedure, population and parameters.",
@@ -753,7 +763,8 @@ fn finding(
 
 fn back_matter(
     input: &BundleInput<'_>,
-    files: &BundleFiles,
+    populations: &Populations<'_>,
+    files: &Digests,
     ids: &Ids,
     plan: String,
 ) -> BackMatter {
@@ -762,7 +773,7 @@ fn back_matter(
         .filter(|(path, _)| {
             *path == "config/changeproof.toml" || path.starts_with("config/controls/")
         })
-        .map(|(path, bytes)| rlink(path, bytes))
+        .map(|(path, digest)| rlink(path, digest))
         .collect();
     let controls: Vec<&str> = input
         .catalog
@@ -779,36 +790,50 @@ fn back_matter(
         ),
         rlinks: plan_files,
     }];
-    resources.extend(files.iter().map(|(path, bytes)| Resource {
+    resources.extend(files.iter().map(|(path, digest)| Resource {
         uuid: ids.of(&format!("resource/{path}")),
         title: path.clone(),
-        description: describe(path).to_string(),
-        rlinks: vec![rlink(path, bytes)],
+        description: describe(path, populations),
+        rlinks: vec![rlink(path, digest)],
     }));
     BackMatter { resources }
 }
 
-fn rlink(path: &str, bytes: &[u8]) -> Rlink {
+fn rlink(path: &str, digest: &Digest) -> Rlink {
     Rlink {
         // Relative to this document, which lies in `oscal/`.
         href: format!("../{}", percent_encode_path(path)),
         media_type: media_type(path),
         hashes: vec![Hash {
             algorithm: "SHA-256",
-            value: sha256_hex(bytes),
+            value: digest.sha256.clone(),
         }],
     }
 }
 
+/// A population file in one sentence: which records, and which controls' results.
+fn population_description(table: &PopulationTable<'_>) -> String {
+    let (one, _) = table.spec.noun;
+    format!(
+        "{}, one row per {one}: {} With the result of {} for each {one}.",
+        table.spec.title,
+        table.spec.description,
+        table.spec.controls.join(", ")
+    )
+}
+
 /// What a bundle file is, for its back-matter resource.
-fn describe(path: &str) -> &'static str {
+fn describe(path: &str, populations: &Populations<'_>) -> String {
+    if let Some(table) = path
+        .strip_prefix("populations/")
+        .and_then(|name| name.strip_suffix(".csv"))
+        .and_then(|stem| populations.by_stem(stem))
+    {
+        return population_description(table);
+    }
     match path {
         "findings.json" => "Findings: each control's result and every exception (SPEC §4).",
         "exceptions.csv" => "Every exception, one row each.",
-        "populations/changes.csv" => "The change population with each control's result per change.",
-        "populations/commits.csv" => {
-            "The production-branch commits with the direct-push control's result per commit."
-        }
         "index.html" => "The offline report.",
         "report.pdf" => "The printable report.",
         "workpapers.xlsx" => "The Excel workpapers.",
@@ -829,6 +854,7 @@ fn describe(path: &str) -> &'static str {
         _ if path.starts_with("populations/") => "A population, one row per record.",
         _ => "A file of the evidence bundle.",
     }
+    .to_string()
 }
 
 fn media_type(path: &str) -> &'static str {

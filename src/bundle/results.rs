@@ -10,16 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::evaluate::{ChangeRow, CommitRow};
 use crate::findings::{ControlResult, Exception, ExceptionStatus, ResultKind, SubjectType};
-use crate::model::Change;
-
-use super::BundleInput;
-
-/// Controls whose population is the changes, in column order.
-pub(super) const CHANGE_CONTROLS: [&str; 4] = ["CM-01", "CM-02", "CM-03", "CM-04"];
-/// The control whose population is the production-branch commits.
-pub(super) const COMMIT_CONTROL: &str = "CM-05";
 
 /// The result of one control for one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,137 +58,52 @@ impl Cell {
     }
 }
 
-/// Per-record results of every population control.
-pub(super) struct PopulationResults {
-    /// One row per `Evaluation::changes` entry, one cell per [`CHANGE_CONTROLS`] entry.
-    pub changes: Vec<Vec<Cell>>,
-    /// One cell per `Evaluation::commits` entry.
-    pub commits: Vec<Cell>,
-    /// Why some cells are `undetermined` (empty when every cell is proven).
-    pub notes: Vec<String>,
-}
-
 type ExceptionKey<'a> = (&'a str, &'a str, SubjectType, &'a str);
 
-impl PopulationResults {
-    pub(super) fn derive(input: &BundleInput<'_>) -> PopulationResults {
-        let findings = &input.evaluation.findings;
-        let mut by_subject: BTreeMap<ExceptionKey<'_>, Vec<&Exception>> = BTreeMap::new();
-        for e in &findings.exceptions {
+/// The exceptions of the findings by (control, repo, subject type, subject).
+pub(super) struct ExceptionIndex<'a> {
+    by_subject: BTreeMap<ExceptionKey<'a>, Vec<&'a Exception>>,
+}
+
+impl<'a> ExceptionIndex<'a> {
+    pub(super) fn new(exceptions: &'a [Exception]) -> ExceptionIndex<'a> {
+        let mut by_subject: BTreeMap<ExceptionKey<'a>, Vec<&'a Exception>> = BTreeMap::new();
+        for e in exceptions {
             by_subject
                 .entry((&e.control, &e.repo, e.subject_type, &e.subject))
                 .or_default()
                 .push(e);
         }
-        let control = |id: &str| findings.controls.iter().find(|c| c.id == id);
-        let mut notes = Vec::new();
+        ExceptionIndex { by_subject }
+    }
 
-        let rows = &input.evaluation.changes;
-        let numbers: Vec<String> = rows.iter().map(|r| r.number.to_string()).collect();
-        let change_exceptions = |control: &'static str, i: usize| {
-            by_subject
-                .get(&(
-                    control,
-                    rows[i].repo.as_str(),
-                    SubjectType::Change,
-                    &numbers[i],
-                ))
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-        };
-        let changes_by_key: BTreeMap<(&str, u64), &Change> = input
-            .evidence
-            .changes
-            .iter()
-            .map(|c| ((c.repo.as_str(), c.number), c))
-            .collect();
-
-        let mut columns = Vec::new();
-        for id in CHANGE_CONTROLS {
-            let records: Vec<Record<'_>> = (0..rows.len())
-                .map(|i| Record {
-                    in_population: id != "CM-02" || change_exceptions("CM-01", i).is_empty(),
-                    exceptions: change_exceptions(id, i),
-                    known_untested: change_untested(
-                        id,
-                        &rows[i],
-                        changes_by_key
-                            .get(&(rows[i].repo.as_str(), rows[i].number))
-                            .copied(),
-                        input,
-                    ),
-                })
-                .collect();
-            columns.push(judge(id, control(id), &records, "changes", &mut notes));
-        }
-        let changes = (0..rows.len())
-            .map(|i| columns.iter().map(|column| column[i].clone()).collect())
-            .collect();
-
-        let commit_records: Vec<Record<'_>> = input
-            .evaluation
-            .commits
-            .iter()
-            .map(|c: &CommitRow| Record {
-                in_population: true,
-                exceptions: by_subject
-                    .get(&(COMMIT_CONTROL, c.repo.as_str(), SubjectType::Commit, &c.sha))
-                    .map(Vec::as_slice)
-                    .unwrap_or_default(),
-                known_untested: false,
-            })
-            .collect();
-        let commits = judge(
-            COMMIT_CONTROL,
-            control(COMMIT_CONTROL),
-            &commit_records,
-            "commits",
-            &mut notes,
-        );
-        PopulationResults {
-            changes,
-            commits,
-            notes,
-        }
+    /// The exceptions a control raised on one subject (none: an empty list).
+    pub(super) fn get(
+        &self,
+        control: &str,
+        repo: &str,
+        subject_type: SubjectType,
+        subject: &str,
+    ) -> Vec<&'a Exception> {
+        self.by_subject
+            .get(&(control, repo, subject_type, subject))
+            .cloned()
+            .unwrap_or_default()
     }
 }
 
 /// What the bundle knows about one record for one control.
-struct Record<'a> {
-    in_population: bool,
-    exceptions: &'a [&'a Exception],
+#[derive(Debug, Clone)]
+pub(super) struct Record<'a> {
+    /// False: the record is outside this control's population (`n/a`).
+    pub in_population: bool,
+    pub exceptions: Vec<&'a Exception>,
     /// A documented reason why the evaluation cannot have judged the record.
-    known_untested: bool,
-}
-
-/// Whether the evaluation could not judge a change for a control, by the reasons the
-/// controls document: CM-03 needs the base branch's protection record; a change whose
-/// reviews, commits or checks were collected only in part is not judged on them.
-fn change_untested(
-    control: &str,
-    row: &ChangeRow,
-    change: Option<&Change>,
-    input: &BundleInput<'_>,
-) -> bool {
-    let partial = |what: &[&str]| {
-        change.is_some_and(|c| c.incomplete.iter().any(|i| what.contains(&i.as_str())))
-    };
-    match control {
-        "CM-01" | "CM-02" => partial(&["reviews", "commits"]),
-        "CM-03" => {
-            partial(&["checks"])
-                || !input
-                    .evidence
-                    .branch_protections
-                    .iter()
-                    .any(|p| p.repo == row.repo && p.branch == row.base_branch)
-        }
-        _ => false,
-    }
+    pub known_untested: bool,
 }
 
 /// The cells of one control over its records.
-fn judge(
+pub(super) fn judge(
     id: &str,
     result: Option<&ControlResult>,
     records: &[Record<'_>],

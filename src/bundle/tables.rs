@@ -2,11 +2,10 @@
 //! with `;`, times in RFC 3339 UTC, quoting only where needed, so the same evaluation
 //! always gives the same bytes.
 
-use crate::evaluate::{ChangeRow, CommitRow};
 use crate::findings::{Exception, ExceptionStatus};
 
-use super::results::{CHANGE_CONTROLS, COMMIT_CONTROL, PopulationResults};
-use super::{BundleError, format_time};
+use super::BundleError;
+use super::population::PopulationTable;
 
 pub(super) const EXCEPTION_COLUMNS: [&str; 16] = [
     "id",
@@ -25,39 +24,6 @@ pub(super) const EXCEPTION_COLUMNS: [&str; 16] = [
     "waiver_approved_at",
     "waiver_expires",
     "detail",
-];
-
-pub(super) const CHANGE_COLUMNS: [&str; 18] = [
-    "repo",
-    "number",
-    "title",
-    "url",
-    "author",
-    "authors",
-    "base_branch",
-    "merged_at",
-    "merged_by",
-    "merge_commit_sha",
-    "head_sha",
-    "approvers",
-    "independent_approvers",
-    "approval_on_head",
-    "check_state",
-    "required_checks",
-    "labels",
-    "emergency",
-];
-
-pub(super) const COMMIT_COLUMNS: [&str; 9] = [
-    "repo",
-    "branch",
-    "sha",
-    "message_headline",
-    "author",
-    "committer",
-    "committed_at",
-    "url",
-    "change",
 ];
 
 pub(super) fn exceptions_csv(exceptions: &[Exception]) -> Result<Vec<u8>, BundleError> {
@@ -96,66 +62,24 @@ pub(super) fn exceptions_csv(exceptions: &[Exception]) -> Result<Vec<u8>, Bundle
     )
 }
 
-pub(super) fn changes_csv(
-    changes: &[ChangeRow],
-    results: &PopulationResults,
-) -> Result<Vec<u8>, BundleError> {
-    let header = CHANGE_COLUMNS
+/// `populations/<stem>.csv`: every column of the table, then one result per control.
+pub(super) fn population_csv(table: &PopulationTable<'_>) -> Result<Vec<u8>, BundleError> {
+    let header = table
+        .spec
+        .columns
         .iter()
-        .chain(CHANGE_CONTROLS.iter())
-        .map(|c| c.to_string())
+        .map(|c| c.name)
+        .chain(table.spec.controls.iter().copied())
+        .map(String::from)
         .collect();
-    let rows = changes.iter().zip(&results.changes).map(|(c, cells)| {
-        let mut row = vec![
-            c.repo.clone(),
-            c.number.to_string(),
-            c.title.clone(),
-            c.url.clone(),
-            c.author.clone(),
-            c.authors.join(";"),
-            c.base_branch.clone(),
-            format_time(c.merged_at),
-            c.merged_by.clone(),
-            c.merge_commit_sha.clone(),
-            c.head_sha.clone(),
-            c.approvers.join(";"),
-            c.independent_approvers.join(";"),
-            c.approval_on_head.to_string(),
-            c.check_state.clone(),
-            c.required_checks.join(";"),
-            c.labels.join(";"),
-            c.emergency.to_string(),
-        ];
-        row.extend(cells.iter().map(|cell| cell.text()));
-        row
+    let rows = table.rows.iter().map(|row| {
+        row.values
+            .iter()
+            .map(|v| v.csv().into_owned())
+            .chain(row.results.iter().map(|cell| cell.text()))
+            .collect()
     });
-    write_csv("populations/changes.csv", header, rows)
-}
-
-pub(super) fn commits_csv(
-    commits: &[CommitRow],
-    results: &PopulationResults,
-) -> Result<Vec<u8>, BundleError> {
-    let header = COMMIT_COLUMNS
-        .iter()
-        .chain([COMMIT_CONTROL].iter())
-        .map(|c| c.to_string())
-        .collect();
-    let rows = commits.iter().zip(&results.commits).map(|(c, cell)| {
-        vec![
-            c.repo.clone(),
-            c.branch.clone(),
-            c.sha.clone(),
-            c.message_headline.clone(),
-            c.author.clone(),
-            c.committer.clone(),
-            format_time(c.committed_at),
-            c.url.clone(),
-            c.change.map(|n| n.to_string()).unwrap_or_default(),
-            cell.text(),
-        ]
-    });
-    write_csv("populations/commits.csv", header, rows)
+    write_csv(&table.csv_path(), header, rows)
 }
 
 fn write_csv(

@@ -7,8 +7,44 @@ use std::path::{Path, PathBuf};
 use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
 
-use super::results::CHANGE_CONTROLS;
-use super::tables::{CHANGE_COLUMNS, COMMIT_COLUMNS, EXCEPTION_COLUMNS};
+use super::population::Populations;
+use super::tables::EXCEPTION_COLUMNS;
+
+/// The change population's controls, in result-column order.
+pub(super) const CHANGE_CONTROLS: [&str; 4] = ["CM-01", "CM-02", "CM-03", "CM-04"];
+/// The header of populations/changes.csv before the results, as published.
+pub(super) const CHANGE_COLUMNS: [&str; 18] = [
+    "repo",
+    "number",
+    "title",
+    "url",
+    "author",
+    "authors",
+    "base_branch",
+    "merged_at",
+    "merged_by",
+    "merge_commit_sha",
+    "head_sha",
+    "approvers",
+    "independent_approvers",
+    "approval_on_head",
+    "check_state",
+    "required_checks",
+    "labels",
+    "emergency",
+];
+/// The header of populations/commits.csv before the CM-05 result, as published.
+pub(super) const COMMIT_COLUMNS: [&str; 9] = [
+    "repo",
+    "branch",
+    "sha",
+    "message_headline",
+    "author",
+    "committer",
+    "committed_at",
+    "url",
+    "change",
+];
 use super::*;
 use crate::catalog::{CATALOG_FILES, Catalog};
 use crate::config::Config;
@@ -684,6 +720,61 @@ fn two_builds_give_byte_identical_zips() {
 }
 
 #[test]
+fn streaming_to_disk_gives_the_bytes_of_the_built_bundle() {
+    let fixture = Fixture::new(true);
+    let files = fixture.build();
+    let out = tempfile::tempdir().unwrap();
+    let (built_zip, streamed_zip) = (out.path().join("built.zip"), out.path().join("s.zip"));
+    let streamed_dir = out.path().join("streamed");
+    write_zip(&files, &built_zip).unwrap();
+    let digests = super::write(&fixture.input(), Some(&streamed_dir), Some(&streamed_zip)).unwrap();
+    assert_eq!(
+        std::fs::read(&built_zip).unwrap(),
+        std::fs::read(&streamed_zip).unwrap(),
+        "the streamed zip is the zip of the built files"
+    );
+    let mut on_disk = BTreeSet::new();
+    let mut stack = vec![streamed_dir.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let name = path.strip_prefix(&streamed_dir).unwrap();
+                on_disk.insert(name.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    assert_eq!(on_disk, files.keys().cloned().collect::<BTreeSet<_>>());
+    for (name, bytes) in &files {
+        assert_eq!(
+            &std::fs::read(streamed_dir.join(name)).unwrap(),
+            bytes,
+            "{name}"
+        );
+        if name != MANIFEST_FILE && name != SIGNATURE_FILE {
+            let (size, sha256) = &digests[name];
+            assert_eq!(
+                (*size, sha256.as_str()),
+                (bytes.len() as u64, sha256_hex(bytes).as_str())
+            );
+        }
+    }
+    // A failed bundle leaves no zip and no temporary file behind.
+    let broken = Fixture::new(true);
+    let (hash, _) = &broken.raw[1];
+    std::fs::write(broken.locker.raw_path(hash).unwrap(), b"{}").unwrap();
+    let failed = out.path().join("failed.zip");
+    assert!(super::write(&broken.input(), None, Some(&failed)).is_err());
+    let names: Vec<String> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains("failed")), "{names:?}");
+}
+
+#[test]
 fn the_zip_reads_back_with_fixed_time_and_permissions() {
     let files = Fixture::new(true).build();
     let out = tempfile::tempdir().unwrap();
@@ -862,7 +953,7 @@ fn the_report_shows_controls_exceptions_and_populations() {
         "basis: rule_suite",
         "Release tooling hotfix, reviewed in INC-42",
         "POST /graphql MergedPullRequests",
-        "labels: hotfix, payments",
+        ">hotfix, payments</td>",
     ] {
         assert!(html.contains(needle), "missing {needle}");
     }
@@ -889,7 +980,7 @@ fn empty_populations_say_so() {
         assert!(html.contains(needle), "missing {needle}");
     }
     // The header row keeps its per-control columns.
-    assert!(html.contains("<th class=\"result\">CM-04</th>"));
+    assert!(html.contains("<th scope=\"col\" class=\"result\" data-sort=\"text\">CM-04</th>"));
 }
 
 #[test]
@@ -976,9 +1067,9 @@ fn the_real_template_fails_when_any_field_of_its_data_is_missing() {
             severity: None,
         });
     let input = fixture.input();
-    let results = results::PopulationResults::derive(&input);
+    let populations = Populations::derive(&input);
     let counts = manifest::Counts::new(&input, 0, 0);
-    let page = html::page_json(&input, &results, &counts);
+    let page = html::page_json(&input, &populations, &counts);
     html::render_with(html::INDEX, &page).unwrap();
     let mut paths = Vec::new();
     key_paths(&page, &[], &mut paths);

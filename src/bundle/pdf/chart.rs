@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, TimeZone, Utc};
 
-use crate::evaluate::Evaluation;
-use crate::findings::SubjectType;
+use crate::findings::{Exception, SubjectType};
+
+use super::super::population::Populations;
 use crate::model::Timestamp;
 
 use super::fonts::{Face, Fonts};
@@ -14,7 +15,7 @@ use super::layout::{Page, TextStyle};
 use super::theme::{INK, MUTED, RULE, RULE_STRONG, SERIES, WHITE};
 
 /// Exceptions counted by month and control.
-pub struct MonthlyExceptions {
+pub(in crate::bundle) struct MonthlyExceptions {
     /// `(year, month)` of every month the window touches, in order.
     pub months: Vec<(i32, u32)>,
     /// Control ids in catalog order, each with a count per month.
@@ -24,35 +25,31 @@ pub struct MonthlyExceptions {
 }
 
 impl MonthlyExceptions {
-    /// Dates each exception by its record: a change by its merge time, a commit by its
-    /// committer time.
+    /// Dates each exception by its record, with the time column of its population (a
+    /// change by its merge time, a commit by its committer time …).
     pub fn count(
-        evaluation: &Evaluation,
+        exceptions: &[Exception],
+        populations: &Populations<'_>,
         window: (Timestamp, Timestamp),
         controls: &[String],
     ) -> MonthlyExceptions {
         let months = months_of(window.0, window.1);
-        let mut times: BTreeMap<(&str, SubjectType, String), Timestamp> = BTreeMap::new();
-        for c in &evaluation.changes {
-            times.insert(
-                (&c.repo, SubjectType::Change, c.number.to_string()),
-                c.merged_at,
-            );
-        }
-        for c in &evaluation.commits {
-            times.insert(
-                (&c.repo, SubjectType::Commit, c.sha.clone()),
-                c.committed_at,
-            );
+        let mut times: BTreeMap<(String, SubjectType, String), Timestamp> = BTreeMap::new();
+        for table in &populations.tables {
+            for row in &table.rows {
+                if let (Some(key), Some(time)) = (table.subject_of(row), table.time_of(row)) {
+                    times.insert(key, time);
+                }
+            }
         }
         let mut series: Vec<(String, Vec<u64>)> = controls
             .iter()
             .map(|id| (id.clone(), vec![0; months.len()]))
             .collect();
         let mut undated = 0;
-        for e in &evaluation.findings.exceptions {
+        for e in exceptions {
             let month = times
-                .get(&(e.repo.as_str(), e.subject_type, e.subject.clone()))
+                .get(&(e.repo.clone(), e.subject_type, e.subject.clone()))
                 .and_then(|t| months.iter().position(|m| *m == (t.year(), t.month())));
             let row = match series.iter().position(|(id, _)| *id == e.control) {
                 Some(row) => row,

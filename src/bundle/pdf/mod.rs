@@ -7,10 +7,10 @@
 //! and font subset names, and a document id derived from the file's content.
 
 use super::manifest::Counts;
-use super::results::PopulationResults;
+use super::population::Populations;
 use super::{BundleError, BundleInput};
 
-mod chart;
+pub(super) mod chart;
 mod emit;
 mod fonts;
 mod layout;
@@ -41,11 +41,11 @@ impl From<PdfError> for BundleError {
 
 pub(super) fn render(
     input: &BundleInput<'_>,
-    results: &PopulationResults,
+    populations: &Populations<'_>,
     counts: &Counts,
 ) -> Result<Vec<u8>, BundleError> {
     let fonts = fonts::Fonts::load()?;
-    let report = report::Report::new(input, results, counts);
+    let report = report::Report::new(input, populations, counts);
     let mut flow = layout::Flow::new(&fonts);
     report.write(&mut flow);
     let laid = flow.finish(&report.running());

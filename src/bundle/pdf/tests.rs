@@ -4,15 +4,15 @@ use lopdf::{Document, Object};
 
 use super::super::BundleInput;
 use super::super::manifest::Counts;
-use super::super::results::PopulationResults;
+use super::super::population::Populations;
 use super::super::tests::Fixture;
 use crate::evaluate::Evaluation;
 use crate::findings::{Exception, ExceptionStatus, Severity, SubjectType};
 
 fn render_pdf(input: &BundleInput<'_>) -> Vec<u8> {
-    let results = PopulationResults::derive(input);
+    let populations = Populations::derive(input);
     let counts = Counts::new(input, 4, 4);
-    super::render(input, &results, &counts).expect("the report renders")
+    super::render(input, &populations, &counts).expect("the report renders")
 }
 
 /// The text of every page, in page order, without whitespace: lines wrap anywhere, so

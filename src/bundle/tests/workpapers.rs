@@ -6,9 +6,11 @@ use std::io::{Cursor, Read};
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 
 use super::*;
+
+const CHANGES: &str = "Changes";
+const COMMITS: &str = "Commits";
 use crate::bundle::workpapers::{
-    CHANGES, COMMITS, CONTROL_COLUMNS, CONTROLS, EXCEPTIONS, PATH, RECONCILIATION, RESULT_COLUMNS,
-    SAMPLES, SUMMARY,
+    CONTROL_COLUMNS, CONTROLS, EXCEPTIONS, PATH, RECONCILIATION, RESULT_COLUMNS, SAMPLES, SUMMARY,
 };
 
 fn open(files: &BundleFiles) -> Xlsx<Cursor<Vec<u8>>> {

@@ -87,116 +87,109 @@ impl Report<'_> {
             "Appendix B: Population excerpts",
             Some("appendix-populations"),
         ));
-        let evaluation = self.input.evaluation;
+        let tables = &self.populations.tables;
+        let files: Vec<String> = tables
+            .iter()
+            .map(|t| format!("`{}`", t.csv_path()))
+            .collect();
         prose(
             flow,
             &format!(
-                "The populations are listed in full, with every attribute the controls tested and the result of each control for each record, in `populations/changes.csv` and `populations/commits.csv`. This appendix shows an excerpt of at most {EXCERPT_CAP} records of each, in time order, so the report stays readable for populations of any size."
+                "The populations are listed in full, with every attribute the controls tested and the result of each control for each record, in {} (and the workbook's sheets of the same names). This appendix shows an excerpt of at most {EXCERPT_CAP} records of each, in the order of the file, so the report stays readable for populations of any size.",
+                join_words(&files)
             ),
             BODY,
             8.0,
         );
-
-        flow.heading(subsection(&format!(
-            "Changes ({} records)",
-            evaluation.changes.len()
-        )));
-        if evaluation.changes.is_empty() {
+        for (n, table) in tables.iter().enumerate() {
+            let spec = &table.spec;
+            flow.heading(subsection(&format!(
+                "{} ({}, {})",
+                spec.title,
+                counted(table.rows.len(), spec.noun.0, spec.noun.1),
+                spec.controls.join(", ")
+            )));
+            let last = n + 1 == tables.len();
+            if table.rows.is_empty() {
+                prose(flow, spec.empty, BODY, if last { 0.0 } else { 8.0 });
+                continue;
+            }
             prose(
                 flow,
-                "No change was merged into a production branch inside the window.",
-                BODY,
-                8.0,
-            );
-        } else {
-            prose(
-                flow,
-                &excerpt_note(evaluation.changes.len(), "populations/changes.csv"),
+                &excerpt_note(table.rows.len(), &table.csv_path()),
                 SMALL,
                 4.0,
             );
-            let mut columns = vec![
-                Column::new("Repository", 16.0, CELL),
-                Column::new("PR", 7.0, CELL).nowrap(),
-                Column::new("Merged at", 17.0, CELL_MONO).nowrap(),
-                Column::new("Author", 13.0, CELL),
-            ];
-            for id in CHANGE_CONTROLS {
-                columns.push(Column::new(id, 11.75, CELL));
-            }
-            let rows = evaluation
-                .changes
+            let keys: Vec<_> = table.shown(&[Show::Key]).collect();
+            let key_weight: f32 = keys.iter().map(|(_, c)| c.weight).sum();
+            // The results share what the key columns leave, at least a readable badge.
+            let result_weight = ((100.0 - key_weight) / spec.controls.len() as f32).max(11.0);
+            let mut columns: Vec<Column> = keys
                 .iter()
-                .zip(&self.results.changes)
+                .map(|(_, c)| {
+                    let style = match c.style {
+                        Style::Mono => CELL_MONO,
+                        _ => CELL,
+                    };
+                    let column = Column::new(c.label, c.weight, style);
+                    match c.style {
+                        Style::Mono | Style::Number => column.nowrap(),
+                        _ => column,
+                    }
+                })
+                .collect();
+            columns.extend(
+                spec.controls
+                    .iter()
+                    .map(|id| Column::new(*id, result_weight, CELL)),
+            );
+            let rows = table
+                .rows
+                .iter()
                 .take(EXCERPT_CAP)
-                .map(|(row, cells)| {
-                    let mut out = vec![
-                        Cell::new(row.repo.clone()),
-                        Cell::new(format!("#{}", row.number))
-                            .link(web(&row.url).then(|| Target::Uri(row.url.clone()))),
-                        Cell::new(table_time(row.merged_at)),
-                        Cell::new(row.author.clone()),
-                    ];
-                    out.extend(cells.iter().map(result_cell));
+                .map(|row| {
+                    let mut out: Vec<Cell> = keys
+                        .iter()
+                        .map(|(i, c)| {
+                            let value = &row.values[*i];
+                            let text = match (value, c.style) {
+                                (Value::Time(t), _) => table_time(*t),
+                                (Value::Empty, _) => "—".to_string(),
+                                _ => value.display(c.style),
+                            };
+                            let cell = match c.style {
+                                Style::Sha => Cell::styled(text, CELL_MONO),
+                                _ => Cell::new(text),
+                            };
+                            cell.link(
+                                table
+                                    .link_of(row, c)
+                                    .map(|url| Target::Uri(url.to_string())),
+                            )
+                        })
+                        .collect();
+                    out.extend(row.results.iter().map(result_cell));
                     out
                 })
                 .collect();
-            flow.table(&table(columns, rows, Some("Changes excerpt".into())));
-            flow.space(10.0);
-        }
-
-        flow.heading(subsection(&format!(
-            "Production commits ({} records, {COMMIT_CONTROL})",
-            evaluation.commits.len()
-        )));
-        if evaluation.commits.is_empty() {
-            prose(
-                flow,
-                "No commit entered a production branch inside the window.",
-                BODY,
-                0.0,
-            );
-        } else {
-            prose(
-                flow,
-                &excerpt_note(evaluation.commits.len(), "populations/commits.csv"),
-                SMALL,
-                4.0,
-            );
-            let rows = evaluation
-                .commits
-                .iter()
-                .zip(&self.results.commits)
-                .take(EXCERPT_CAP)
-                .map(|(row, cell)| {
-                    vec![
-                        Cell::new(row.repo.clone()),
-                        Cell::styled(short_sha(&row.sha), CELL_MONO)
-                            .link(web(&row.url).then(|| Target::Uri(row.url.clone()))),
-                        Cell::new(table_time(row.committed_at)),
-                        Cell::new(row.author.clone()),
-                        Cell::new(
-                            row.change
-                                .map(|n| format!("#{n}"))
-                                .unwrap_or_else(|| "—".into()),
-                        ),
-                        result_cell(cell),
-                    ]
-                })
-                .collect();
-            flow.table(&table(
-                vec![
-                    Column::new("Repository", 16.0, CELL),
-                    Column::new("Commit", 13.0, CELL),
-                    Column::new("Committed at", 17.0, CELL_MONO).nowrap(),
-                    Column::new("Author", 20.0, CELL),
-                    Column::new("Change", 9.0, CELL),
-                    Column::new(COMMIT_CONTROL, 25.0, CELL),
-                ],
+            flow.table(&super::table(
+                columns,
                 rows,
-                Some("Production commits excerpt".into()),
+                Some(format!("{} excerpt", spec.sheet)),
             ));
+            if !last {
+                flow.space(10.0);
+            }
         }
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join_words(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }
 

@@ -125,7 +125,7 @@ impl Report<'_> {
             BODY,
             6.0,
         );
-        for note in &self.results.notes {
+        for note in &self.populations.notes {
             flow.paragraph(
                 &[Span::new(note.clone(), BODY)],
                 12.0,

@@ -17,9 +17,8 @@ mod summary;
 
 use super::super::html::{detail_lines, result_label, short_sha, waiver_text};
 use super::super::manifest::{Counts, completeness};
-use super::super::results::{
-    CHANGE_CONTROLS, COMMIT_CONTROL, Cell as ResultCell, PopulationResults,
-};
+use super::super::population::{Populations, Show, Style, Value};
+use super::super::results::Cell as ResultCell;
 use super::super::{BundleInput, MANIFEST_FILE, format_time};
 use super::chart::{self, MonthlyExceptions};
 use super::emit::Meta;
@@ -39,7 +38,7 @@ pub const EXCERPT_CAP: usize = 40;
 
 pub struct Report<'a> {
     input: &'a BundleInput<'a>,
-    results: &'a PopulationResults,
+    populations: &'a Populations<'a>,
     counts: &'a Counts,
     complete: bool,
     missing: Vec<String>,
@@ -58,13 +57,13 @@ struct TocEntry {
 impl<'a> Report<'a> {
     pub fn new(
         input: &'a BundleInput<'a>,
-        results: &'a PopulationResults,
+        populations: &'a Populations<'a>,
         counts: &'a Counts,
     ) -> Report<'a> {
         let (complete, missing) = completeness(input);
         Report {
             input,
-            results,
+            populations,
             counts,
             complete,
             missing,

@@ -53,8 +53,12 @@ impl Report<'_> {
 
         let window = self.input.config.audit.window.window();
         let ids: Vec<String> = self.controls().iter().map(|c| c.id.clone()).collect();
-        let data =
-            MonthlyExceptions::count(self.input.evaluation, (window.start, window.end), &ids);
+        let data = MonthlyExceptions::count(
+            self.exceptions(),
+            self.populations,
+            (window.start, window.end),
+            &ids,
+        );
         let mut figure = Heading::new("Figure 1 — Exceptions by month and control", H3);
         figure.space_before = 8.0;
         flow.heading(figure);
