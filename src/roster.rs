@@ -143,12 +143,24 @@ impl Roster {
                         ),
                     ));
                 }
-                Some(Err(e)) => return Err(csv_error(path, &e)),
+                Some(Err(e)) => return Err(csv_error(path, text, &e)),
                 Some(Ok(record)) if record.iter().all(|f| f.trim().is_empty()) => continue,
                 Some(Ok(record)) => break record,
             }
         };
-        let header_line = header.position().map_or(1, |p| p.line() as usize);
+        // csv's own line count skips blank lines; the byte offset does not.
+        let line_of = |position: Option<&csv::Position>| {
+            position.map_or(0, |p| {
+                let bytes = text.as_bytes();
+                // A record's position can point at blank lines csv skipped before it.
+                let mut end = (p.byte() as usize).min(bytes.len());
+                while end < bytes.len() && matches!(bytes[end], b'\n' | b'\r') {
+                    end += 1;
+                }
+                bytes[..end].iter().filter(|&&b| b == b'\n').count() + 1
+            })
+        };
+        let header_line = line_of(header.position());
         let mut index: [Option<usize>; 5] = [None; 5];
         for (i, name) in header.iter().enumerate() {
             let name = name.trim().to_ascii_lowercase();
@@ -192,8 +204,8 @@ impl Roster {
         let [login_at, email_at, name_at, status_at, date_at] = index.map(|i| i.unwrap_or(0));
         let mut roster = Roster::default();
         for record in records {
-            let record = record.map_err(|e| csv_error(path, &e))?;
-            let line = record.position().map_or(0, |p| p.line() as usize);
+            let record = record.map_err(|e| csv_error(path, text, &e))?;
+            let line = line_of(record.position());
             if record.iter().all(|f| f.trim().is_empty()) {
                 continue;
             }
@@ -339,8 +351,11 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
         .flatten()
 }
 
-fn csv_error(path: &str, e: &csv::Error) -> RosterError {
-    let line = e.position().map_or(0, |p| p.line() as usize);
+fn csv_error(path: &str, text: &str, e: &csv::Error) -> RosterError {
+    let line = e.position().map_or(0, |p| {
+        let end = (p.byte() as usize).min(text.len());
+        text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    });
     RosterError {
         path: path.to_string(),
         line,

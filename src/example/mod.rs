@@ -526,3 +526,5 @@ fn collect_calls(w: &World, config: &Config) -> calls::Calls {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_access;

@@ -173,7 +173,7 @@ mod tests {
         );
         assert_eq!(
             eval.exception("AC-04/acme/secret/ORG_OLD/stale_secret").summary,
-            "organisation secret `ORG_OLD` of acme was last set 2024-12-12 (662 days before the snapshot; max_secret_age = 365d)"
+            "organisation secret `ORG_OLD` of acme was last set 2024-12-12 (661 days before the snapshot; max_secret_age = 365d)"
         );
         kit.config.access.max_secret_age = crate::config::DurationSpec::parse("700d").unwrap();
         assert_eq!(kit.run().kinds("AC-04"), []);
