@@ -15,6 +15,11 @@ pub struct CatalogError {
 
 /// The catalog files, embedded at build time (sorted by id).
 pub const CATALOG_FILES: &[(&str, &str)] = &[
+    ("AC-01.toml", include_str!("../controls/AC-01.toml")),
+    ("AC-02.toml", include_str!("../controls/AC-02.toml")),
+    ("AC-03.toml", include_str!("../controls/AC-03.toml")),
+    ("AC-04.toml", include_str!("../controls/AC-04.toml")),
+    ("AC-05.toml", include_str!("../controls/AC-05.toml")),
     ("CM-01.toml", include_str!("../controls/CM-01.toml")),
     ("CM-02.toml", include_str!("../controls/CM-02.toml")),
     ("CM-03.toml", include_str!("../controls/CM-03.toml")),

@@ -96,6 +96,11 @@ enum Command {
         /// Output directory.
         #[arg(long)]
         out: PathBuf,
+        /// AC-05: the previous snapshot (a locker, a bundle zip or folder, or a bundle's
+        /// previous-access.json) to list access changes against; overrides the config's
+        /// `[access].previous_snapshot`.
+        #[arg(long, value_name = "PATH")]
+        previous: Option<PathBuf>,
         #[command(flatten)]
         http: HttpArgs,
     },
@@ -119,6 +124,11 @@ enum Command {
         /// Print findings.json (SPEC §4) instead of the summary table.
         #[arg(long)]
         json: bool,
+        /// AC-05: the previous snapshot (a locker, a bundle zip or folder, or a bundle's
+        /// previous-access.json) to list access changes against; overrides the config's
+        /// `[access].previous_snapshot`.
+        #[arg(long, value_name = "PATH")]
+        previous: Option<PathBuf>,
     },
     /// Evaluate a locker and write the evidence bundle (zip, and optionally a folder).
     Bundle {
@@ -134,6 +144,11 @@ enum Command {
         /// Also write the bundle's files as a folder here.
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// AC-05: the previous snapshot (a locker, a bundle zip or folder, or a bundle's
+        /// previous-access.json) to list access changes against; overrides the config's
+        /// `[access].previous_snapshot`.
+        #[arg(long, value_name = "PATH")]
+        previous: Option<PathBuf>,
     },
     /// Check a bundle as received: signature, every file, and optionally the findings.
     ///
@@ -275,10 +290,21 @@ fn run(cli: Cli) -> Result<u8> {
                 exit::INCOMPLETE
             })
         }
-        Command::Run { config, out, http } => {
+        Command::Run {
+            config,
+            out,
+            previous,
+            http,
+        } => {
             let options = http.options()?;
-            let result =
-                pipeline::run(&config, &out, options, source_date_epoch()?, key_password())?;
+            let result = pipeline::run_with(
+                &config,
+                &out,
+                options,
+                source_date_epoch()?,
+                key_password(),
+                previous.as_deref(),
+            )?;
             print_collection(&result.collection);
             println!();
             print_summary(&result.evaluated.evaluation.findings);
@@ -313,8 +339,10 @@ fn run(cli: Cli) -> Result<u8> {
             locker,
             config,
             json,
+            previous,
         } => {
-            let evaluated = pipeline::evaluate_locker(&locker, config.as_deref())?;
+            let evaluated =
+                pipeline::evaluate_locker_with(&locker, config.as_deref(), previous.as_deref())?;
             let findings = &evaluated.evaluation.findings;
             if json {
                 use std::io::Write;
@@ -329,8 +357,10 @@ fn run(cli: Cli) -> Result<u8> {
             config,
             out,
             dir,
+            previous,
         } => {
-            let evaluated = pipeline::evaluate_locker(&locker, config.as_deref())?;
+            let evaluated =
+                pipeline::evaluate_locker_with(&locker, config.as_deref(), previous.as_deref())?;
             let generated_at = pipeline::generation_time(&evaluated, source_date_epoch()?)?;
             let key = pipeline::load_signing_key(&evaluated.config, key_password())?;
             pipeline::write_bundle(
@@ -397,6 +427,7 @@ fn demo(out: &Path, params: ExampleParams) -> Result<u8> {
     println!();
     println!("locker:       {}", result.locker.display());
     println!("ground truth: {}", result.ground_truth.display());
+    println!("previous:     {}", result.previous_locker.display());
     println!("bundle:       {}", result.bundle_zip.display());
     println!(
         "report:       {}",

@@ -409,6 +409,11 @@ pub struct AccessParams {
     pub allowed_write_deploy_keys: Vec<AllowedDeployKey>,
     #[serde(default = "default_max_secret_age")]
     pub max_secret_age: DurationSpec,
+    /// AC-05: the previous snapshot to diff the access grants against: a previous locker
+    /// directory, a previous bundle (zip or folder), or a `previous-access.json` a bundle
+    /// carries. `changeproof evaluate|bundle|run --previous PATH` overrides it.
+    #[serde(default)]
+    pub previous_snapshot: Option<PathBuf>,
 }
 
 impl Default for AccessParams {
@@ -420,6 +425,7 @@ impl Default for AccessParams {
             approved_admins: Vec::new(),
             allowed_write_deploy_keys: Vec::new(),
             max_secret_age: default_max_secret_age(),
+            previous_snapshot: None,
         }
     }
 }

@@ -10,6 +10,7 @@ use crate::collect::{self, CollectError, CollectOptions, Collection};
 use crate::config::{Config, ConfigError};
 use crate::evaluate::{self, EvalInput, Evaluation};
 use crate::example::{self, ExampleParams, GroundTruth};
+use crate::inputs::{InputError, Inputs};
 use crate::locker::{CONFIG_FILE, Locker, LockerError, LockerMeta};
 use crate::model::{Evidence, Timestamp};
 use crate::normalize::{self, NormalizeError};
@@ -29,6 +30,8 @@ pub enum PipelineError {
     Bundle(#[from] BundleError),
     #[error(transparent)]
     Collect(#[from] CollectError),
+    #[error(transparent)]
+    Input(#[from] InputError),
     // The key error is part of the message, not a `source`, so `{:#}` does not repeat it.
     #[error("{context}: {error}")]
     SigningKey {
@@ -74,14 +77,27 @@ pub fn load_config(locker: &Locker, config: Option<&Path>) -> Result<Config, Pip
     }
 }
 
-/// Evaluates evidence as the pipeline does: the window comes from the config, the
-/// completeness from the locker the evidence was collected into. `verify --reperform`
-/// calls this too, so a re-performance evaluates exactly as the bundle did.
+/// Evaluates evidence without the HR roster and previous snapshot (AC-02 and AC-05 are
+/// then not tested); the pipeline uses [`evaluate_evidence_with`].
 pub fn evaluate_evidence(
     evidence: &Evidence,
     config: &Config,
     catalog: &Catalog,
     meta: &LockerMeta,
+) -> Evaluation {
+    evaluate_evidence_with(evidence, config, catalog, meta, &Inputs::default())
+}
+
+/// Evaluates evidence as the pipeline does: the window comes from the config, the
+/// completeness from the locker the evidence was collected into, the roster and
+/// previous snapshot from `inputs` (see [`Inputs::load`]). `verify --reperform` calls
+/// this too, so a re-performance evaluates exactly as the bundle did.
+pub fn evaluate_evidence_with(
+    evidence: &Evidence,
+    config: &Config,
+    catalog: &Catalog,
+    meta: &LockerMeta,
+    inputs: &Inputs,
 ) -> Evaluation {
     evaluate::evaluate(&EvalInput {
         evidence,
@@ -90,6 +106,7 @@ pub fn evaluate_evidence(
         window: config.audit.window.window(),
         complete: meta.complete,
         missing: &meta.missing,
+        inputs,
     })
 }
 
@@ -98,12 +115,23 @@ pub fn evaluate_locker(
     locker_dir: &Path,
     config: Option<&Path>,
 ) -> Result<Evaluated, PipelineError> {
+    evaluate_locker_with(locker_dir, config, None)
+}
+
+/// Like [`evaluate_locker`], with a previous snapshot for AC-05 (`--previous`) that
+/// overrides the config's `[access].previous_snapshot`.
+pub fn evaluate_locker_with(
+    locker_dir: &Path,
+    config: Option<&Path>,
+    previous: Option<&Path>,
+) -> Result<Evaluated, PipelineError> {
     let locker = Locker::open(locker_dir)?;
     let meta = locker.meta()?;
     let config = load_config(&locker, config)?;
+    let inputs = Inputs::load(&config, previous)?;
     let evidence = locker.evidence()?;
     let catalog = Catalog::builtin()?;
-    let evaluation = evaluate_evidence(&evidence, &config, &catalog, &meta);
+    let evaluation = evaluate_evidence_with(&evidence, &config, &catalog, &meta, &inputs);
     Ok(Evaluated {
         locker,
         meta,
@@ -205,6 +233,8 @@ pub fn write_bundle(
 pub struct DemoOutput {
     pub locker: PathBuf,
     pub ground_truth: PathBuf,
+    /// The example's previous quarter (a small locker of access lists) AC-05 compares with.
+    pub previous_locker: PathBuf,
     pub bundle_dir: PathBuf,
     pub bundle_zip: PathBuf,
     pub truth: GroundTruth,
@@ -216,10 +246,11 @@ pub struct DemoOutput {
 /// `out` is created; an existing demo output in it is replaced.
 pub fn demo(out: &Path, params: ExampleParams) -> Result<DemoOutput, PipelineError> {
     let locker_dir = out.join("locker");
+    let previous_dir = out.join("previous-locker");
     let bundle_dir = out.join("bundle");
     let bundle_zip = out.join("changeproof-bundle.zip");
     let ground_truth = out.join("ground-truth.json");
-    for dir in [&locker_dir, &bundle_dir] {
+    for dir in [&locker_dir, &previous_dir, &bundle_dir] {
         if dir.exists() {
             std::fs::remove_dir_all(dir).map_err(|e| PipelineError::Output {
                 path: dir.clone(),
@@ -233,7 +264,9 @@ pub fn demo(out: &Path, params: ExampleParams) -> Result<DemoOutput, PipelineErr
     crate::locker::write_atomic(&ground_truth, &truth_bytes)?;
     let locker = Locker::open(&locker_dir)?;
     replay(&locker)?;
-    let evaluated = evaluate_locker(&locker_dir, None)?;
+    example::write_previous_example(&previous_dir, params)?;
+    replay(&Locker::open(&previous_dir)?)?;
+    let evaluated = evaluate_locker_with(&locker_dir, None, Some(&previous_dir))?;
     let generated_at = generation_time(&evaluated, None)?;
     // The demo signs with the demo key pair compiled in from examples/demo-key/, so its
     // bundle verifies (and is reproducible) wherever the demo runs.
@@ -251,6 +284,7 @@ pub fn demo(out: &Path, params: ExampleParams) -> Result<DemoOutput, PipelineErr
     Ok(DemoOutput {
         locker: locker_dir,
         ground_truth,
+        previous_locker: previous_dir,
         bundle_dir,
         bundle_zip,
         truth,
@@ -279,14 +313,35 @@ pub fn run(
     source_date_epoch: Option<i64>,
     signing_password: KeyPassword,
 ) -> Result<RunOutput, PipelineError> {
+    run_with(
+        config_path,
+        out,
+        options,
+        source_date_epoch,
+        signing_password,
+        None,
+    )
+}
+
+/// Like [`run`], with a previous snapshot for AC-05 (`--previous`).
+pub fn run_with(
+    config_path: &Path,
+    out: &Path,
+    options: CollectOptions,
+    source_date_epoch: Option<i64>,
+    signing_password: KeyPassword,
+    previous: Option<&Path>,
+) -> Result<RunOutput, PipelineError> {
     let config = Config::load(config_path)?;
-    // A signing key that cannot be loaded fails before a long collection, not after.
+    // A signing key, roster or previous snapshot that cannot be loaded fails before a
+    // long collection, not after.
     let key = load_signing_key(&config, signing_password)?;
+    Inputs::load(&config, previous)?;
     let locker_dir = out.join("locker");
     let bundle_dir = out.join("bundle");
     let bundle_zip = out.join("changeproof-bundle.zip");
     let collection = collect::collect_blocking(&config, &locker_dir, options)?;
-    let evaluated = evaluate_locker(&locker_dir, Some(config_path))?;
+    let evaluated = evaluate_locker_with(&locker_dir, Some(config_path), previous)?;
     let generated_at = generation_time(&evaluated, source_date_epoch)?;
     // Written beside the previous bundle folder and swapped in once complete, so a
     // failed bundle never replaces a good one.

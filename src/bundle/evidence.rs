@@ -74,13 +74,25 @@ pub(super) fn write_evidence(
     out.stream(REQUESTS_PATH, |w| std::io::copy(&mut log, w).map(|_| ()))
 }
 
-/// `config/changeproof.toml`, `config/controls/<ID>.toml`, `config/locker.json`.
+/// `config/changeproof.toml`, `config/controls/<ID>.toml`, `config/locker.json`, and the
+/// evaluation's input files (`config/hr_roster.csv`, `config/previous-access.json`).
 pub(super) fn config_files(input: &BundleInput<'_>) -> BundleFiles {
     let mut files = BundleFiles::new();
+    // The config names the bundled copies of the roster and previous snapshot, so the
+    // bundle re-performs on its own.
+    let inputs = &input.evaluation.inputs;
     files.insert(
         "config/changeproof.toml".into(),
-        input.config.to_effective_toml().into_bytes(),
+        crate::inputs::bundled_config(input.config, inputs)
+            .to_effective_toml()
+            .into_bytes(),
     );
+    for file in inputs {
+        files.insert(
+            format!("config/{}", file.name),
+            file.content.clone().into_bytes(),
+        );
+    }
     for entry in &input.catalog.controls {
         files.insert(
             format!("config/controls/{}.toml", entry.id),

@@ -8,6 +8,7 @@ use crate::locker::Window;
 use crate::model::{BranchProtection, Evidence, Gap, PopulationQuery};
 
 use super::EvalInput;
+use super::access::AccessFacts;
 use super::facts::{self, ChangeFacts, CommitFacts};
 use super::identity::People;
 use super::population::{self, Repos};
@@ -154,6 +155,8 @@ pub struct Context<'a> {
     pub changes: Vec<ChangeFacts<'a>>,
     /// The commit population, sorted by (committed_at, repo, sha).
     pub commits: Vec<CommitFacts<'a>>,
+    /// Accounts and grants (AC-01..AC-05).
+    pub access: AccessFacts<'a>,
 }
 
 impl<'a> Context<'a> {
@@ -174,10 +177,18 @@ impl<'a> Context<'a> {
         .into_iter()
         .map(|commit| facts::commit_facts(&index, commit))
         .collect();
+        let access = AccessFacts::build(
+            evidence,
+            &input.config.access,
+            &input.config.sources,
+            &index.people,
+            input.inputs,
+        );
         Context {
             index,
             changes,
             commits,
+            access,
         }
     }
 }

@@ -179,6 +179,20 @@ impl People {
             .unwrap_or_else(|| login.to_string())
     }
 
+    /// Login keys of the accounts an email belongs to, by the evidence: a GitHub noreply
+    /// address names its login; any other address counts when the forge linked it to an
+    /// account on a commit in the evidence (AC-02 joins the HR roster by email this way).
+    pub fn logins_with_email(&self, email: &str) -> Vec<String> {
+        let email = email.trim().to_ascii_lowercase();
+        if let Some(login) = noreply_login(&email) {
+            return vec![login_key(login)];
+        }
+        self.email_logins
+            .get(&email)
+            .map(|keys| keys.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// Maps a git identity to accounts, or `None` when nothing in the evidence links it.
     /// The rules are tried in order; the first that matches decides.
     pub fn resolve(&self, id: &GitIdentity) -> Option<Resolved> {

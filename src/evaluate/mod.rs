@@ -9,6 +9,8 @@
 //! `context`; `outcome` turns per-control outcomes into results and exceptions;
 //! `rows` fills the population rows from the same facts.
 
+mod access;
+mod access_rows;
 mod context;
 mod controls;
 mod facts;
@@ -18,6 +20,8 @@ mod population;
 mod rows;
 #[cfg(test)]
 mod testkit;
+#[cfg(test)]
+mod testkit_access;
 
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +33,9 @@ use crate::model::{Evidence, Timestamp};
 
 use context::Context;
 
+pub use access::GrantRow;
+pub use access_rows::{AccessChangeRow, AccountRow, CredentialRow};
+
 /// Everything evaluation reads.
 pub struct EvalInput<'a> {
     pub evidence: &'a Evidence,
@@ -38,6 +45,8 @@ pub struct EvalInput<'a> {
     /// From the locker: false when the collection was incomplete.
     pub complete: bool,
     pub missing: &'a [String],
+    /// The HR roster (AC-02) and the previous snapshot (AC-05), if any.
+    pub inputs: &'a crate::inputs::Inputs,
 }
 
 /// Findings plus the per-record attributes the controls tested, for the population files.
@@ -49,6 +58,18 @@ pub struct Evaluation {
     /// The CM-05 population: distinct production-branch commits in the window, sorted by
     /// (committed_at, repo, sha).
     pub commits: Vec<CommitRow>,
+    /// AC-01/AC-02: accounts with access per organisation, sorted by (org, login).
+    pub accounts: Vec<AccountRow>,
+    /// Every access grant at the snapshot (AC-03, AC-05), sorted.
+    pub grants: Vec<GrantRow>,
+    /// AC-04: deploy keys and Actions secrets, sorted by (kind, owner, id).
+    pub credentials: Vec<CredentialRow>,
+    /// AC-05: grants added, removed or changed since the previous snapshot (empty
+    /// without one).
+    pub access_changes: Vec<AccessChangeRow>,
+    /// Files read besides the evidence and config (HR roster, previous snapshot), carried
+    /// into the bundle's `config/` folder.
+    pub inputs: Vec<crate::inputs::InputFile>,
 }
 
 /// One change with the attributes the controls tested (SPEC §6).
@@ -128,6 +149,15 @@ pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
         },
         changes: ctx.changes.iter().map(rows::change_row).collect(),
         commits: ctx.commits.iter().map(rows::commit_row).collect(),
+        accounts: access_rows::account_rows(&ctx.access),
+        grants: ctx.access.grants.clone(),
+        credentials: access_rows::credential_rows(
+            input.evidence,
+            &ctx.access,
+            &input.config.sources,
+        ),
+        access_changes: access_rows::access_changes(&ctx.access).unwrap_or_default(),
+        inputs: input.inputs.files(),
     }
 }
 
@@ -244,7 +274,9 @@ mod tests {
         kit.add(pr(1).approve("bob"));
         kit.add_commit(bc("acme/api", "main", &merge_sha(1)).associated(1, true, "main"));
         let eval = kit.run();
-        for c in &eval.findings.controls {
+        // The access controls have their own populations (see controls/acNN.rs).
+        let change_controls = eval.findings.controls.iter().filter(|c| c.id.starts_with("CM-"));
+        for c in change_controls {
             assert_eq!(c.result, ResultKind::Effective, "{c:?}");
             assert_eq!(
                 (c.population, c.tested, c.exceptions, c.waived),
@@ -258,7 +290,13 @@ mod tests {
             .iter()
             .map(|c| c.id.as_str())
             .collect();
-        assert_eq!(ids, ["CM-01", "CM-02", "CM-03", "CM-04", "CM-05"]);
+        assert_eq!(
+            ids,
+            [
+                "AC-01", "AC-02", "AC-03", "AC-04", "AC-05", "CM-01", "CM-02", "CM-03", "CM-04",
+                "CM-05"
+            ]
+        );
         assert!(eval.findings.complete);
         assert_eq!(eval.findings.schema, crate::findings::FINDINGS_SCHEMA);
     }
@@ -364,6 +402,7 @@ mod tests {
             window: kit.config.audit.window.window(),
             complete: false,
             missing: &["audit_log".to_string()],
+            inputs: &kit.inputs,
         });
         let r = eval.findings.controls.last().unwrap();
         assert_eq!((r.id.as_str(), r.result), ("CM-99", ResultKind::NotTested));

@@ -43,6 +43,12 @@ pub struct Outcome {
     pub untested: BTreeMap<String, Vec<String>>,
     /// Why the population itself may be incomplete.
     pub caveats: Vec<String>,
+    /// What the auditor should know about the result that changes nothing in it (e.g.
+    /// AC-05's informational summary); appended to the reason.
+    pub notes: Vec<String>,
+    /// The control as a whole could not be tested (an input it needs is missing): the
+    /// result is `not_tested` with this reason, whatever the population.
+    pub unavailable: Option<String>,
 }
 
 impl Outcome {
@@ -120,7 +126,9 @@ pub fn assemble(
         .iter()
         .map(|f| exception(entry, catalog, f))
         .collect();
-    let (result, reason) = if outcome.population == 0 {
+    let (result, reason) = if let Some(reason) = &outcome.unavailable {
+        (ResultKind::NotTested, Some(reason.clone()))
+    } else if outcome.population == 0 {
         empty_population(&outcome, kind, index)
     } else {
         let notes = untested_reason(&outcome, kind);
@@ -132,6 +140,15 @@ pub fn assemble(
             ResultKind::Effective
         };
         (result, notes)
+    };
+    let reason = if outcome.notes.is_empty() {
+        reason
+    } else {
+        let notes = outcome.notes.join(" ");
+        Some(match reason {
+            Some(r) => format!("{r}. {notes}"),
+            None => notes,
+        })
     };
     let mut line = base(result, reason);
     line.population = outcome.population;

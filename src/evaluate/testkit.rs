@@ -126,6 +126,8 @@ fn query(evidence_type: &str, repo: &str, records: u64) -> PopulationQuery {
 pub struct Kit {
     pub evidence: Evidence,
     pub config: Config,
+    /// The HR roster and previous snapshot (see `testkit_access`).
+    pub inputs: crate::inputs::Inputs,
 }
 
 impl Kit {
@@ -155,7 +157,11 @@ impl Kit {
                 .collect(),
             ..Evidence::default()
         };
-        Kit { evidence, config }
+        Kit {
+            evidence,
+            config,
+            inputs: crate::inputs::Inputs::default(),
+        }
     }
 
     pub fn add(&mut self, change: ChangeBuilder) {
@@ -215,6 +221,7 @@ impl Kit {
             window: self.config.audit.window.window(),
             complete: true,
             missing: &missing,
+            inputs: &self.inputs,
         }))
     }
 }

@@ -1,10 +1,8 @@
 //! Access at the snapshot: teams, direct repository collaborators, deploy keys and
 //! Actions secrets. Fixed, like the people table.
 //!
-//! Deliberately present for the access controls (not yet in the ground truth): two
-//! members without 2FA (people table), an outside collaborator with write on acme/web,
-//! a write deploy key on acme/infra (`flux-gitops-write`), and secrets last rotated more
-//! than 365 days before the snapshot.
+//! The access controls' planted cases and tricky records, the HR roster and the previous
+//! quarter's access lists are in `scenarios_access`, which builds on this plan.
 
 use super::activity::Gen;
 use super::people::{BACKEND, FRONTEND, PLATFORM};
@@ -91,6 +89,15 @@ pub fn build(g: &Gen) -> AccessPlan {
             created_at: "2023-11-03T14:02:55Z",
             last_used: Some("2026-10-05T08:52:10Z"),
         },
+        DeployKey {
+            repo: repo("payments"),
+            id: 99_305_112,
+            title: "release-tagger",
+            read_only: false,
+            added_by: who("mwebb"),
+            created_at: "2026-08-21T15:30:44Z",
+            last_used: Some("2026-09-30T17:02:13Z"),
+        },
     ];
     let secret = |name, created_at, updated_at| SecretPlan {
         name,
@@ -128,7 +135,7 @@ pub fn build(g: &Gen) -> AccessPlan {
             secret(
                 "FLUX_GITHUB_TOKEN",
                 "2023-01-15T13:37:02Z",
-                "2025-02-03T10:12:29Z",
+                "2025-10-06T10:12:29Z",
             ),
         ),
         (
@@ -152,7 +159,7 @@ pub fn build(g: &Gen) -> AccessPlan {
             secret(
                 "GOOGLE_PLAY_SERVICE_ACCOUNT",
                 "2023-05-22T10:05:51Z",
-                "2024-09-30T14:18:09Z",
+                "2026-03-30T14:18:09Z",
             ),
         ),
         (
@@ -172,7 +179,7 @@ pub fn build(g: &Gen) -> AccessPlan {
             secret(
                 "SENTRY_AUTH_TOKEN",
                 "2023-06-10T12:02:47Z",
-                "2025-06-01T18:30:15Z",
+                "2026-06-01T18:30:15Z",
             ),
         ),
         (
@@ -210,5 +217,6 @@ pub fn build(g: &Gen) -> AccessPlan {
         deploy_keys,
         repo_secrets,
         org_secrets,
+        ..AccessPlan::default()
     }
 }

@@ -36,7 +36,9 @@ mod render_graphql;
 mod render_rest;
 mod rng;
 mod scenarios;
+mod scenarios_access;
 mod truth;
+mod truth_access;
 mod world;
 
 use std::path::{Path, PathBuf};
@@ -117,6 +119,15 @@ pub struct Populations {
     pub branch_commits: u64,
     /// Production deployments created inside the window.
     pub deployments: u64,
+    /// AC-01: members and outside collaborators of the org.
+    pub org_accounts: u64,
+    /// AC-02: distinct accounts that are members, outside collaborators or direct
+    /// collaborators of an in-scope repository.
+    pub accounts: u64,
+    /// AC-04: deploy keys and repository and org secrets.
+    pub credentials: u64,
+    /// AC-05: grant changes since the previous quarter's snapshot (the demo's).
+    pub access_changes: u64,
 }
 
 /// The example's config (window, scope, parameters), as written into the locker.
@@ -142,6 +153,8 @@ pub fn write_example(dir: &Path, params: ExampleParams) -> Result<GroundTruth, L
     let calls = collect_calls(&world, &config);
     let mut writer = LockerWriter::create(dir)?;
     writer.write_config(EXAMPLE_CONFIG)?;
+    // The config names `hr_roster.csv`, relative to the config: next to it in the locker.
+    crate::locker::write_atomic(&dir.join(ROSTER_FILE), example_roster_csv(&world).as_bytes())?;
     calls.write(&mut writer, params.seed, world.snapshot)?;
     writer.write_meta(&LockerMeta {
         schema: LOCKER_SCHEMA.into(),
@@ -159,6 +172,63 @@ pub fn write_example(dir: &Path, params: ExampleParams) -> Result<GroundTruth, L
     })?;
     writer.finish()?;
     Ok(truth::ground_truth(&world, &config))
+}
+
+/// The example's HR roster file name (`[access].hr_roster` of the example config).
+pub const ROSTER_FILE: &str = "hr_roster.csv";
+
+fn example_roster_csv(world: &World) -> String {
+    crate::roster::to_csv(&world.access.roster)
+}
+
+/// The example's HR roster as CSV (also checked in as `examples/hr_roster.csv`).
+pub fn example_roster(params: ExampleParams) -> Result<String, LockerError> {
+    let config = example_config()?;
+    Ok(example_roster_csv(&build_world(params, &config)))
+}
+
+/// Writes the example organisation's previous quarter into `dir`: a small locker with
+/// the access lists at 2026-07-06T09:00:00Z, the previous snapshot AC-05 compares with.
+pub fn write_previous_example(dir: &Path, params: ExampleParams) -> Result<(), LockerError> {
+    let config = example_config()?;
+    let world = build_world(params, &config);
+    let previous = scenarios_access::previous_plan(&world);
+    let parse = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .map_err(|e| LockerError::Parse {
+                path: PathBuf::from("src/example/scenarios_access.rs"),
+                line: 0,
+                column: 0,
+                what: "example time",
+                message: e.to_string(),
+            })
+    };
+    let snapshot = parse(scenarios_access::PREVIOUS_SNAPSHOT)?;
+    let window = Window {
+        start: parse(scenarios_access::PREVIOUS_WINDOW.0)?,
+        end: parse(scenarios_access::PREVIOUS_WINDOW.1)?,
+    };
+    let reset = snapshot - Duration::minutes(15) + Duration::hours(1);
+    let calls = scenarios_access::previous_calls(&world, &previous, reset);
+    let mut writer = LockerWriter::create(dir)?;
+    calls.write(&mut writer, params.seed, snapshot)?;
+    writer.write_meta(&LockerMeta {
+        schema: LOCKER_SCHEMA.into(),
+        tool_version: crate::TOOL_VERSION.into(),
+        snapshot_time: snapshot,
+        window,
+        sources: vec![SourceMeta {
+            name: world::SOURCE.into(),
+            kind: "github".into(),
+            api_url: world::API_URL.into(),
+            org: world::ORG.into(),
+        }],
+        complete: true,
+        missing: Vec::new(),
+    })?;
+    writer.finish()?;
+    Ok(())
 }
 
 /// The example's config, parsed (it is compiled in: a failure is a bug, reported as an
@@ -198,7 +268,8 @@ fn build_world(params: ExampleParams, config: &Config) -> World {
     let rule_suites = history::rule_suites(&g, &branches, seed);
     let audit_events = history::audit_events(&g, seed);
     let (deployments, run_approvals) = deploy::build(&g, &branches, seed);
-    let access = access::build(&g);
+    let mut access = access::build(&g);
+    scenarios_access::plant(&mut access, &g);
     let tricky_commits = inherited_commit(&g, &branches, &window)
         .into_iter()
         .collect();
@@ -455,3 +526,5 @@ fn collect_calls(w: &World, config: &Config) -> calls::Calls {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_access;

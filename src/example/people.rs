@@ -474,6 +474,16 @@ impl People {
             Kind::User,
             OrgRole::Member,
         );
+        // A backend engineer who left in August: an org member in the previous quarter's
+        // access lists only (AC-05), terminated in the HR roster.
+        add(
+            "rgarcia",
+            "rgarcia",
+            "Rosa García",
+            36_640_281,
+            Kind::User,
+            OrgRole::None,
+        );
         People {
             accounts,
             teams,

@@ -108,6 +108,15 @@ const EXPECTED: &[(&str, &str, &str, usize)] = &[
     ("CM-04", "protection_bypassed", "acme/payments", 1),
     ("CM-05", "direct_push", "acme/infra", 2),
     ("CM-05", "direct_push", "acme/api", 1),
+    ("AC-01", "mfa_disabled", "acme", 2),
+    ("AC-02", "terminated_with_access", "acme", 1),
+    ("AC-02", "unmapped_account", "acme", 1),
+    ("AC-03", "excess_org_owners", "acme", 1),
+    ("AC-03", "outside_collaborator_write", "acme/web", 1),
+    ("AC-03", "unapproved_admin", "acme/infra", 1),
+    ("AC-04", "write_deploy_key", "acme/payments", 1),
+    ("AC-04", "stale_secret", "acme/api", 1),
+    ("AC-04", "stale_secret", "acme", 1),
 ];
 
 #[test]
@@ -126,7 +135,8 @@ fn every_scenario_is_planted_at_every_size() {
             .map(|(c, k, r, n)| ((c.to_string(), k.to_string(), r.to_string()), *n))
             .collect();
         assert_eq!(counts, expected, "size {changes}, seed {seed}");
-        assert_eq!(truth.tricky.len(), 14, "size {changes}: every tricky case");
+        // 14 change and commit cases, 12 access cases.
+        assert_eq!(truth.tricky.len(), 26, "size {changes}: every tricky case");
         // CM-04 is planted once on each basis, and the records GitHub keeps agree.
         let bases: BTreeSet<&str> = w
             .prs
@@ -176,6 +186,13 @@ fn ground_truth_ids_are_well_formed_sorted_and_unique() {
                 assert!(e.subject.len() == 40 && e.subject.bytes().all(|b| b.is_ascii_hexdigit()));
                 SubjectType::Commit
             }
+            "account" => SubjectType::Account,
+            "org" => SubjectType::Org,
+            "secret" => SubjectType::Secret,
+            "deploy_key" => {
+                assert!(e.subject.parse::<u64>().is_ok(), "{}", e.id);
+                SubjectType::DeployKey
+            }
             other => panic!("unexpected subject type {other}"),
         };
         assert_eq!(
@@ -191,7 +208,7 @@ fn ground_truth_ids_are_well_formed_sorted_and_unique() {
     assert_eq!(ids, sorted);
     for t in &truth.tricky {
         assert!(!t.why.is_empty());
-        assert!(t.repo.starts_with("acme/"));
+        assert!(t.repo == "acme" || t.repo.starts_with("acme/"), "{}", t.repo);
     }
     // The ground truth round-trips through its JSON form.
     let json = serde_json::to_string(&truth).expect("serializes");
@@ -380,6 +397,7 @@ fn oracle(w: &World, config: &Config) -> BTreeSet<String> {
             }
         }
     }
+    ids.extend(super::tests_access::oracle(w, config));
     ids
 }
 

@@ -48,6 +48,7 @@ pub fn ground_truth(w: &World, config: &Config) -> GroundTruth {
             why: c.why.clone(),
         });
     }
+    exceptions.extend(super::truth_access::exceptions(w));
     exceptions.sort_by(|a, b| a.id.cmp(&b.id));
 
     let mut tricky: Vec<TrickyCase> = w
@@ -67,6 +68,7 @@ pub fn ground_truth(w: &World, config: &Config) -> GroundTruth {
             subject: c.sha.clone(),
             why: c.why.clone(),
         }))
+        .chain(super::truth_access::tricky(w))
         .collect();
     tricky.sort_by(|a, b| {
         (&a.repo, &a.subject_type, a.subject.len(), &a.subject).cmp(&(
@@ -110,9 +112,14 @@ fn populations(w: &World, config: &Config) -> Populations {
             scope.is_production_environment(d.environment) && w.window.contains(d.created_at)
         })
         .count() as u64;
+    let access = super::truth_access::populations(w);
     Populations {
         changes,
         branch_commits: commits.len() as u64,
         deployments,
+        org_accounts: access.org_accounts,
+        accounts: access.accounts,
+        credentials: access.credentials,
+        access_changes: access.access_changes,
     }
 }

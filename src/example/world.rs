@@ -516,6 +516,24 @@ pub struct AccessPlan {
     pub deploy_keys: Vec<DeployKey>,
     pub repo_secrets: Vec<(usize, SecretPlan)>,
     pub org_secrets: Vec<SecretPlan>,
+    /// The HR roster export (AC-02), written next to the locker's config.
+    pub roster: Vec<crate::roster::RosterRow>,
+    /// Planted access exceptions (AC-01..AC-04), from the planting intent.
+    pub plants: Vec<AccessCase>,
+    /// Access records a careless tool gets wrong, which must raise nothing.
+    pub tricky: Vec<AccessCase>,
+}
+
+/// A planted access exception or tricky access record.
+#[derive(Debug, Clone)]
+pub struct AccessCase {
+    pub control: &'static str,
+    pub kind: &'static str,
+    /// `owner/name`, or the org for org-wide subjects.
+    pub repo: String,
+    pub subject_type: crate::findings::SubjectType,
+    pub subject: String,
+    pub why: String,
 }
 
 #[derive(Debug, Clone)]

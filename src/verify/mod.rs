@@ -282,6 +282,34 @@ pub fn verify(path: &Path, options: &VerifyOptions) -> Result<Report, VerifyErro
     Ok(report)
 }
 
+/// Reads one file of a bundle (zip or folder) after checking every file the manifest
+/// lists (the signature is not checked here), with the SHA-256 of `manifest.json`. For
+/// evaluation inputs taken from an earlier bundle (AC-05's previous snapshot).
+pub fn read_checked_file(path: &Path, name: &str) -> Result<(Vec<u8>, String), String> {
+    let report = verify(path, &VerifyOptions::default()).map_err(|e| e.to_string())?;
+    if let Some(problem) = report.first_problem() {
+        return Err(format!("the bundle does not verify: {problem}"));
+    }
+    let mut problems = Vec::new();
+    let mut source = Source::open(path, Limits::default(), &mut problems).map_err(|e| e.to_string())?;
+    let manifest = source
+        .read(MANIFEST_FILE, MAX_MANIFEST_BYTES)
+        .map_err(|e| read_problem(MANIFEST_FILE, e, MAX_MANIFEST_BYTES).to_string())?;
+    let listed: Manifest = serde_json::from_slice(&manifest).map_err(|e| e.to_string())?;
+    let file = listed
+        .files
+        .iter()
+        .find(|f| f.path == name)
+        .ok_or_else(|| format!("the bundle has no {name}"))?;
+    let bytes = source
+        .read(name, file.size)
+        .map_err(|e| read_problem(name, e, file.size).to_string())?;
+    if crate::util::sha256_hex(&bytes) != file.sha256 {
+        return Err(format!("{name} changed while it was being read"));
+    }
+    Ok((bytes, crate::util::sha256_hex(&manifest)))
+}
+
 /// Reads and parses `manifest.json`; every problem is pushed and `None` returned.
 fn read_manifest(source: &mut Source, problems: &mut Vec<Problem>) -> Option<(Vec<u8>, Manifest)> {
     if !source.entries.contains_key(MANIFEST_FILE) {

@@ -5,7 +5,9 @@
 //! and `evidence/raw/*` (each body re-hashed as it is copied, stored under its hash);
 //! the normalizer re-derives the evidence (compared with `evidence/evidence.json`), and
 //! the controls are evaluated with the bundle's own `config/changeproof.toml` and
-//! `config/controls/*.toml`. The findings must equal `findings.json` byte for byte;
+//! `config/controls/*.toml`, and the HR roster and previous access snapshot it names
+//! (`config/hr_roster.csv`, `config/previous-access.json`). The findings must equal
+//! `findings.json` byte for byte;
 //! otherwise every difference is reported, by control and by exception id.
 
 use std::collections::BTreeMap;
@@ -138,7 +140,18 @@ fn run(source: &mut Source, listed: &[Listed], outcome: &mut Reperformed) -> Res
     let config = Config::parse(&config_text, Path::new(CONFIG), root.to_path_buf())
         .map_err(|e| fail(CONFIG, e.to_string()))?;
     let catalog = bundled_catalog(source, listed)?;
-    let evaluation = crate::pipeline::evaluate_evidence(&evidence, &config, &catalog, &meta);
+    // The HR roster and previous snapshot the findings were evaluated with travel next to
+    // the config, which names them (`config/hr_roster.csv`, `config/previous-access.json`).
+    for name in [crate::inputs::ROSTER_FILE, crate::inputs::PREVIOUS_FILE] {
+        let path = format!("config/{name}");
+        if by_path.contains_key(path.as_str()) {
+            let bytes = read(source, &path)?;
+            write(&root.join(name), &bytes, &path)?;
+        }
+    }
+    let inputs = crate::inputs::Inputs::load(&config, None).map_err(|e| fail(CONFIG, e.to_string()))?;
+    let evaluation =
+        crate::pipeline::evaluate_evidence_with(&evidence, &config, &catalog, &meta, &inputs);
     let rederived = evaluation.findings.to_json_bytes();
     let bundled = read(source, FINDINGS)?;
     let findings = &evaluation.findings;

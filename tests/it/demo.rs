@@ -104,6 +104,14 @@ fn demo_findings_equal_the_planted_ground_truth() {
         "checks_missing",
         "protection_bypassed",
         "direct_push",
+        "mfa_disabled",
+        "terminated_with_access",
+        "unmapped_account",
+        "excess_org_owners",
+        "outside_collaborator_write",
+        "unapproved_admin",
+        "write_deploy_key",
+        "stale_secret",
     ] {
         assert!(kinds.contains(kind), "no `{kind}` exception in the demo");
     }
@@ -177,6 +185,38 @@ fn demo_populations_match_the_example() {
     // The population CSV has one row per change.
     let csv = std::fs::read_to_string(out.join("bundle/populations/changes.csv")).unwrap();
     assert_eq!(csv.lines().count() as u64, truth.populations.changes + 1);
+    // The access populations.
+    assert_eq!(control("AC-01").population, truth.populations.org_accounts);
+    assert_eq!(control("AC-02").population, truth.populations.accounts);
+    assert_eq!(control("AC-02").tested, truth.populations.accounts);
+    assert_eq!(control("AC-04").population, truth.populations.credentials);
+    assert_eq!(control("AC-05").population, truth.populations.access_changes);
+    let ac05 = control("AC-05").reason.clone().unwrap_or_default();
+    assert!(
+        ac05.starts_with("Informational: 3 grants added, 5 removed and 1 changed since the previous snapshot of 2026-07-06T09:00:00Z (locker `previous-locker`"),
+        "{ac05}"
+    );
+}
+
+#[test]
+fn demo_bundle_carries_the_roster_and_previous_snapshot_it_was_evaluated_with() {
+    let out = demo_output();
+    let bundled = std::fs::read(out.join("bundle/config/hr_roster.csv")).unwrap();
+    let in_locker = std::fs::read(out.join("locker/hr_roster.csv")).unwrap();
+    assert_eq!(bundled, in_locker);
+    let config = std::fs::read_to_string(out.join("bundle/config/changeproof.toml")).unwrap();
+    assert!(config.contains("hr_roster = \"hr_roster.csv\""), "{config}");
+    assert!(
+        config.contains("previous_snapshot = \"previous-access.json\""),
+        "{config}"
+    );
+    let previous: Value = read_json(&out.join("bundle/config/previous-access.json"));
+    assert_eq!(previous["schema"], "changeproof.previous-access/v1");
+    assert_eq!(previous["snapshot_time"], "2026-07-06T09:00:00Z");
+    let manifest = std::fs::read_to_string(out.join("bundle/manifest.json")).unwrap();
+    for path in ["config/hr_roster.csv", "config/previous-access.json"] {
+        assert!(manifest.contains(path), "{path} not in the manifest");
+    }
 }
 
 #[test]
