@@ -272,7 +272,8 @@ mod tests {
         let catalog = Catalog::builtin().unwrap();
         for c in &catalog.controls {
             let text = plain(c, 80);
-            for line in text.lines() {
+            // The heading line (id and title) is not wrapped.
+            for line in text.lines().skip(1) {
                 let long_word = line.split_whitespace().any(|w| w.chars().count() > 50);
                 assert!(
                     line.chars().count() <= 80 || long_word,
