@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::analytics::{self, AnalyticsError};
 use crate::bundle::{self, BundleError, BundleFiles, BundleInput};
 use crate::catalog::{Catalog, CatalogError};
 use crate::collect::{self, CollectError, CollectOptions, Collection};
@@ -29,6 +30,8 @@ pub enum PipelineError {
     Bundle(#[from] BundleError),
     #[error(transparent)]
     Collect(#[from] CollectError),
+    #[error(transparent)]
+    Analytics(#[from] AnalyticsError),
     // The key error is part of the message, not a `source`, so `{:#}` does not repeat it.
     #[error("{context}: {error}")]
     SigningKey {
@@ -93,7 +96,8 @@ pub fn evaluate_evidence(
     })
 }
 
-/// Reads a locker's normalized evidence and evaluates every control.
+/// Reads a locker's normalized evidence, evaluates every control and computes the trend
+/// tables (`Evaluation::aggregates`) the bundle writes.
 pub fn evaluate_locker(
     locker_dir: &Path,
     config: Option<&Path>,
@@ -103,7 +107,8 @@ pub fn evaluate_locker(
     let config = load_config(&locker, config)?;
     let evidence = locker.evidence()?;
     let catalog = Catalog::builtin()?;
-    let evaluation = evaluate_evidence(&evidence, &config, &catalog, &meta);
+    let mut evaluation = evaluate_evidence(&evidence, &config, &catalog, &meta);
+    evaluation.aggregates = Some(analytics::aggregate(&evidence, &config, &evaluation)?);
     Ok(Evaluated {
         locker,
         meta,

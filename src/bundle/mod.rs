@@ -20,6 +20,7 @@ use crate::locker::{Locker, LockerError, LockerMeta};
 use crate::model::{Evidence, Timestamp};
 use crate::signing::SigningKey;
 
+mod analytics;
 mod archive;
 mod evidence;
 mod html;
@@ -112,6 +113,10 @@ pub fn build(input: &BundleInput<'_>) -> Result<BundleFiles, BundleError> {
         "populations/commits.csv".into(),
         tables::commits_csv(&input.evaluation.commits, &results)?,
     );
+
+    if let Some(aggregates) = &input.evaluation.aggregates {
+        analytics::insert(&mut files, aggregates)?;
+    }
 
     let counts = manifest::Counts::new(input, copied.raw_files, copied.requests);
     files.insert(

@@ -49,6 +49,10 @@ pub struct Evaluation {
     /// The CM-05 population: distinct production-branch commits in the window, sorted by
     /// (committed_at, repo, sha).
     pub commits: Vec<CommitRow>,
+    /// Trend tables over the populations (exception rates, deployment frequency, time
+    /// to recover); `None` until `pipeline::evaluate_locker` computes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregates: Option<crate::analytics::Aggregates>,
 }
 
 /// One change with the attributes the controls tested (SPEC §6).
@@ -128,6 +132,7 @@ pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
         },
         changes: ctx.changes.iter().map(rows::change_row).collect(),
         commits: ctx.commits.iter().map(rows::commit_row).collect(),
+        aggregates: None,
     }
 }
 
