@@ -204,7 +204,7 @@ impl Plan {
             10..20 => vec![review(reviewer.clone(), Some(sha(8, i * 4)), 0)],
             _ => {
                 let mut v = vec![review(reviewer.clone(), Some(head.clone()), 0)];
-                if kind % 10 == 0 {
+                if kind.is_multiple_of(10) {
                     let mut second = review(person(pick(10, i, PEOPLE)), Some(head.clone()), 1);
                     second.state = ReviewState::Commented;
                     v.push(second);
@@ -272,7 +272,7 @@ impl Plan {
         };
         let label = match kind {
             33..38 => "hotfix",
-            k if k % 2 == 0 => "feature",
+            k if k.is_multiple_of(2) => "feature",
             _ => "bug",
         };
         Change {
@@ -364,7 +364,11 @@ impl Plan {
         let repo = repo(i % REPOS);
         let kind = pick(21, j, 100);
         let sha_deployed = if kind == 0 { sha(22, j) } else { sha(4, i) };
-        let environment = if j % 5 == 0 { "prod-eu" } else { "production" };
+        let environment = if j.is_multiple_of(5) {
+            "prod-eu"
+        } else {
+            "production"
+        };
         let bot_actor = bot("github-actions[bot]");
         let run = 16_000_000_000 + j;
         let log = format!("https://github.com/{repo}/actions/runs/{run}");

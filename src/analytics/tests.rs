@@ -189,6 +189,9 @@ fn deployment(
     }
 }
 
+/// (environment, deployment, failed_at, recovered_by, seconds)
+type RecoveryView<'a> = (&'a str, &'a str, &'a str, Option<&'a str>, Option<i64>);
+
 fn run(evidence: &Evidence, evaluation: &Evaluation) -> Aggregates {
     aggregate(evidence, &config(), evaluation).unwrap()
 }
@@ -529,7 +532,7 @@ fn time_to_recover_per_failure_and_per_repository() {
         ),
     ];
     let a = run(&evidence, &evaluation(vec![], vec![], vec![], vec![]));
-    let rows: Vec<(&str, &str, &str, Option<&str>, Option<i64>)> = a
+    let rows: Vec<RecoveryView<'_>> = a
         .recoveries
         .iter()
         .map(|r| {
@@ -607,17 +610,19 @@ fn time_to_recover_per_failure_and_per_repository() {
 
 #[test]
 fn a_failure_never_recovered_has_no_duration_and_no_statistics() {
-    let mut evidence = Evidence::default();
-    evidence.deployments = vec![deployment(
-        "acme/api",
-        "1",
-        "production",
-        "2026-07-01T00:00:00Z",
-        &[
-            ("success", "2026-07-01T00:01:00Z"),
-            ("failure", "2026-07-01T00:02:00Z"),
-        ],
-    )];
+    let evidence = Evidence {
+        deployments: vec![deployment(
+            "acme/api",
+            "1",
+            "production",
+            "2026-07-01T00:00:00Z",
+            &[
+                ("success", "2026-07-01T00:01:00Z"),
+                ("failure", "2026-07-01T00:02:00Z"),
+            ],
+        )],
+        ..Evidence::default()
+    };
     let a = run(&evidence, &evaluation(vec![], vec![], vec![], vec![]));
     // The last terminal status decides: this deployment failed, and nothing followed.
     assert_eq!(a.recoveries.len(), 1);
@@ -660,30 +665,32 @@ fn nothing_to_aggregate_gives_empty_tables_and_a_zero_filled_month_grid() {
 
 #[test]
 fn aggregation_is_deterministic() {
-    let mut evidence = Evidence::default();
-    evidence.deployments = vec![
-        deployment(
-            "acme/b",
-            "1",
-            "production",
-            "2026-07-01T00:00:00Z",
-            &[("failure", "2026-07-01T00:00:00Z")],
-        ),
-        deployment(
-            "acme/a",
-            "2",
-            "production",
-            "2026-07-01T00:00:00Z",
-            &[("failure", "2026-07-01T00:00:00Z")],
-        ),
-        deployment(
-            "acme/a",
-            "3",
-            "production",
-            "2026-07-01T00:00:00Z",
-            &[("failure", "2026-07-01T00:00:00Z")],
-        ),
-    ];
+    let mut evidence = Evidence {
+        deployments: vec![
+            deployment(
+                "acme/b",
+                "1",
+                "production",
+                "2026-07-01T00:00:00Z",
+                &[("failure", "2026-07-01T00:00:00Z")],
+            ),
+            deployment(
+                "acme/a",
+                "2",
+                "production",
+                "2026-07-01T00:00:00Z",
+                &[("failure", "2026-07-01T00:00:00Z")],
+            ),
+            deployment(
+                "acme/a",
+                "3",
+                "production",
+                "2026-07-01T00:00:00Z",
+                &[("failure", "2026-07-01T00:00:00Z")],
+            ),
+        ],
+        ..Evidence::default()
+    };
     let first = run(&evidence, &rates_fixture());
     evidence.deployments.reverse();
     let second = run(&evidence, &rates_fixture());
