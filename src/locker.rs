@@ -23,6 +23,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Evidence, Timestamp};
+
+mod evidence_reader;
 use crate::util::sha256_hex;
 
 pub const LOCKER_SCHEMA: &str = "changeproof.locker/v1";
@@ -270,7 +272,12 @@ impl Locker {
     /// The normalized evidence, as last written by `replay` or a collection.
     pub fn evidence(&self) -> Result<Evidence> {
         let path = self.path(EVIDENCE_FILE);
-        let evidence: Evidence = read_json(&path, "evidence.json")?;
+        // The streamed, multi-threaded reader; it declines anything unusual, and the plain
+        // parse then reads the file and names the line and column of any error.
+        let evidence: Evidence = match evidence_reader::read(&path) {
+            Some(evidence) => evidence,
+            None => read_json(&path, "evidence.json")?,
+        };
         if evidence.schema != crate::model::EVIDENCE_SCHEMA {
             return Err(LockerError::Schema {
                 path,

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::analytics::{self, AnalyticsError};
 use crate::bundle::{self, BundleError, BundleFiles, BundleInput};
 use crate::catalog::{Catalog, CatalogError};
 use crate::collect::{self, CollectError, CollectOptions, Collection};
@@ -32,6 +33,8 @@ pub enum PipelineError {
     Collect(#[from] CollectError),
     #[error(transparent)]
     Input(#[from] InputError),
+    #[error(transparent)]
+    Analytics(#[from] AnalyticsError),
     // The key error is part of the message, not a `source`, so `{:#}` does not repeat it.
     #[error("{context}: {error}")]
     SigningKey {
@@ -110,7 +113,8 @@ pub fn evaluate_evidence_with(
     })
 }
 
-/// Reads a locker's normalized evidence and evaluates every control.
+/// Reads a locker's normalized evidence, evaluates every control and computes the trend
+/// tables (`Evaluation::aggregates`) the bundle writes.
 pub fn evaluate_locker(
     locker_dir: &Path,
     config: Option<&Path>,
@@ -131,7 +135,8 @@ pub fn evaluate_locker_with(
     let inputs = Inputs::load(&config, previous)?;
     let evidence = locker.evidence()?;
     let catalog = Catalog::builtin()?;
-    let evaluation = evaluate_evidence_with(&evidence, &config, &catalog, &meta, &inputs);
+    let mut evaluation = evaluate_evidence_with(&evidence, &config, &catalog, &meta, &inputs);
+    evaluation.aggregates = Some(analytics::aggregate(&evidence, &config, &evaluation)?);
     Ok(Evaluated {
         locker,
         meta,

@@ -21,16 +21,25 @@ pub fn hex(bytes: &[u8]) -> String {
 /// (including `/`), `?` one character; everything else matches itself.
 /// Used for repository, branch and environment patterns and for waivers.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
+    // Branch, environment and repository names are nearly always ASCII, where bytes are
+    // characters: match them without allocating (this runs millions of times at scale).
+    if pattern.is_ascii() && text.is_ascii() {
+        return glob_match_units(pattern.as_bytes(), text.as_bytes(), b'?', b'*');
+    }
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
+    glob_match_units(&p, &t, '?', '*')
+}
+
+fn glob_match_units<T: PartialEq + Copy>(p: &[T], t: &[T], any: T, many: T) -> bool {
     // Iterative matcher with single-star backtracking: linear in practice, no recursion.
     let (mut pi, mut ti) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        if pi < p.len() && (p[pi] == any || p[pi] == t[ti]) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == many {
             star = Some((pi, ti));
             pi += 1;
         } else if let Some((sp, st)) = star {
@@ -41,7 +50,7 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
             return false;
         }
     }
-    while pi < p.len() && p[pi] == '*' {
+    while pi < p.len() && p[pi] == many {
         pi += 1;
     }
     pi == p.len()

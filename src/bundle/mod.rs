@@ -22,6 +22,7 @@ use crate::locker::{Locker, LockerError, LockerMeta};
 use crate::model::{Evidence, Timestamp};
 use crate::signing::SigningKey;
 
+mod analytics;
 mod archive;
 mod evidence;
 mod html;
@@ -144,6 +145,13 @@ fn emit(
         &tables::exceptions_csv(&input.evaluation.findings.exceptions)?,
     )?;
     out.file("findings.json", &input.evaluation.findings.to_json_bytes())?;
+    if let Some(aggregates) = &input.evaluation.aggregates {
+        let mut trends = BundleFiles::new();
+        analytics::insert(&mut trends, aggregates)?;
+        for (path, bytes) in &trends {
+            out.file(path, bytes)?;
+        }
+    }
 
     let populations = population::Populations::derive(input);
     out.file(

@@ -511,11 +511,14 @@ fn evaluation(window: Window, complete: bool, evidence_ref: &str) -> Evaluation 
             commit_row(2, None, UNICODE_NAME),
             commit_row(3, None, "release-bot"),
         ],
-        accounts: vec![],
-        grants: vec![],
-        credentials: vec![],
-        access_changes: vec![],
-        inputs: vec![],
+        ..Evaluation::from_findings(Findings {
+            schema: FINDINGS_SCHEMA.into(),
+            window,
+            complete,
+            missing: vec![],
+            controls: vec![],
+            exceptions: vec![],
+        })
     }
 }
 

@@ -1,7 +1,8 @@
 //! The shared, precomputed context every control reads: indexes over the evidence, the
 //! people directory, the populations and their per-record facts, and the gap lookups.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::config::{ControlParams, Scope};
 use crate::locker::Window;
@@ -23,8 +24,10 @@ pub struct Index<'a> {
     pub repos: Repos<'a>,
     protections: BTreeMap<(&'a str, &'a str), &'a BranchProtection>,
     /// (repo, lower-case sha) → the merged production change that carried the commit
-    /// (as merge commit, head or one of its commits), from the change records.
-    introduced_by: BTreeMap<(&'a str, String), u64>,
+    /// (as merge commit, head or one of its commits), from the change records. Only
+    /// looked up, never iterated, so a hash map (millions of entries at scale); SHAs
+    /// are borrowed unless they need lower-casing.
+    introduced_by: HashMap<(&'a str, Cow<'a, str>), u64>,
 }
 
 impl<'a> Index<'a> {
@@ -38,7 +41,7 @@ impl<'a> Index<'a> {
                 .entry((p.repo.as_str(), p.branch.as_str()))
                 .or_insert(p);
         }
-        let mut introduced_by = BTreeMap::new();
+        let mut introduced_by = HashMap::new();
         for change in &evidence.changes {
             if population::is_production(&repos, scope, &change.repo, &change.base_branch)
                 != Some(true)
@@ -52,17 +55,18 @@ impl<'a> Index<'a> {
                 .chain(change.commits.iter().map(|c| &c.sha));
             for sha in shas {
                 introduced_by
-                    .entry((change.repo.as_str(), sha.to_ascii_lowercase()))
+                    .entry((change.repo.as_str(), lower(sha)))
                     .and_modify(|n: &mut u64| *n = (*n).min(change.number))
                     .or_insert(change.number);
             }
         }
+        let people = People::build(evidence, &input.config.controls);
         Index {
             evidence,
             params: &input.config.controls,
             scope,
             window: input.window,
-            people: People::build(evidence, &input.config.controls),
+            people,
             repos,
             protections,
             introduced_by,
@@ -76,9 +80,7 @@ impl<'a> Index<'a> {
 
     /// The merged production change whose records carry the commit, if any.
     pub fn change_carrying(&self, repo: &str, sha: &str) -> Option<u64> {
-        self.introduced_by
-            .get(&(repo, sha.to_ascii_lowercase()))
-            .copied()
+        self.introduced_by.get(&(repo, lower(sha))).copied()
     }
 
     /// Gaps of an evidence type that cover a repository: gaps of that repository, of its
@@ -190,6 +192,15 @@ impl<'a> Context<'a> {
             commits,
             access,
         }
+    }
+}
+
+/// A SHA in lower case, borrowed when it already is (as GitHub reports them).
+fn lower(sha: &str) -> Cow<'_, str> {
+    if sha.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(sha.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(sha)
     }
 }
 

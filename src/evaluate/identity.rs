@@ -74,9 +74,12 @@ impl People {
         if login.is_empty() {
             return;
         }
-        self.known_logins
-            .entry(login_key(login))
-            .or_insert_with(|| login.to_string());
+        // Most logins are seen many times: look up before allocating a key.
+        let key = lower(login);
+        if !self.known_logins.contains_key(key.as_ref()) {
+            self.known_logins
+                .insert(key.into_owned(), login.to_string());
+        }
     }
 
     fn see_actor(&mut self, actor: Option<&Actor>) {
@@ -93,12 +96,21 @@ impl People {
         if is_web_flow(id) {
             return;
         }
-        let email = id.email.trim().to_ascii_lowercase();
-        if !email.is_empty() {
-            self.email_logins
-                .entry(email)
-                .or_default()
-                .insert(login_key(login));
+        let email = lower(id.email.trim());
+        if email.is_empty() {
+            return;
+        }
+        let key = lower(login);
+        match self.email_logins.get_mut(email.as_ref()) {
+            Some(keys) => {
+                if !keys.contains(key.as_ref()) {
+                    keys.insert(key.into_owned());
+                }
+            }
+            None => {
+                self.email_logins
+                    .insert(email.into_owned(), BTreeSet::from([key.into_owned()]));
+            }
         }
     }
 
@@ -220,6 +232,16 @@ impl People {
             logins: vec![login.clone()],
             matched_by: MatchedBy::LoginName,
         })
+    }
+}
+
+/// `text` in ASCII lower case (the comparison key of logins and emails), borrowed when
+/// it already is.
+fn lower(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(text)
     }
 }
 

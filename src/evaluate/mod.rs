@@ -70,6 +70,28 @@ pub struct Evaluation {
     /// Files read besides the evidence and config (HR roster, previous snapshot), carried
     /// into the bundle's `config/` folder.
     pub inputs: Vec<crate::inputs::InputFile>,
+    /// Trend tables over the populations (exception rates, deployment frequency, time
+    /// to recover); `None` until `pipeline::evaluate_locker` computes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregates: Option<crate::analytics::Aggregates>,
+}
+
+impl Evaluation {
+    /// Findings with every population empty: the start of hand-built evaluations (tests,
+    /// tools), so adding a population touches one place.
+    pub fn from_findings(findings: Findings) -> Evaluation {
+        Evaluation {
+            findings,
+            changes: Vec::new(),
+            commits: Vec::new(),
+            accounts: Vec::new(),
+            grants: Vec::new(),
+            credentials: Vec::new(),
+            access_changes: Vec::new(),
+            inputs: Vec::new(),
+            aggregates: None,
+        }
+    }
 }
 
 /// One change with the attributes the controls tested (SPEC §6).
@@ -158,6 +180,7 @@ pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
         ),
         access_changes: access_rows::access_changes(&ctx.access).unwrap_or_default(),
         inputs: input.inputs.files(),
+        aggregates: None,
     }
 }
 
@@ -275,7 +298,11 @@ mod tests {
         kit.add_commit(bc("acme/api", "main", &merge_sha(1)).associated(1, true, "main"));
         let eval = kit.run();
         // The access controls have their own populations (see controls/acNN.rs).
-        let change_controls = eval.findings.controls.iter().filter(|c| c.id.starts_with("CM-"));
+        let change_controls = eval
+            .findings
+            .controls
+            .iter()
+            .filter(|c| c.id.starts_with("CM-"));
         for c in change_controls {
             assert_eq!(c.result, ResultKind::Effective, "{c:?}");
             assert_eq!(

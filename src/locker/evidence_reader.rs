@@ -1,0 +1,699 @@
+//! The fast path for reading `evidence.json`: streamed in blocks (the file is never
+//! held whole in memory) and parsed on every core, with vectors trimmed to their length.
+//!
+//! A locker of a million changes has an evidence file of several GB. Reading it into
+//! one string and parsing it on one thread costs the file's size in memory on top of
+//! the records, and most of the evaluation's time. Here a scanner walks the top-level
+//! object: the large arrays (`changes`, `branch_commits`, `deployments`) are cut into
+//! batches of whole elements that worker threads deserialize with the model's own
+//! `Deserialize` (so every record is checked exactly as before); every other member is
+//! kept as text and deserialized as an `Evidence` with those arrays empty, which keeps
+//! serde's checks of the top level (unknown, missing and duplicate fields).
+//!
+//! The scanner only finds boundaries; it does not validate. Whenever anything is not as
+//! expected (malformed JSON, an escaped key, a non-object element, a parse error in a
+//! batch), [`read`] returns `None` and the caller parses the file the plain way, whose
+//! error names the line and column. So a valid file gives exactly the `Evidence` the
+//! plain parse gives, and an invalid one exactly its error.
+
+use std::collections::VecDeque;
+use std::io::Read;
+use std::path::Path;
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+
+use memchr::{memchr2, memchr3};
+
+use crate::model::{BranchCommit, Change, Deployment, Evidence};
+
+/// Bytes read per block; a batch is the whole elements of one block.
+const BLOCK: usize = 8 << 20;
+/// Batches queued for the workers at most (bounds the memory in flight).
+const QUEUE: usize = 4;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Big {
+    Changes,
+    BranchCommits,
+    Deployments,
+}
+
+impl Big {
+    fn from_key(key: &[u8]) -> Option<Big> {
+        match key {
+            b"changes" => Some(Big::Changes),
+            b"branch_commits" => Some(Big::BranchCommits),
+            b"deployments" => Some(Big::Deployments),
+            _ => None,
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Big::Changes => "changes",
+            Big::BranchCommits => "branch_commits",
+            Big::Deployments => "deployments",
+        }
+    }
+}
+
+enum Parsed {
+    Changes(Vec<Change>),
+    BranchCommits(Vec<BranchCommit>),
+    Deployments(Vec<Deployment>),
+}
+
+struct Job {
+    kind: Big,
+    block: Arc<Vec<u8>>,
+    elements: Vec<(usize, usize)>,
+    reply: mpsc::Sender<Option<Parsed>>,
+}
+
+/// Reads and deserializes `path`, or `None` when the fast path cannot (the caller then
+/// parses the plain way and reports any error).
+pub(super) fn read(path: &Path) -> Option<Evidence> {
+    read_blocks(path, BLOCK)
+}
+
+fn read_blocks(path: &Path, block: usize) -> Option<Evidence> {
+    let file = std::fs::File::open(path).ok()?;
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 8);
+    let (jobs, queue) = mpsc::sync_channel::<Job>(QUEUE);
+    let queue = Arc::new(Mutex::new(queue));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let queue = Arc::clone(&queue);
+            scope.spawn(move || work(&queue));
+        }
+        // The scanner runs here; dropping `jobs` at its end lets the workers finish.
+        let mut scanner = Scanner {
+            file,
+            block: Arc::new(Vec::new()),
+            pos: 0,
+            eof: false,
+            size: block.max(1),
+        };
+        scan(&mut scanner, jobs)
+    })
+}
+
+fn work(queue: &Mutex<Receiver<Job>>) {
+    loop {
+        let job = {
+            let Ok(queue) = queue.lock() else { return };
+            match queue.recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            }
+        };
+        let parsed = parse(&job);
+        // The scanner may have given up and stopped listening; nothing to do then.
+        let _ = job.reply.send(parsed);
+    }
+}
+
+fn parse(job: &Job) -> Option<Parsed> {
+    fn each<T: serde::de::DeserializeOwned>(job: &Job, trim: fn(&mut T)) -> Option<Vec<T>> {
+        let mut out = Vec::with_capacity(job.elements.len());
+        for &(start, end) in &job.elements {
+            let mut record: T = serde_json::from_slice(job.block.get(start..end)?).ok()?;
+            trim(&mut record);
+            out.push(record);
+        }
+        Some(out)
+    }
+    Some(match job.kind {
+        Big::Changes => Parsed::Changes(each(job, trim_change)?),
+        Big::BranchCommits => Parsed::BranchCommits(each(job, trim_branch_commit)?),
+        Big::Deployments => Parsed::Deployments(each(job, trim_deployment)?),
+    })
+}
+
+// A vector deserialized by pushing keeps the capacity it grew to (at least 4 elements):
+// for a change with one review that is three unused reviews. Trimming keeps the values.
+fn trim_change(c: &mut Change) {
+    c.labels.shrink_to_fit();
+    for r in &mut c.reviews {
+        r.evidence.shrink_to_fit();
+    }
+    c.reviews.shrink_to_fit();
+    for commit in &mut c.commits {
+        commit.co_authors.shrink_to_fit();
+    }
+    c.commits.shrink_to_fit();
+    c.checks.runs.shrink_to_fit();
+    c.timeline.shrink_to_fit();
+    c.incomplete.shrink_to_fit();
+    c.evidence.shrink_to_fit();
+}
+
+fn trim_branch_commit(c: &mut BranchCommit) {
+    c.parents.shrink_to_fit();
+    c.associated_changes.shrink_to_fit();
+    c.evidence.shrink_to_fit();
+}
+
+fn trim_deployment(d: &mut Deployment) {
+    d.statuses.shrink_to_fit();
+    for a in &mut d.approvals {
+        a.environments.shrink_to_fit();
+        a.evidence.shrink_to_fit();
+    }
+    d.approvals.shrink_to_fit();
+    d.evidence.shrink_to_fit();
+}
+
+struct Scanner {
+    file: std::fs::File,
+    /// The current block: the unscanned rest of the previous one, then new bytes.
+    block: Arc<Vec<u8>>,
+    pos: usize,
+    eof: bool,
+    /// Bytes to read per block.
+    size: usize,
+}
+
+impl Scanner {
+    /// Starts a new block holding the unscanned bytes from `keep` on, plus the next read.
+    /// `false` at the end of the file (nothing new).
+    fn refill(&mut self, keep: usize) -> Option<bool> {
+        if self.eof {
+            return Some(false);
+        }
+        let old = &self.block[keep.min(self.block.len())..];
+        let mut next = Vec::with_capacity(old.len() + self.size);
+        next.extend_from_slice(old);
+        let start = next.len();
+        next.resize(start + self.size, 0);
+        let mut filled = start;
+        while filled < next.len() {
+            match self.file.read(&mut next[filled..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return None,
+            }
+        }
+        next.truncate(filled);
+        self.pos -= keep.min(self.pos);
+        self.block = Arc::new(next);
+        Some(filled > start)
+    }
+
+    /// The next non-whitespace byte, reading on as needed; `None` at the end.
+    fn peek(&mut self) -> Option<u8> {
+        loop {
+            while let Some(&b) = self.block.get(self.pos) {
+                if !is_ws(b) {
+                    return Some(b);
+                }
+                self.pos += 1;
+            }
+            let keep = self.pos;
+            if !self.refill(keep)? {
+                return None;
+            }
+        }
+    }
+
+    /// The end (exclusive) of the value starting at `pos`, reading on as needed; the
+    /// block may be replaced, so positions are relative to the block after the call.
+    fn value(&mut self) -> Option<(usize, usize)> {
+        loop {
+            let start = self.pos;
+            match value_end(&self.block, start) {
+                Scan::Done(end) => return Some((start, end)),
+                Scan::Bad => return None,
+                Scan::More => {
+                    if !self.refill(start)? {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// JSON's whitespace (not `is_ascii_whitespace`, which also admits form feed).
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+enum Scan {
+    Done(usize),
+    More,
+    Bad,
+}
+
+/// Where the JSON value starting at `start` ends, without validating it.
+fn value_end(buf: &[u8], start: usize) -> Scan {
+    let Some(&first) = buf.get(start) else {
+        return Scan::More;
+    };
+    match first {
+        b'"' => match string_end(buf, start + 1) {
+            Some(end) => Scan::Done(end),
+            None => Scan::More,
+        },
+        // Objects and arrays nest properly in valid JSON, so counting one bracket pair
+        // finds the end; anything else is caught by the parse.
+        b'{' => nested_end(buf, start, b'{', b'}'),
+        b'[' => nested_end(buf, start, b'[', b']'),
+        _ => {
+            let mut i = start;
+            while let Some(&b) = buf.get(i) {
+                if matches!(b, b',' | b'}' | b']') || is_ws(b) {
+                    return Scan::Done(i);
+                }
+                i += 1;
+            }
+            Scan::More
+        }
+    }
+}
+
+/// The index after the closing quote of a string whose contents start at `from`.
+fn string_end(buf: &[u8], mut from: usize) -> Option<usize> {
+    loop {
+        let i = from + memchr2(b'"', b'\\', buf.get(from..)?)?;
+        if buf[i] == b'"' {
+            return Some(i + 1);
+        }
+        // An escape: skip the escaped byte (`\"`, `\\`; `\u` digits are plain bytes).
+        from = i + 2;
+    }
+}
+
+fn nested_end(buf: &[u8], start: usize, open: u8, close: u8) -> Scan {
+    let mut depth = 0usize;
+    let mut i = start;
+    loop {
+        let Some(rest) = buf.get(i..) else {
+            return Scan::More;
+        };
+        let Some(found) = memchr3(b'"', open, close, rest) else {
+            return Scan::More;
+        };
+        i += found;
+        match buf[i] {
+            b'"' => match string_end(buf, i + 1) {
+                Some(end) => i = end,
+                None => return Scan::More,
+            },
+            b if b == open => {
+                depth += 1;
+                i += 1;
+            }
+            _ => {
+                if depth == 0 {
+                    return Scan::Bad;
+                }
+                depth -= 1;
+                i += 1;
+                if depth == 0 {
+                    return Scan::Done(i);
+                }
+            }
+        }
+    }
+}
+
+struct Collected {
+    changes: Vec<Change>,
+    branch_commits: Vec<BranchCommit>,
+    deployments: Vec<Deployment>,
+}
+
+impl Collected {
+    fn add(&mut self, parsed: Parsed) {
+        match parsed {
+            Parsed::Changes(v) => self.changes.extend(v),
+            Parsed::BranchCommits(v) => self.branch_commits.extend(v),
+            Parsed::Deployments(v) => self.deployments.extend(v),
+        }
+    }
+}
+
+fn scan(s: &mut Scanner, jobs: SyncSender<Job>) -> Option<Evidence> {
+    let mut pending: VecDeque<Receiver<Option<Parsed>>> = VecDeque::new();
+    let mut collected = Collected {
+        changes: Vec::new(),
+        branch_commits: Vec::new(),
+        deployments: Vec::new(),
+    };
+    let mut seen: Vec<Big> = Vec::new();
+    // The top-level object without the large arrays' elements.
+    let mut rest: Vec<u8> = b"{".to_vec();
+
+    if s.peek()? != b'{' {
+        return None;
+    }
+    s.pos += 1;
+    let mut first = true;
+    loop {
+        match s.peek()? {
+            b'}' => {
+                s.pos += 1;
+                break;
+            }
+            b',' if !first => {
+                s.pos += 1;
+            }
+            _ if first => {}
+            _ => return None,
+        }
+        first = false;
+        if s.peek()? != b'"' {
+            return None;
+        }
+        let (key_start, key_end) = s.value()?;
+        let key = s.block.get(key_start + 1..key_end - 1)?.to_vec();
+        if key.contains(&b'\\') {
+            return None;
+        }
+        s.pos = key_end;
+        if s.peek()? != b':' {
+            return None;
+        }
+        s.pos += 1;
+        let big = Big::from_key(&key);
+        let value_start = s.peek()?;
+        match big {
+            Some(kind) if value_start == b'[' => {
+                if seen.contains(&kind) {
+                    return None;
+                }
+                seen.push(kind);
+                s.pos += 1;
+                array(s, kind, &jobs, &mut pending, &mut collected)?;
+                continue;
+            }
+            _ => {}
+        }
+        let (start, end) = s.value()?;
+        if rest.len() > 1 {
+            rest.push(b',');
+        }
+        rest.push(b'"');
+        rest.extend_from_slice(&key);
+        rest.extend_from_slice(b"\":");
+        rest.extend_from_slice(s.block.get(start..end)?);
+        s.pos = end;
+    }
+    // Only whitespace may follow the object.
+    if s.peek().is_some() {
+        return None;
+    }
+    drop(jobs);
+    for reply in pending {
+        collected.add(reply.recv().ok()??);
+    }
+    for kind in &seen {
+        if rest.len() > 1 {
+            rest.push(b',');
+        }
+        rest.extend_from_slice(format!("\"{}\":[]", kind.key()).as_bytes());
+    }
+    rest.push(b'}');
+    let mut evidence: Evidence = serde_json::from_slice(&rest).ok()?;
+    evidence.changes = collected.changes;
+    evidence.branch_commits = collected.branch_commits;
+    evidence.deployments = collected.deployments;
+    Some(evidence)
+}
+
+/// What may come next inside a large array.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// Right after `[`: an element or `]`.
+    ValueOrEnd,
+    /// After `,`: an element.
+    Value,
+    /// After an element: `,` or `]`.
+    CommaOrEnd,
+}
+
+/// Scans the elements of a large array (after its `[`) into batches for the workers.
+fn array(
+    s: &mut Scanner,
+    kind: Big,
+    jobs: &SyncSender<Job>,
+    pending: &mut VecDeque<Receiver<Option<Parsed>>>,
+    collected: &mut Collected,
+) -> Option<()> {
+    let mut elements: Vec<(usize, usize)> = Vec::new();
+    let mut expect = Expect::ValueOrEnd;
+    loop {
+        let mut at = s.pos;
+        while s.block.get(at).is_some_and(|b| is_ws(*b)) {
+            at += 1;
+        }
+        s.pos = at;
+        let Some(&b) = s.block.get(at) else {
+            // The block ends between elements: hand over the batch, then read on.
+            send(
+                s,
+                kind,
+                std::mem::take(&mut elements),
+                jobs,
+                pending,
+                collected,
+            )?;
+            if !s.refill(at)? {
+                return None;
+            }
+            continue;
+        };
+        match (expect, b) {
+            (Expect::ValueOrEnd | Expect::CommaOrEnd, b']') => {
+                send(
+                    s,
+                    kind,
+                    std::mem::take(&mut elements),
+                    jobs,
+                    pending,
+                    collected,
+                )?;
+                s.pos = at + 1;
+                return Some(());
+            }
+            (Expect::CommaOrEnd, b',') => {
+                s.pos = at + 1;
+                expect = Expect::Value;
+            }
+            (Expect::ValueOrEnd | Expect::Value, b'{') => match value_end(&s.block, at) {
+                Scan::Done(end) => {
+                    elements.push((at, end));
+                    s.pos = end;
+                    expect = Expect::CommaOrEnd;
+                }
+                Scan::More => {
+                    // The element runs past the block: hand over the batch, carry the
+                    // element's start into the next block.
+                    send(
+                        s,
+                        kind,
+                        std::mem::take(&mut elements),
+                        jobs,
+                        pending,
+                        collected,
+                    )?;
+                    if !s.refill(at)? {
+                        return None;
+                    }
+                }
+                Scan::Bad => return None,
+            },
+            _ => return None,
+        }
+    }
+}
+
+/// Queues a batch of elements of the current block, and collects finished batches in
+/// order so results do not pile up.
+fn send(
+    s: &Scanner,
+    kind: Big,
+    elements: Vec<(usize, usize)>,
+    jobs: &SyncSender<Job>,
+    pending: &mut VecDeque<Receiver<Option<Parsed>>>,
+    collected: &mut Collected,
+) -> Option<()> {
+    if elements.is_empty() {
+        return Some(());
+    }
+    let (reply, receiver) = mpsc::channel();
+    jobs.send(Job {
+        kind,
+        block: Arc::clone(&s.block),
+        elements,
+        reply,
+    })
+    .ok()?;
+    pending.push_back(receiver);
+    while let Some(front) = pending.front() {
+        match front.try_recv() {
+            Ok(parsed) => {
+                collected.add(parsed?);
+                pending.pop_front();
+            }
+            Err(mpsc::TryRecvError::Empty) => break,
+            Err(mpsc::TryRecvError::Disconnected) => return None,
+        }
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::read_blocks;
+    use crate::example::{ExampleParams, write_example};
+    use crate::locker::Locker;
+    use crate::model::Evidence;
+
+    /// The example organisation's evidence, normalized.
+    fn example() -> (tempfile::TempDir, Evidence) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("locker");
+        write_example(
+            &root,
+            ExampleParams {
+                seed: 7,
+                changes: 40,
+            },
+        )
+        .unwrap();
+        let evidence = crate::pipeline::replay(&Locker::open(&root).unwrap()).unwrap();
+        (dir, evidence)
+    }
+
+    fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    #[test]
+    fn reads_exactly_what_the_plain_parse_reads_whatever_the_block_size() {
+        let (dir, evidence) = example();
+        assert!(evidence.changes.len() > 10 && !evidence.deployments.is_empty());
+        let pretty = write(
+            &dir,
+            "pretty.json",
+            &serde_json::to_vec_pretty(&evidence).unwrap(),
+        );
+        let compact = write(
+            &dir,
+            "compact.json",
+            &serde_json::to_vec(&evidence).unwrap(),
+        );
+        // Blocks smaller than a key, than a record, and larger than the file.
+        for block in [1, 7, 100, 4096, 1 << 20] {
+            for path in [&pretty, &compact] {
+                let read = read_blocks(path, block).expect("the fast path reads valid evidence");
+                assert!(read == evidence, "block {block}, {}", path.display());
+            }
+        }
+    }
+
+    #[test]
+    fn member_order_and_empty_arrays_do_not_matter() {
+        let (dir, mut evidence) = example();
+        evidence.branch_commits.clear();
+        let value = serde_json::to_value(&evidence).unwrap();
+        let object = value.as_object().unwrap();
+        // Large arrays first, then the rest in reverse order.
+        let mut text = String::from("{");
+        let mut keys: Vec<&String> = object.keys().collect();
+        keys.reverse();
+        keys.sort_by_key(|k| !["changes", "deployments", "branch_commits"].contains(&k.as_str()));
+        for (i, key) in keys.iter().enumerate() {
+            if i > 0 {
+                text.push_str(" ,\r\n\t");
+            }
+            text.push_str(&format!("{:?} : {}", key, object[*key]));
+        }
+        text.push_str(" }\n\n");
+        let path = write(&dir, "reordered.json", text.as_bytes());
+        for block in [3, 64, 1 << 20] {
+            assert!(read_blocks(&path, block).unwrap() == evidence);
+        }
+    }
+
+    #[test]
+    fn anything_the_plain_parse_would_reject_is_declined() {
+        let (dir, evidence) = example();
+        let good = serde_json::to_string(&evidence).unwrap();
+        let first_change = good.find("\"changes\":[{").unwrap() + "\"changes\":[".len();
+        let cases: Vec<(&str, String)> = vec![
+            (
+                "trailing comma",
+                good.replacen("}],\"branch_commits\"", "},],\"branch_commits\"", 1),
+            ),
+            (
+                "form feed",
+                format!("{}\u{c}{}", &good[..first_change], &good[first_change..]),
+            ),
+            (
+                "duplicate large array",
+                good.replacen("\"deployments\":", "\"deployments\":[],\"deployments\":", 1),
+            ),
+            (
+                "unknown member",
+                good.replacen("{\"schema\"", "{\"extra\":1,\"schema\"", 1),
+            ),
+            (
+                "escaped key",
+                good.replacen("\"schema\"", "\"sch\\u0065ma\"", 1),
+            ),
+            (
+                "unknown record field",
+                good.replacen("\"changes\":[{", "\"changes\":[{\"x\":1,", 1),
+            ),
+            ("truncated", good[..good.len() / 2].to_string()),
+            ("trailing data", format!("{good} {{}}")),
+            ("not an object", format!("[{good}]")),
+            (
+                "scalar element",
+                good.replacen("\"changes\":[{", "\"changes\":[1,{", 1),
+            ),
+        ];
+        for (what, text) in cases {
+            let path = write(&dir, "bad.json", text.as_bytes());
+            for block in [5, 1 << 20] {
+                assert!(read_blocks(&path, block).is_none(), "{what}, block {block}");
+            }
+            assert!(
+                serde_json::from_str::<Evidence>(&text).is_err() || what == "escaped key",
+                "{what}: the plain parse accepts it"
+            );
+        }
+    }
+
+    #[test]
+    fn the_locker_reports_the_plain_parse_error_with_line_and_column() {
+        let (dir, _) = example();
+        let root = dir.path().join("locker");
+        let path = root.join(crate::locker::EVIDENCE_FILE);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let broken = text.replacen("\"merged_at\": \"", "\"merged_at\": \"not a time", 1);
+        std::fs::write(&path, broken).unwrap();
+        let error = Locker::open(&root)
+            .unwrap()
+            .evidence()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("evidence.json") && error.contains("line"),
+            "{error}"
+        );
+    }
+}
