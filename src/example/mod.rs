@@ -36,6 +36,7 @@ mod render_graphql;
 mod render_rest;
 mod rng;
 mod scenarios;
+mod scenarios_overflow;
 mod truth;
 mod world;
 
@@ -282,8 +283,12 @@ fn collect_calls(w: &World, config: &Config) -> calls::Calls {
     for repo in in_scope {
         let r = &w.repos[repo];
         let base = format!("/repos/{}", r.full_name());
-        for page in render_graphql::merged_pull_requests(w, repo) {
+        let (pages, returned) = render_graphql::merged_pull_requests(w, repo);
+        for page in pages {
             c.graphql("MergedPullRequests", github::MERGED_PULL_REQUESTS, page);
+        }
+        for (operation, query, page) in render_graphql::follow_ups(w, repo, &returned) {
+            c.graphql(operation, query, page);
         }
         for branch in &r.production {
             if let Some(b) = w
