@@ -484,7 +484,10 @@ impl Plan {
         variables.insert("number".into(), Value::from(number));
         variables.insert(
             "cursor".into(),
-            truncated.end_cursor.clone().map_or(Value::Null, Value::String),
+            truncated
+                .end_cursor
+                .clone()
+                .map_or(Value::Null, Value::String),
         );
         let pointer = format!("{FOLLOW_UP_PULL_REQUEST}{}", connection.pointer());
         let pages = match self
@@ -955,17 +958,29 @@ mod tests {
     fn truncated_connections_are_detected_with_their_cursor() {
         use PullRequestConnection::*;
         let full = json!({"reviews": {"totalCount": 2, "nodes": [{}, {}]}, "commits": {"totalCount": 1, "nodes": [{}]}});
-        assert!(PullRequestConnection::ALL.into_iter().all(|c| truncated(&full, c).is_none()));
+        assert!(
+            PullRequestConnection::ALL
+                .into_iter()
+                .all(|c| truncated(&full, c).is_none())
+        );
         let cut = json!({"commits": {"totalCount": 101, "pageInfo": {"hasNextPage": true, "endCursor": "Y3Vyc29yOjE="}, "nodes": [{}]}});
         assert_eq!(
             truncated(&cut, Commits),
-            Some(Truncated { total: 101, held: 1, end_cursor: Some("Y3Vyc29yOjE=".into()) })
+            Some(Truncated {
+                total: 101,
+                held: 1,
+                end_cursor: Some("Y3Vyc29yOjE=".into())
+            })
         );
         assert_eq!(truncated(&cut, Reviews), None);
         let checks = json!({"headCommit": {"nodes": [{"commit": {"statusCheckRollup": {"contexts": {"totalCount": 60, "nodes": []}}}}]}});
         assert_eq!(
             truncated(&checks, Checks),
-            Some(Truncated { total: 60, held: 0, end_cursor: None })
+            Some(Truncated {
+                total: 60,
+                held: 0,
+                end_cursor: None
+            })
         );
     }
 }

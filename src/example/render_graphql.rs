@@ -89,7 +89,14 @@ pub fn merged_pull_requests(w: &World, repo: usize) -> (Vec<Page>, Vec<&Pr>) {
         let mut offset = 0;
         loop {
             let end = (offset + PAGE_SIZE).min(reachable.len());
-            pages.push(search_page(w, &q, reachable, total, offset, end < reachable.len()));
+            pages.push(search_page(
+                w,
+                &q,
+                reachable,
+                total,
+                offset,
+                end < reachable.len(),
+            ));
             offset = end;
             if offset >= reachable.len() {
                 break;
@@ -146,7 +153,11 @@ fn connection_page(nodes: &[Value], offset: usize, size: usize) -> Value {
 /// The follow-up queries a collector sends for the PRs of `returned` whose nested
 /// connections overflow their first page: (operation, query, page), per PR and
 /// connection in the contract's order.
-pub fn follow_ups(w: &World, repo: usize, returned: &[&Pr]) -> Vec<(&'static str, &'static str, Page)> {
+pub fn follow_ups(
+    w: &World,
+    repo: usize,
+    returned: &[&Pr],
+) -> Vec<(&'static str, &'static str, Page)> {
     let r = &w.repos[repo];
     let mut out = Vec::new();
     for p in returned {

@@ -130,7 +130,9 @@ impl PullRequestConnection {
             PullRequestConnection::Labels => "/labels",
             PullRequestConnection::Reviews => "/reviews",
             PullRequestConnection::Commits => "/commits",
-            PullRequestConnection::Checks => "/headCommit/nodes/0/commit/statusCheckRollup/contexts",
+            PullRequestConnection::Checks => {
+                "/headCommit/nodes/0/commit/statusCheckRollup/contexts"
+            }
             PullRequestConnection::Timeline => "/timelineItems",
         }
     }
@@ -148,9 +150,7 @@ impl PullRequestConnection {
 
     /// The connection a follow-up operation continues.
     pub fn of_operation(operation: &str) -> Option<PullRequestConnection> {
-        Self::ALL
-            .into_iter()
-            .find(|c| c.follow_up().0 == operation)
+        Self::ALL.into_iter().find(|c| c.follow_up().0 == operation)
     }
 }
 
@@ -288,6 +288,9 @@ mod tests {
             to: range.from + chrono::Duration::days(1),
         };
         let (x, y) = two.split().unwrap();
-        assert_eq!((x.from, x.to, y.from, y.to), (two.from, two.from, two.to, two.to));
+        assert_eq!(
+            (x.from, x.to, y.from, y.to),
+            (two.from, two.from, two.to, two.to)
+        );
     }
 }

@@ -51,8 +51,13 @@ struct GraphQlError {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Operation {
-    MergedPullRequests { repo: Option<String> },
-    BranchHistory { repo: String, branch: String },
+    MergedPullRequests {
+        repo: Option<String>,
+    },
+    BranchHistory {
+        repo: String,
+        branch: String,
+    },
     /// A per-PR follow-up continuing one nested connection of `MergedPullRequests`.
     PullRequestFollowUp {
         repo: String,
@@ -81,8 +86,9 @@ impl Operation {
     fn repo(&self) -> Option<&str> {
         match self {
             Operation::MergedPullRequests { repo } => repo.as_deref(),
-            Operation::BranchHistory { repo, .. }
-            | Operation::PullRequestFollowUp { repo, .. } => Some(repo),
+            Operation::BranchHistory { repo, .. } | Operation::PullRequestFollowUp { repo, .. } => {
+                Some(repo)
+            }
         }
     }
 
@@ -189,7 +195,16 @@ pub(super) fn process(
         connection,
     } = &operation
     {
-        return follow_up(locker, collected, origin, &label, record, repo, *number, *connection);
+        return follow_up(
+            locker,
+            collected,
+            origin,
+            &label,
+            record,
+            repo,
+            *number,
+            *connection,
+        );
     }
 
     if !is_success(record.status) {

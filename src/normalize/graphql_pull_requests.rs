@@ -573,7 +573,9 @@ pub struct FollowUp {
     timeline: Vec<TimelineEvent>,
     /// `totalCount` of each connection as its latest follow-up page reported it.
     totals: BTreeMap<PullRequestConnection, u64>,
-    evidence: Vec<EvidenceRef>,
+    /// Per connection (so that the order does not depend on which follow-up answered
+    /// first), its pages in request order.
+    evidence: BTreeMap<PullRequestConnection, Vec<EvidenceRef>>,
 }
 
 pub type FollowUps = BTreeMap<ChangeKey, FollowUp>;
@@ -654,7 +656,10 @@ pub fn follow_up_page(
             f.timeline.extend(timeline(Some(c), base)?);
         }
     }
-    f.evidence.push(origin.evidence(pointer));
+    f.evidence
+        .entry(connection)
+        .or_default()
+        .push(origin.evidence(pointer));
     Ok(())
 }
 
@@ -704,10 +709,105 @@ pub fn merge_follow_ups(changes: &mut BTreeMap<ChangeKey, Change>, follow_ups: F
                 change.incomplete.retain(|i| i != connection.name());
             }
         }
-        for evidence in f.evidence {
+        for evidence in f.evidence.into_values().flatten() {
             if !change.evidence.contains(&evidence) {
                 change.evidence.push(evidence);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn origin(sha256: &str) -> Origin<'_> {
+        Origin {
+            source: "github-acme",
+            web_url: "https://github.com",
+            sha256,
+        }
+    }
+
+    fn review(id: u64) -> Value {
+        json!({"databaseId": id, "author": {"__typename": "User", "login": "bob"}, "state": "COMMENTED", "submittedAt": "2026-08-03T10:00:00Z", "commit": null})
+    }
+
+    /// A search page holding PR #7 with `shown` of `total` reviews.
+    fn search_page(total: usize, shown: usize) -> Value {
+        let reviews: Vec<Value> = (1..=shown as u64).map(review).collect();
+        json!({"search": {"issueCount": 1, "pageInfo": {"hasNextPage": false, "endCursor": "Yw=="}, "nodes": [{
+            "__typename": "PullRequest", "number": 7, "title": "t", "url": "https://github.com/acme/api/pull/7",
+            "createdAt": "2026-08-03T09:00:00Z", "mergedAt": "2026-08-03T12:00:00Z",
+            "repository": {"nameWithOwner": "acme/api"},
+            "author": {"__typename": "User", "login": "alice"}, "mergedBy": {"__typename": "User", "login": "alice"},
+            "baseRefName": "main", "headRefName": "f", "headRefOid": "abc", "mergeCommit": {"oid": "def"},
+            "labels": {"totalCount": 0, "nodes": []},
+            "reviews": {"totalCount": total, "pageInfo": {"hasNextPage": shown < total, "endCursor": "cjE="}, "nodes": reviews},
+            "commits": {"totalCount": 0, "nodes": []},
+            "headCommit": {"nodes": [{"commit": {"oid": "abc", "statusCheckRollup": null}}]},
+            "timelineItems": {"totalCount": 0, "nodes": []},
+        }]}})
+    }
+
+    fn follow_up(total: usize, ids: &[u64]) -> Value {
+        let reviews: Vec<Value> = ids.iter().copied().map(review).collect();
+        json!({"repository": {"pullRequest": {"number": 7, "reviews": {
+            "totalCount": total, "pageInfo": {"hasNextPage": false, "endCursor": null}, "nodes": reviews,
+        }}}})
+    }
+
+    fn collected(total: usize, shown: usize, follow_ups: &[Value]) -> Change {
+        let mut changes = BTreeMap::new();
+        page(&mut changes, &origin("aa"), &search_page(total, shown)).unwrap();
+        let mut extra = FollowUps::default();
+        for data in follow_ups {
+            follow_up_page(
+                &mut extra,
+                &origin("bb"),
+                "acme/api",
+                PullRequestConnection::Reviews,
+                data,
+            )
+            .unwrap();
+        }
+        merge_follow_ups(&mut changes, extra);
+        changes.into_values().next().unwrap()
+    }
+
+    #[test]
+    fn a_truncated_connection_without_follow_up_stays_incomplete() {
+        let change = collected(3, 1, &[]);
+        assert_eq!(change.incomplete, vec![INCOMPLETE_REVIEWS.to_string()]);
+        assert_eq!(change.reviews.len(), 1);
+    }
+
+    #[test]
+    fn follow_ups_complete_the_change_and_are_cited() {
+        let change = collected(3, 1, &[follow_up(3, &[2, 3])]);
+        assert!(change.incomplete.is_empty(), "{:?}", change.incomplete);
+        let ids: Vec<&str> = change.reviews.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["1", "2", "3"]);
+        assert_eq!(
+            change.reviews[2].evidence,
+            vec!["sha256:bb#/data/repository/pullRequest/reviews/nodes/1".to_string()]
+        );
+        assert!(
+            change
+                .evidence
+                .contains(&"sha256:bb#/data/repository/pullRequest".to_string())
+        );
+    }
+
+    #[test]
+    fn a_follow_up_that_stops_short_or_repeats_leaves_the_change_incomplete() {
+        // One page of two is missing.
+        let change = collected(4, 1, &[follow_up(4, &[2, 3])]);
+        assert_eq!(change.incomplete, vec![INCOMPLETE_REVIEWS.to_string()]);
+        // A repeated review counts once: still one short.
+        let change = collected(3, 1, &[follow_up(3, &[1, 2])]);
+        assert_eq!(change.reviews.len(), 2);
+        assert_eq!(change.incomplete, vec![INCOMPLETE_REVIEWS.to_string()]);
     }
 }

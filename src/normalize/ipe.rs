@@ -86,9 +86,9 @@ impl Queries {
         self.groups.retain(|key, group| {
             let over = group.total_count.is_some_and(|t| t > SEARCH_CAP);
             let split = range_of(key).and_then(|r| r.split()).is_some_and(|(a, b)| {
-                [a, b].into_iter().all(|half| {
-                    searched.contains(&(key.source.clone(), key.repo.clone(), half))
-                })
+                [a, b]
+                    .into_iter()
+                    .all(|half| searched.contains(&(key.source.clone(), key.repo.clone(), half)))
             });
             !(over && split)
         });
