@@ -22,7 +22,8 @@
 //! statuses and environment approvals, and the access lists.
 //!
 //! Modules: `rng` (the seeded PRNG), `people` and `world` (the plain data), `activity`
-//! (ordinary PRs), `scenarios` (the planted cases), `history` (branches, rule suites,
+//! (ordinary PRs), `scenarios` (the planted cases; `scenarios_overflow`: a PR larger than
+//! one GraphQL page), `history` (branches, rule suites,
 //! audit log), `deploy`, `access`, `render_graphql` / `render_rest` (GitHub's shapes),
 //! `calls` (the request log), `truth` (the ground truth, from the planting intent).
 

@@ -559,7 +559,8 @@ fn error_body(message: &str) -> Vec<u8> {
     .unwrap_or_default()
 }
 
-/// GraphQL cost by GitHub's formula for the two queries (requests / 100, rounded).
+/// GraphQL cost by GitHub's formula (requests / 100, rounded up; at least 1): the
+/// per-PR follow-ups, one connection of 100, cost 1.
 fn graphql_cost(operation: &str) -> u64 {
     match operation {
         "MergedPullRequests" => 6,
