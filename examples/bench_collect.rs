@@ -102,9 +102,14 @@ async fn main() {
     let (core_1, graphql_1) = server.budget();
     report("first run", &first, served.len(), core_1, graphql_1);
     let prs = first.evidence.changes.len() as f64;
+    // The search pages and the per-PR follow-ups of overflowing connections.
     let pr_queries: Vec<_> = served
         .iter()
-        .filter(|s| s.operation.as_deref() == Some("MergedPullRequests"))
+        .filter(|s| {
+            s.operation
+                .as_deref()
+                .is_some_and(|op| op == "MergedPullRequests" || op.starts_with("PullRequest"))
+        })
         .collect();
     let pr_points: u64 = pr_queries.iter().map(|s| s.cost).sum();
     println!(

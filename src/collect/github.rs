@@ -11,11 +11,10 @@
 //! recorded, and normalization turns it into a gap that leaves the dependent controls
 //! `not_tested` with the reason.
 //!
-//! Not yet done: per-PR follow-up calls when a nested connection (reviews, commits,
-//! checks, labels, timeline) holds more than one page; such changes are marked
-//! `incomplete` by normalization and their controls judge them accordingly. Searches
-//! matching more than 1,000 PRs in one repository are reported missing rather than
-//! split into smaller date ranges.
+//! A merged PR whose nested connection (reviews, commits, checks, labels, timeline)
+//! holds more than its page gets per-PR follow-up queries for that connection only,
+//! from the page's `endCursor` on. A search matching more than GitHub's 1,000-result
+//! cap is split into smaller date ranges until each part fits.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -25,14 +24,17 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::config::{Scope, Source};
-use crate::github::{BRANCH_HISTORY, MERGED_PULL_REQUESTS};
+use crate::github::{
+    BRANCH_HISTORY, FOLLOW_UP_PULL_REQUEST, MERGED_PULL_REQUESTS, MergedRange,
+    PullRequestConnection,
+};
 use crate::locker::{LockerError, Window};
 
 use super::http::{ApiRequest, ApiResponse, CallError, Executor};
 use super::pagination::{encode, graphql_url, next_link, next_page_url, url};
 
 /// GitHub's search returns at most this many results per query.
-pub const SEARCH_CAP: u64 = 1000;
+pub use crate::github::SEARCH_CAP;
 
 /// A list is abandoned (and reported missing) beyond this many pages.
 const MAX_PAGES: usize = 10_000;
@@ -214,9 +216,23 @@ impl Plan {
         &self,
         operation: &str,
         query: &str,
+        variables: Map<String, Value>,
+        connection: &str,
+        what: &str,
+    ) -> Step<Fetched<Vec<Value>>> {
+        self.graphql_pages_until(operation, query, variables, connection, what, |_| false)
+            .await
+    }
+
+    /// [`Plan::graphql_pages`], stopping after a page for which `stop` is true.
+    async fn graphql_pages_until(
+        &self,
+        operation: &str,
+        query: &str,
         mut variables: Map<String, Value>,
         connection: &str,
         what: &str,
+        stop: impl Fn(&Value) -> bool,
     ) -> Step<Fetched<Vec<Value>>> {
         let endpoint = graphql_url(self.exec.api_url());
         let mut cursors = BTreeSet::new();
@@ -246,6 +262,7 @@ impl Plan {
             };
             let conn = json.pointer(connection).filter(|v| !v.is_null()).cloned();
             let errors = graphql_errors(&json);
+            let stopped = stop(&json);
             pages.push(json);
             let Some(conn) = conn else {
                 if errors.is_empty() {
@@ -258,10 +275,11 @@ impl Plan {
                     message: errors.join("; "),
                 });
             };
-            let has_next = conn
-                .pointer("/pageInfo/hasNextPage")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
+            let has_next = !stopped
+                && conn
+                    .pointer("/pageInfo/hasNextPage")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
             let cursor = conn
                 .pointer("/pageInfo/endCursor")
                 .and_then(Value::as_str)
@@ -333,64 +351,178 @@ impl Plan {
         format!("/repos/{}/{}{rest}", encode(&self.org), encode(name))
     }
 
+    /// Merged PRs of one repository: the window's search, split into day ranges while a
+    /// search matches more than GitHub's cap; then the per-PR follow-ups of nested
+    /// connections that one page did not hold.
     async fn pull_requests(self: Arc<Self>, full: String) -> Step<()> {
         let what = format!("{full} pull_requests");
+        let mut ranges = vec![MergedRange::of_window(&self.window)];
+        let mut nodes: Vec<Value> = Vec::new();
+        let mut split = 0u32;
+        // Depth first, earliest days first: the order the example generator records.
+        while let Some(range) = ranges.pop() {
+            let splittable = range.split();
+            let mut variables = Map::new();
+            variables.insert("q".into(), Value::String(range.query(&full)));
+            variables.insert("cursor".into(), Value::Null);
+            let over_cap = |page: &Value| {
+                page.pointer("/data/search/issueCount")
+                    .and_then(Value::as_u64)
+                    .is_some_and(|n| n > SEARCH_CAP)
+            };
+            let pages = match self
+                .graphql_pages_until(
+                    "MergedPullRequests",
+                    MERGED_PULL_REQUESTS,
+                    variables,
+                    "/data/search",
+                    &what,
+                    |page| splittable.is_some() && over_cap(page),
+                )
+                .await?
+            {
+                Fetched::Got(pages) => pages,
+                _ => return Ok(()),
+            };
+            let issue_count = pages
+                .iter()
+                .rev()
+                .find_map(|p| p.pointer("/data/search/issueCount").and_then(Value::as_u64))
+                .unwrap_or(0);
+            if issue_count > SEARCH_CAP
+                && let Some((first, second)) = splittable
+            {
+                split += 1;
+                ranges.push(second);
+                ranges.push(first);
+                continue;
+            }
+            let mut numbers = BTreeSet::new();
+            for page in &pages {
+                for node in page
+                    .pointer("/data/search/nodes")
+                    .and_then(Value::as_array)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                {
+                    if let Some(number) = node.get("number").and_then(Value::as_u64)
+                        && numbers.insert(number)
+                    {
+                        nodes.push(node.clone());
+                    }
+                }
+            }
+            let q = range.query(&full);
+            if issue_count > SEARCH_CAP {
+                self.missing(format!(
+                    "{}: `{q}`: {issue_count} merged pull requests match one day's search, but GitHub's search returns at most {SEARCH_CAP}; {} were collected",
+                    self.subject(&what),
+                    numbers.len()
+                ));
+            } else if (numbers.len() as u64) < issue_count {
+                self.missing(format!(
+                    "{}: `{q}`: the search counts {issue_count} merged pull requests, {} were collected",
+                    self.subject(&what),
+                    numbers.len()
+                ));
+            }
+        }
+        if split > 0 {
+            self.note(format!(
+                "{full}: more than {SEARCH_CAP} merged pull requests matched one search; the window was split into smaller date ranges ({split} splits)"
+            ));
+        }
+        let (name, owner) = match full.split_once('/') {
+            Some((owner, name)) => (name.to_string(), owner.to_string()),
+            None => (full.clone(), self.org.clone()),
+        };
+        let mut follow_ups = JoinSet::new();
+        let mut overflowing = BTreeSet::new();
+        for node in nodes {
+            let Some(number) = node.get("number").and_then(Value::as_u64) else {
+                continue;
+            };
+            for connection in PullRequestConnection::ALL {
+                let Some(truncated) = truncated(&node, connection) else {
+                    continue;
+                };
+                overflowing.insert(number);
+                let plan = Arc::clone(&self);
+                let (owner, name, full) = (owner.clone(), name.clone(), full.clone());
+                follow_ups.spawn(async move {
+                    plan.follow_up(&owner, &name, &full, number, connection, truncated)
+                        .await
+                });
+            }
+        }
+        self.join(follow_ups).await?;
+        if !overflowing.is_empty() {
+            self.note(format!(
+                "{full}: {} pull requests had more reviews, commits, checks, labels or timeline events than one page carries; the rest was fetched per pull request",
+                overflowing.len()
+            ));
+        }
+        Ok(())
+    }
+
+    /// Pages one nested connection of one PR from where its search page stopped; a
+    /// follow-up that fails or stops short is missing (the change stays `incomplete`).
+    async fn follow_up(
+        &self,
+        owner: &str,
+        name: &str,
+        full: &str,
+        number: u64,
+        connection: PullRequestConnection,
+        truncated: Truncated,
+    ) -> Step<()> {
+        let (operation, query) = connection.follow_up();
+        let what = format!("{full}#{number} {} (pull_requests)", connection.name());
         let mut variables = Map::new();
-        variables.insert("q".into(), Value::String(search_query(&full, &self.window)));
-        variables.insert("cursor".into(), Value::Null);
+        variables.insert("owner".into(), Value::String(owner.to_string()));
+        variables.insert("name".into(), Value::String(name.to_string()));
+        variables.insert("number".into(), Value::from(number));
+        variables.insert(
+            "cursor".into(),
+            truncated
+                .end_cursor
+                .clone()
+                .map_or(Value::Null, Value::String),
+        );
+        let pointer = format!("{FOLLOW_UP_PULL_REQUEST}{}", connection.pointer());
         let pages = match self
-            .graphql_pages(
-                "MergedPullRequests",
-                MERGED_PULL_REQUESTS,
-                variables,
-                "/data/search",
-                &what,
-            )
+            .graphql_pages(operation, query, variables, &pointer, &what)
             .await?
         {
             Fetched::Got(pages) => pages,
-            _ => return Ok(()),
+            Fetched::Denied { status, message } => {
+                self.missing(format!(
+                    "{}: POST /graphql {operation} refused (HTTP {status}: {message}); the change keeps `{}` incomplete",
+                    self.subject(&what),
+                    connection.name()
+                ));
+                return Ok(());
+            }
+            Fetched::Failed => return Ok(()),
         };
-        let mut numbers = BTreeSet::new();
-        let mut overflowing = 0u64;
-        let mut issue_count = 0;
+        let mut got = truncated.held;
+        let mut total = truncated.total;
         for page in &pages {
-            if let Some(n) = page
-                .pointer("/data/search/issueCount")
-                .and_then(Value::as_u64)
-            {
-                issue_count = n;
-            }
-            let nodes = page
-                .pointer("/data/search/nodes")
-                .and_then(Value::as_array)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            for node in nodes {
-                if let Some(number) = node.get("number").and_then(Value::as_u64) {
-                    numbers.insert(number);
-                }
-                if nested_overflow(node) {
-                    overflowing += 1;
+            if let Some(c) = page.pointer(&pointer) {
+                got += c
+                    .get("nodes")
+                    .and_then(Value::as_array)
+                    .map_or(0, |n| n.len() as u64);
+                if let Some(t) = c.get("totalCount").and_then(Value::as_u64) {
+                    total = t;
                 }
             }
         }
-        if issue_count > SEARCH_CAP {
+        if got < total {
             self.missing(format!(
-                "{}: {issue_count} merged pull requests match the search, but GitHub's search returns at most {SEARCH_CAP}; {} were collected (splitting the window into smaller searches is not implemented yet)",
+                "{}: {total} in all, {got} were collected; the change keeps `{}` incomplete",
                 self.subject(&what),
-                numbers.len()
-            ));
-        } else if (numbers.len() as u64) < issue_count {
-            self.missing(format!(
-                "{}: the search counts {issue_count} merged pull requests, {} were collected",
-                self.subject(&what),
-                numbers.len()
-            ));
-        }
-        if overflowing > 0 {
-            self.note(format!(
-                "{full}: {overflowing} pull requests have more reviews, commits, checks, labels or timeline events than one page carries; they are marked incomplete (per-PR follow-up calls are not implemented yet)"
+                connection.name()
             ));
         }
         Ok(())
@@ -738,25 +870,30 @@ fn graphql_errors(json: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Whether a PR node holds a nested connection with more items than the page carried.
-fn nested_overflow(node: &Value) -> bool {
-    let over = |pointer: &str| {
-        node.pointer(pointer).is_some_and(|c| {
-            let total = c.get("totalCount").and_then(Value::as_u64).unwrap_or(0);
-            let got = c
-                .get("nodes")
-                .and_then(Value::as_array)
-                .map_or(0, |n| n.len() as u64);
-            total > got
-        })
-    };
-    ["/labels", "/reviews", "/commits", "/timelineItems"]
-        .into_iter()
-        .any(over)
-        || node
-            .pointer("/headCommit/nodes/0/commit/statusCheckRollup/contexts")
-            .is_some()
-            && over("/headCommit/nodes/0/commit/statusCheckRollup/contexts")
+/// A nested connection of a PR node that holds fewer items than its total.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Truncated {
+    total: u64,
+    held: u64,
+    /// Where the page stopped (`None` without `pageInfo`: the follow-up starts over).
+    end_cursor: Option<String>,
+}
+
+fn truncated(node: &Value, connection: PullRequestConnection) -> Option<Truncated> {
+    let c = node.pointer(connection.pointer())?;
+    let total = c.get("totalCount").and_then(Value::as_u64)?;
+    let held = c
+        .get("nodes")
+        .and_then(Value::as_array)
+        .map_or(0, |n| n.len() as u64);
+    (total > held).then(|| Truncated {
+        total,
+        held,
+        end_cursor: c
+            .pointer("/pageInfo/endCursor")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    })
 }
 
 /// The run id in a deployment status's `log_url` or `target_url`
@@ -773,11 +910,7 @@ fn run_id(status: &Value) -> Option<u64> {
 /// The contract's search query: `merged:` dates with a day's margin before the window
 /// (search dates are coarse; evaluation applies the exact window).
 pub fn search_query(full_name: &str, window: &Window) -> String {
-    format!(
-        "repo:{full_name} is:pr is:merged merged:{}..{}",
-        (window.start - chrono::Duration::days(1)).format("%Y-%m-%d"),
-        window.end.format("%Y-%m-%d")
-    )
+    MergedRange::of_window(window).query(full_name)
 }
 
 fn iso(t: crate::model::Timestamp) -> String {
@@ -822,12 +955,32 @@ mod tests {
     }
 
     #[test]
-    fn nested_overflow_is_detected() {
+    fn truncated_connections_are_detected_with_their_cursor() {
+        use PullRequestConnection::*;
         let full = json!({"reviews": {"totalCount": 2, "nodes": [{}, {}]}, "commits": {"totalCount": 1, "nodes": [{}]}});
-        assert!(!nested_overflow(&full));
-        let cut = json!({"commits": {"totalCount": 101, "nodes": [{}]}});
-        assert!(nested_overflow(&cut));
+        assert!(
+            PullRequestConnection::ALL
+                .into_iter()
+                .all(|c| truncated(&full, c).is_none())
+        );
+        let cut = json!({"commits": {"totalCount": 101, "pageInfo": {"hasNextPage": true, "endCursor": "Y3Vyc29yOjE="}, "nodes": [{}]}});
+        assert_eq!(
+            truncated(&cut, Commits),
+            Some(Truncated {
+                total: 101,
+                held: 1,
+                end_cursor: Some("Y3Vyc29yOjE=".into())
+            })
+        );
+        assert_eq!(truncated(&cut, Reviews), None);
         let checks = json!({"headCommit": {"nodes": [{"commit": {"statusCheckRollup": {"contexts": {"totalCount": 60, "nodes": []}}}}]}});
-        assert!(nested_overflow(&checks));
+        assert_eq!(
+            truncated(&checks, Checks),
+            Some(Truncated {
+                total: 60,
+                held: 0,
+                end_cursor: None
+            })
+        );
     }
 }

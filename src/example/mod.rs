@@ -22,7 +22,8 @@
 //! statuses and environment approvals, and the access lists.
 //!
 //! Modules: `rng` (the seeded PRNG), `people` and `world` (the plain data), `activity`
-//! (ordinary PRs), `scenarios` (the planted cases), `history` (branches, rule suites,
+//! (ordinary PRs), `scenarios` (the planted cases; `scenarios_overflow`: a PR larger than
+//! one GraphQL page), `history` (branches, rule suites,
 //! audit log), `deploy`, `access`, `render_graphql` / `render_rest` (GitHub's shapes),
 //! `calls` (the request log), `truth` (the ground truth, from the planting intent).
 
@@ -37,6 +38,7 @@ mod render_rest;
 mod rng;
 mod scenarios;
 mod scenarios_access;
+mod scenarios_overflow;
 mod truth;
 mod truth_access;
 mod world;
@@ -356,8 +358,12 @@ fn collect_calls(w: &World, config: &Config) -> calls::Calls {
     for repo in in_scope {
         let r = &w.repos[repo];
         let base = format!("/repos/{}", r.full_name());
-        for page in render_graphql::merged_pull_requests(w, repo) {
+        let (pages, returned) = render_graphql::merged_pull_requests(w, repo);
+        for page in pages {
             c.graphql("MergedPullRequests", github::MERGED_PULL_REQUESTS, page);
+        }
+        for (operation, query, page) in render_graphql::follow_ups(w, repo, &returned) {
+            c.graphql(operation, query, page);
         }
         for branch in &r.production {
             if let Some(b) = w

@@ -3,10 +3,12 @@
 //! GitHub's opaque base64 strings. `rateLimit` is added by the recorder (it depends on
 //! the request order).
 
-use chrono::{Duration, FixedOffset};
+use std::collections::BTreeMap;
+
+use chrono::FixedOffset;
 use serde_json::{Map, Value, json};
 
-use crate::locker::Window;
+use crate::github::{MergedRange, PullRequestConnection, SEARCH_CAP};
 use crate::model::Timestamp;
 
 use super::history::visible_commits;
@@ -37,23 +39,6 @@ pub fn git_time(t: Timestamp, offset_min: i32) -> String {
     }
 }
 
-/// The search string of MergedPullRequests: a day's margin on each side of the window
-/// (search date qualifiers are coarse; evaluation applies the exact window).
-pub fn search_query(full_name: &str, window: &Window) -> String {
-    format!(
-        "repo:{full_name} is:pr is:merged merged:{}..{}",
-        (window.start - Duration::days(1)).format("%Y-%m-%d"),
-        window.end.format("%Y-%m-%d")
-    )
-}
-
-/// Whether the search above returns a PR merged at `t` (both dates are inclusive days).
-fn search_matches(window: &Window, t: Timestamp) -> bool {
-    let from = window.start - Duration::days(1);
-    let to = window.end + Duration::days(1);
-    from <= t && t < to
-}
-
 fn actor(w: &World, a: Acct) -> Value {
     let acct = w.people.get(a);
     json!({"__typename": acct.typename(), "login": acct.graphql_login})
@@ -67,49 +52,166 @@ fn git_actor(id: &GitId) -> Value {
     })
 }
 
-pub fn merged_pull_requests(w: &World, repo: usize) -> Vec<Page> {
-    let r = &w.repos[repo];
-    let q = search_query(&r.full_name(), &w.window);
+/// The PRs a search over `range` matches, in GitHub's order (newest number first).
+fn matching<'w>(w: &'w World, repo: usize, range: &MergedRange) -> Vec<&'w Pr> {
     let mut prs: Vec<&Pr> = w
         .prs
         .iter()
         .filter(|p| p.repo == repo)
-        .filter(|p| p.merged_at().is_some_and(|t| search_matches(&w.window, t)))
+        .filter(|p| p.merged_at().is_some_and(|t| range.contains(t)))
         .collect();
     prs.sort_by_key(|p| std::cmp::Reverse(p.number));
-    let total = prs.len();
-    let mut pages = Vec::new();
-    let mut cursor: Option<String> = None;
-    let chunks: Vec<&[&Pr]> = if prs.is_empty() {
-        vec![&[]]
-    } else {
-        prs.chunks(PAGE_SIZE).collect()
-    };
-    let last = chunks.len() - 1;
-    for (k, chunk) in chunks.into_iter().enumerate() {
-        let end_cursor = (!chunk.is_empty())
-            .then(|| base64(format!("cursor:{}", k * PAGE_SIZE + chunk.len()).as_bytes()));
-        let nodes: Vec<Value> = chunk.iter().map(|p| pr_node(w, p)).collect();
-        let mut data = Map::new();
-        data.insert(
-            "search".into(),
-            json!({
-                "issueCount": total,
-                "pageInfo": {"hasNextPage": k < last, "endCursor": end_cursor},
-                "nodes": nodes,
-            }),
-        );
-        pages.push(Page {
-            variables: json!({"q": q, "cursor": cursor}),
-            data,
-        });
-        cursor = end_cursor;
-    }
-    pages
+    prs
 }
 
-fn pr_node(w: &World, p: &Pr) -> Value {
-    let r = &w.repos[p.repo];
+/// The pages of `MergedPullRequests` a collector fetches for one repository: the
+/// window's search, and, while a search matches more than GitHub's cap, its first page
+/// and then the searches over both halves of its days (the contract's split), earliest
+/// first. Returns the pages and the PRs they returned.
+pub fn merged_pull_requests(w: &World, repo: usize) -> (Vec<Page>, Vec<&Pr>) {
+    let r = &w.repos[repo];
+    let mut pages = Vec::new();
+    let mut returned = Vec::new();
+    let mut ranges = vec![MergedRange::of_window(&w.window)];
+    while let Some(range) = ranges.pop() {
+        let q = range.query(&r.full_name());
+        let prs = matching(w, repo, &range);
+        let total = prs.len();
+        let over = total as u64 > SEARCH_CAP;
+        if over && let Some((first, second)) = range.split() {
+            pages.push(search_page(w, &q, &prs, total, 0, true));
+            ranges.push(second);
+            ranges.push(first);
+            continue;
+        }
+        // GitHub's search stops at its cap whatever `issueCount` says.
+        let reachable = &prs[..prs.len().min(SEARCH_CAP as usize)];
+        let mut offset = 0;
+        loop {
+            let end = (offset + PAGE_SIZE).min(reachable.len());
+            pages.push(search_page(
+                w,
+                &q,
+                reachable,
+                total,
+                offset,
+                end < reachable.len(),
+            ));
+            offset = end;
+            if offset >= reachable.len() {
+                break;
+            }
+        }
+        returned.extend(reachable.iter().copied());
+    }
+    (pages, returned)
+}
+
+/// Opaque cursor after `n` items, as GitHub's are (base64).
+fn cursor(n: usize) -> String {
+    base64(format!("cursor:{n}").as_bytes())
+}
+
+/// One search page: `prs[offset..offset + 100]`.
+fn search_page(
+    w: &World,
+    q: &str,
+    prs: &[&Pr],
+    total: usize,
+    offset: usize,
+    has_next: bool,
+) -> Page {
+    let chunk: Vec<&&Pr> = prs.iter().skip(offset).take(PAGE_SIZE).collect();
+    let end_cursor = (!chunk.is_empty()).then(|| cursor(offset + chunk.len()));
+    let nodes: Vec<Value> = chunk.iter().map(|p| pr_node(w, p)).collect();
+    let mut data = Map::new();
+    data.insert(
+        "search".into(),
+        json!({
+            "issueCount": total,
+            "pageInfo": {"hasNextPage": has_next, "endCursor": end_cursor},
+            "nodes": nodes,
+        }),
+    );
+    Page {
+        variables: json!({"q": q, "cursor": (offset > 0).then(|| cursor(offset))}),
+        data,
+    }
+}
+
+/// `nodes[offset..offset + size]` as a connection with `totalCount` and `pageInfo`.
+fn connection_page(nodes: &[Value], offset: usize, size: usize) -> Value {
+    let page: Vec<Value> = nodes.iter().skip(offset).take(size).cloned().collect();
+    let end = offset + page.len();
+    json!({
+        "totalCount": nodes.len(),
+        "pageInfo": {"hasNextPage": end < nodes.len(), "endCursor": (!page.is_empty()).then(|| cursor(end))},
+        "nodes": page,
+    })
+}
+
+/// The follow-up queries a collector sends for the PRs of `returned` whose nested
+/// connections overflow their first page: (operation, query, page), per PR and
+/// connection in the contract's order.
+pub fn follow_ups(
+    w: &World,
+    repo: usize,
+    returned: &[&Pr],
+) -> Vec<(&'static str, &'static str, Page)> {
+    let r = &w.repos[repo];
+    let mut out = Vec::new();
+    for p in returned {
+        let nested = nested(w, p);
+        for connection in PullRequestConnection::ALL {
+            let Some(nodes) = nested.get(&connection) else {
+                continue;
+            };
+            let first = connection.first_page();
+            if nodes.len() <= first {
+                continue;
+            }
+            let (operation, query) = connection.follow_up();
+            let mut offset = first;
+            while offset < nodes.len() {
+                let page = connection_page(nodes, offset, PullRequestConnection::FOLLOW_UP_PAGE);
+                let pull_request = match connection {
+                    PullRequestConnection::Checks => json!({
+                        "number": p.number,
+                        "headCommit": {"nodes": [{"commit": {
+                            "oid": p.head_sha(),
+                            "statusCheckRollup": p.checks.as_ref().map(|c| json!({"state": c.rollup, "contexts": page})),
+                        }}]},
+                    }),
+                    _ => {
+                        let field = connection.pointer().trim_start_matches('/');
+                        json!({"number": p.number, field: page})
+                    }
+                };
+                let mut data = Map::new();
+                data.insert("repository".into(), json!({"pullRequest": pull_request}));
+                out.push((
+                    operation,
+                    query,
+                    Page {
+                        variables: json!({
+                            "owner": super::world::ORG,
+                            "name": r.name,
+                            "number": p.number,
+                            "cursor": cursor(offset),
+                        }),
+                        data,
+                    },
+                ));
+                offset += PullRequestConnection::FOLLOW_UP_PAGE;
+            }
+        }
+    }
+    out
+}
+
+/// Every node of a PR's nested connections (the checks only when the head commit has
+/// a rollup).
+fn nested(w: &World, p: &Pr) -> BTreeMap<PullRequestConnection, Vec<Value>> {
     let merge = p.merge.as_ref();
     let labels: Vec<Value> = p.labels.iter().map(|l| json!({"name": l})).collect();
     let reviews: Vec<Value> = p
@@ -139,8 +241,8 @@ fn pr_node(w: &World, p: &Pr) -> Value {
             }})
         })
         .collect();
-    let rollup = p.checks.as_ref().map(|checks| {
-        let nodes: Vec<Value> = checks
+    let contexts = p.checks.as_ref().map(|checks| {
+        checks
             .contexts
             .iter()
             .map(|c| match c {
@@ -157,11 +259,7 @@ fn pr_node(w: &World, p: &Pr) -> Value {
                     "state": state,
                 }),
             })
-            .collect();
-        json!({
-            "state": checks.rollup,
-            "contexts": {"totalCount": nodes.len(), "nodes": nodes},
-        })
+            .collect::<Vec<Value>>()
     });
     let mut timeline: Vec<(Timestamp, Value)> = p
         .timeline
@@ -212,6 +310,32 @@ fn pr_node(w: &World, p: &Pr) -> Value {
     }
     timeline.sort_by_key(|(t, _)| *t);
     let timeline: Vec<Value> = timeline.into_iter().map(|(_, v)| v).collect();
+    let mut nested = BTreeMap::new();
+    nested.insert(PullRequestConnection::Labels, labels);
+    nested.insert(PullRequestConnection::Reviews, reviews);
+    nested.insert(PullRequestConnection::Commits, commits);
+    if let Some(contexts) = contexts {
+        nested.insert(PullRequestConnection::Checks, contexts);
+    }
+    nested.insert(PullRequestConnection::Timeline, timeline);
+    nested
+}
+
+fn pr_node(w: &World, p: &Pr) -> Value {
+    let r = &w.repos[p.repo];
+    let merge = p.merge.as_ref();
+    let nested = nested(w, p);
+    let first = |c: PullRequestConnection| {
+        nested
+            .get(&c)
+            .map(|nodes| connection_page(nodes, 0, c.first_page()))
+    };
+    let rollup = p.checks.as_ref().map(|checks| {
+        json!({
+            "state": checks.rollup,
+            "contexts": first(PullRequestConnection::Checks),
+        })
+    });
     json!({
         "__typename": "PullRequest",
         "number": p.number,
@@ -226,11 +350,11 @@ fn pr_node(w: &World, p: &Pr) -> Value {
         "headRefName": p.head_ref,
         "headRefOid": p.head_sha(),
         "mergeCommit": merge.map(|m| json!({"oid": m.commit})),
-        "labels": {"totalCount": labels.len(), "nodes": labels},
-        "reviews": {"totalCount": reviews.len(), "nodes": reviews},
-        "commits": {"totalCount": commits.len(), "nodes": commits},
+        "labels": first(PullRequestConnection::Labels),
+        "reviews": first(PullRequestConnection::Reviews),
+        "commits": first(PullRequestConnection::Commits),
         "headCommit": {"nodes": [{"commit": {"oid": p.head_sha(), "statusCheckRollup": rollup}}]},
-        "timelineItems": {"totalCount": timeline.len(), "nodes": timeline},
+        "timelineItems": first(PullRequestConnection::Timeline),
     })
 }
 

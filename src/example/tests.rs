@@ -135,8 +135,8 @@ fn every_scenario_is_planted_at_every_size() {
             .map(|(c, k, r, n)| ((c.to_string(), k.to_string(), r.to_string()), *n))
             .collect();
         assert_eq!(counts, expected, "size {changes}, seed {seed}");
-        // 14 change and commit cases, 12 access cases.
-        assert_eq!(truth.tricky.len(), 26, "size {changes}: every tricky case");
+        // 15 change and commit cases (one an overflowing PR), 12 access cases.
+        assert_eq!(truth.tricky.len(), 27, "size {changes}: every tricky case");
         // CM-04 is planted once on each basis, and the records GitHub keeps agree.
         let bases: BTreeSet<&str> = w
             .prs
@@ -1067,7 +1067,7 @@ fn the_request_log_reads_like_a_real_collection() {
 #[test]
 fn larger_organisations_paginate_and_stay_consistent() {
     let w = world(1_500, 3);
-    let pages = render_graphql::merged_pull_requests(
+    let (pages, _) = render_graphql::merged_pull_requests(
         &w,
         w.repos.iter().position(|r| r.name == "api").expect("api"),
     );
@@ -1082,4 +1082,123 @@ fn larger_organisations_paginate_and_stay_consistent() {
             );
         }
     }
+}
+
+#[test]
+fn overflowing_connections_are_continued_by_follow_up_pages() {
+    use crate::github::PullRequestConnection;
+    let (dir, _) = generate(60, 2026);
+    let w = world(60, 2026);
+    let web = w.repos.iter().position(|r| r.name == "web").expect("web");
+    let big = w
+        .prs
+        .iter()
+        .find(|p| p.repo == web && p.reviews.len() > PullRequestConnection::Reviews.first_page())
+        .expect("the overflowing PR is planted");
+    let (pages, returned) = render_graphql::merged_pull_requests(&w, web);
+    let node = pages
+        .iter()
+        .flat_map(|p| {
+            p.data["search"]["nodes"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .find(|n| n["number"] == big.number)
+        .expect("the PR is in the search");
+    let follow_ups = render_graphql::follow_ups(&w, web, &returned);
+    for c in PullRequestConnection::ALL {
+        let first = &node.pointer(c.pointer()).expect("connection")["nodes"];
+        assert_eq!(
+            first.as_array().map(Vec::len),
+            Some(c.first_page()),
+            "{c:?}"
+        );
+        let connection = node.pointer(c.pointer()).expect("connection");
+        assert_eq!(connection["pageInfo"]["hasNextPage"], true, "{c:?}");
+        // The follow-up starts at the page's end cursor.
+        let (operation, _) = c.follow_up();
+        let mine: Vec<_> = follow_ups
+            .iter()
+            .filter(|(op, _, p)| *op == operation && p.variables["number"] == big.number)
+            .collect();
+        assert_eq!(mine.len(), 1, "{c:?}");
+        assert_eq!(
+            mine[0].2.variables["cursor"],
+            connection["pageInfo"]["endCursor"]
+        );
+    }
+    // Normalized, the change is whole: every record, nothing incomplete.
+    let evidence = crate::normalize::normalize(&Locker::open(dir.path().join("locker")).unwrap())
+        .expect("normalizes");
+    let change = evidence
+        .changes
+        .iter()
+        .find(|c| c.repo == "acme/web" && c.number == big.number)
+        .expect("the change");
+    assert!(change.incomplete.is_empty(), "{:?}", change.incomplete);
+    assert_eq!(change.reviews.len(), big.reviews.len());
+    assert_eq!(change.commits.len(), big.commits.len());
+    assert_eq!(change.labels.len(), big.labels.len());
+    assert_eq!(
+        change.checks.runs.len(),
+        big.checks.as_ref().map_or(0, |c| c.contexts.len())
+    );
+    assert_eq!(
+        change.timeline.len(),
+        big.timeline.len() + 1,
+        "with the merge"
+    );
+    assert!(evidence.changes.iter().all(|c| c.incomplete.is_empty()));
+}
+
+#[test]
+fn a_search_over_githubs_cap_is_split_into_day_ranges() {
+    use crate::github::{MergedRange, SEARCH_CAP};
+    let w = world(3_600, 5);
+    let api = w.repos.iter().position(|r| r.name == "api").expect("api");
+    let window = MergedRange::of_window(&w.window);
+    let all = w
+        .prs
+        .iter()
+        .filter(|p| p.repo == api && p.merged_at().is_some_and(|t| window.contains(t)))
+        .count();
+    assert!(all as u64 > SEARCH_CAP, "api has {all} PRs in the window");
+    let (pages, returned) = render_graphql::merged_pull_requests(&w, api);
+    // Every PR once, every search within the cap, the oversized ones read one page.
+    let numbers: BTreeSet<u64> = returned.iter().map(|p| p.number).collect();
+    assert_eq!(numbers.len(), all);
+    assert_eq!(returned.len(), all);
+    let mut by_query: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
+    for page in &pages {
+        by_query
+            .entry(page.variables["q"].as_str().unwrap().to_string())
+            .or_default()
+            .push(&page.data["search"]);
+    }
+    let first = window.query("acme/api");
+    assert_eq!(
+        by_query[&first].len(),
+        1,
+        "the oversized search is not paged"
+    );
+    assert_eq!(by_query[&first][0]["issueCount"], all);
+    let mut leaves = 0;
+    for (q, searches) in &by_query {
+        let count = searches[0]["issueCount"].as_u64().unwrap();
+        if count > SEARCH_CAP {
+            assert_eq!(searches.len(), 1, "{q}");
+            let (a, b) = MergedRange::of_query(q).unwrap().split().unwrap();
+            assert!(by_query.contains_key(&a.query("acme/api")));
+            assert!(by_query.contains_key(&b.query("acme/api")));
+        } else {
+            leaves += 1;
+            let held: usize = searches
+                .iter()
+                .map(|s| s["nodes"].as_array().unwrap().len())
+                .sum();
+            assert_eq!(held as u64, count, "{q}");
+        }
+    }
+    assert!(leaves >= 2);
 }

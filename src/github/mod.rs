@@ -14,7 +14,8 @@
 //! | evidence type | call |
 //! |---|---|
 //! | repositories | `GET /orgs/{org}/repos?type=all&per_page=100` |
-//! | pull_requests | `POST /graphql` [`MERGED_PULL_REQUESTS`], `$q` = `repo:{owner}/{repo} is:pr is:merged merged:{start - 1 day}..{end}` (dates: search's date qualifiers are coarse, so the query has a day's margin on each side and the exact window is applied by evaluation; PRs into every base branch come back, evaluation keeps the production ones) |
+//! | pull_requests | `POST /graphql` [`MERGED_PULL_REQUESTS`], `$q` = `repo:{owner}/{repo} is:pr is:merged merged:{start - 1 day}..{end}` (dates: search's date qualifiers are coarse, so the query has a day's margin on each side and the exact window is applied by evaluation; PRs into every base branch come back, evaluation keeps the production ones). GitHub's search yields at most [`SEARCH_CAP`] results: when the first page's `issueCount` exceeds it, that search is not paged further but its day range is halved ([`MergedRange::split`]) and each half searched the same way, until every search holds at most [`SEARCH_CAP`] |
+//! | pull_requests (overflow) | `POST /graphql` [`PULL_REQUEST_REVIEWS`], [`PULL_REQUEST_COMMITS`], [`PULL_REQUEST_CHECKS`], [`PULL_REQUEST_LABELS`], [`PULL_REQUEST_TIMELINE`] per merged PR and per nested connection whose `totalCount` exceeds what its `MergedPullRequests` page carried, `$owner`/`$name`/`$number` of the PR, `$cursor` = that connection's `pageInfo.endCursor`, then each page's (see [`PullRequestConnection`]) |
 //! | branches | `GET /repos/{owner}/{repo}/branches?per_page=100` (names only: which branches match the production patterns; not normalized) |
 //! | branch_commits | `POST /graphql` [`BRANCH_HISTORY`] per production branch, `$since`/`$until` = window start/end as `YYYY-MM-DDTHH:MM:SSZ` |
 //! | branch_protection | `GET /repos/{owner}/{repo}/branches/{branch}/protection` (404 `Branch not protected` is evidence, not an error) |
@@ -50,9 +51,246 @@ pub const MERGED_PULL_REQUESTS: &str = include_str!("queries/merged_pull_request
 /// Commits on a production branch in the window with their associated pull requests.
 pub const BRANCH_HISTORY: &str = include_str!("queries/branch_history.graphql");
 
+/// The reviews of one pull request after the first page (overflow follow-up).
+pub const PULL_REQUEST_REVIEWS: &str = include_str!("queries/pull_request_reviews.graphql");
+
+/// The commits of one pull request after the first page (overflow follow-up).
+pub const PULL_REQUEST_COMMITS: &str = include_str!("queries/pull_request_commits.graphql");
+
+/// The head commit's checks of one pull request after the first page (overflow follow-up).
+pub const PULL_REQUEST_CHECKS: &str = include_str!("queries/pull_request_checks.graphql");
+
+/// The labels of one pull request after the first page (overflow follow-up).
+pub const PULL_REQUEST_LABELS: &str = include_str!("queries/pull_request_labels.graphql");
+
+/// The timeline events of one pull request after the first page (overflow follow-up).
+pub const PULL_REQUEST_TIMELINE: &str = include_str!("queries/pull_request_timeline.graphql");
+
 /// Every GraphQL query changeproof sends, by operation name (validated against GitHub's
 /// schema in `tests/`).
 pub const QUERIES: &[(&str, &str)] = &[
     ("MergedPullRequests", MERGED_PULL_REQUESTS),
     ("BranchHistory", BRANCH_HISTORY),
+    ("PullRequestReviews", PULL_REQUEST_REVIEWS),
+    ("PullRequestCommits", PULL_REQUEST_COMMITS),
+    ("PullRequestChecks", PULL_REQUEST_CHECKS),
+    ("PullRequestLabels", PULL_REQUEST_LABELS),
+    ("PullRequestTimeline", PULL_REQUEST_TIMELINE),
 ];
+
+/// A connection nested in each pull request of `MergedPullRequests`, and the follow-up
+/// query that continues it when one page did not hold it all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PullRequestConnection {
+    Labels,
+    Reviews,
+    Commits,
+    Checks,
+    Timeline,
+}
+
+impl PullRequestConnection {
+    pub const ALL: [PullRequestConnection; 5] = [
+        PullRequestConnection::Labels,
+        PullRequestConnection::Reviews,
+        PullRequestConnection::Commits,
+        PullRequestConnection::Checks,
+        PullRequestConnection::Timeline,
+    ];
+
+    /// The name in `Change::incomplete` while the connection is not collected in full.
+    pub fn name(self) -> &'static str {
+        match self {
+            PullRequestConnection::Labels => "labels",
+            PullRequestConnection::Reviews => "reviews",
+            PullRequestConnection::Commits => "commits",
+            PullRequestConnection::Checks => "checks",
+            PullRequestConnection::Timeline => "timeline",
+        }
+    }
+
+    /// Its page size in `MergedPullRequests` (the `first:` argument there).
+    pub fn first_page(self) -> usize {
+        match self {
+            PullRequestConnection::Labels => 20,
+            PullRequestConnection::Reviews => 50,
+            PullRequestConnection::Commits => 100,
+            PullRequestConnection::Checks => 50,
+            PullRequestConnection::Timeline => 50,
+        }
+    }
+
+    /// The page size of the follow-up query.
+    pub const FOLLOW_UP_PAGE: usize = 100;
+
+    /// Where the connection is, relative to a pull request node (both in a
+    /// `MergedPullRequests` search node and in the follow-up's `repository.pullRequest`).
+    pub fn pointer(self) -> &'static str {
+        match self {
+            PullRequestConnection::Labels => "/labels",
+            PullRequestConnection::Reviews => "/reviews",
+            PullRequestConnection::Commits => "/commits",
+            PullRequestConnection::Checks => {
+                "/headCommit/nodes/0/commit/statusCheckRollup/contexts"
+            }
+            PullRequestConnection::Timeline => "/timelineItems",
+        }
+    }
+
+    /// The follow-up query: (operation name, text).
+    pub fn follow_up(self) -> (&'static str, &'static str) {
+        match self {
+            PullRequestConnection::Labels => ("PullRequestLabels", PULL_REQUEST_LABELS),
+            PullRequestConnection::Reviews => ("PullRequestReviews", PULL_REQUEST_REVIEWS),
+            PullRequestConnection::Commits => ("PullRequestCommits", PULL_REQUEST_COMMITS),
+            PullRequestConnection::Checks => ("PullRequestChecks", PULL_REQUEST_CHECKS),
+            PullRequestConnection::Timeline => ("PullRequestTimeline", PULL_REQUEST_TIMELINE),
+        }
+    }
+
+    /// The connection a follow-up operation continues.
+    pub fn of_operation(operation: &str) -> Option<PullRequestConnection> {
+        Self::ALL.into_iter().find(|c| c.follow_up().0 == operation)
+    }
+}
+
+/// GitHub's search returns at most this many results per query (its `issueCount` may
+/// say more).
+pub const SEARCH_CAP: u64 = 1000;
+
+/// The days of a `merged:{from}..{to}` search qualifier (both inclusive, UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct MergedRange {
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+}
+
+impl MergedRange {
+    /// The window with a day's margin before its start: `[start - 1 day, end]`.
+    pub fn of_window(window: &crate::locker::Window) -> MergedRange {
+        MergedRange {
+            from: (window.start - chrono::Duration::days(1)).date_naive(),
+            to: window.end.date_naive(),
+        }
+    }
+
+    /// `$q` of `MergedPullRequests` for the repository `owner/name`.
+    pub fn query(&self, full_name: &str) -> String {
+        format!(
+            "repo:{full_name} is:pr is:merged merged:{}..{}",
+            self.from.format("%Y-%m-%d"),
+            self.to.format("%Y-%m-%d")
+        )
+    }
+
+    /// The two halves (the first one the longer by a day if the count is odd); `None`
+    /// for a single day, which cannot be split further.
+    pub fn split(&self) -> Option<(MergedRange, MergedRange)> {
+        let days = (self.to - self.from).num_days();
+        if days < 1 {
+            return None;
+        }
+        let mid = self.from + chrono::Duration::days(days / 2);
+        Some((
+            MergedRange {
+                from: self.from,
+                to: mid,
+            },
+            MergedRange {
+                from: mid + chrono::Duration::days(1),
+                to: self.to,
+            },
+        ))
+    }
+
+    /// Whether the search matches a PR merged at `t`.
+    pub fn contains(&self, t: crate::model::Timestamp) -> bool {
+        let day = t.date_naive();
+        self.from <= day && day <= self.to
+    }
+
+    /// The range of a `$q` written by [`MergedRange::query`].
+    pub fn of_query(q: &str) -> Option<MergedRange> {
+        let range = q
+            .split_whitespace()
+            .find_map(|term| term.strip_prefix("merged:"))?;
+        let (from, to) = range.split_once("..")?;
+        Some(MergedRange {
+            from: chrono::NaiveDate::parse_from_str(from, "%Y-%m-%d").ok()?,
+            to: chrono::NaiveDate::parse_from_str(to, "%Y-%m-%d").ok()?,
+        })
+    }
+}
+
+/// Where the pull request is in a follow-up response.
+pub const FOLLOW_UP_PULL_REQUEST: &str = "/data/repository/pullRequest";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_pages_are_those_of_the_query() {
+        for c in PullRequestConnection::ALL {
+            let first = format!("(first: {}", c.first_page());
+            let field = match c {
+                PullRequestConnection::Labels => "labels",
+                PullRequestConnection::Reviews => "reviews",
+                PullRequestConnection::Commits => "commits",
+                PullRequestConnection::Checks => "contexts",
+                PullRequestConnection::Timeline => "timelineItems",
+            };
+            assert!(
+                MERGED_PULL_REQUESTS.contains(&format!("{field}{first}")),
+                "{field}{first}"
+            );
+            let (name, text) = c.follow_up();
+            assert_eq!(PullRequestConnection::of_operation(name), Some(c));
+            assert!(text.contains(&format!(
+                "{field}(first: {}, after: $cursor",
+                PullRequestConnection::FOLLOW_UP_PAGE
+            )));
+        }
+    }
+
+    #[test]
+    fn merged_ranges_split_down_to_single_days() {
+        let window = crate::locker::Window {
+            start: "2026-07-01T00:00:00Z".parse().unwrap(),
+            end: "2026-10-01T00:00:00Z".parse().unwrap(),
+        };
+        let range = MergedRange::of_window(&window);
+        let q = range.query("acme/api");
+        assert_eq!(
+            q,
+            "repo:acme/api is:pr is:merged merged:2026-06-30..2026-10-01"
+        );
+        assert_eq!(MergedRange::of_query(&q), Some(range));
+        let (a, b) = range.split().unwrap();
+        assert_eq!(a.from, range.from);
+        assert_eq!(b.to, range.to);
+        assert_eq!(a.to + chrono::Duration::days(1), b.from);
+        // Every day is in exactly one half.
+        let mut day = range.from;
+        while day <= range.to {
+            let t = day.and_hms_opt(12, 0, 0).unwrap().and_utc();
+            assert!(range.contains(t));
+            assert!(a.contains(t) != b.contains(t), "{day}");
+            day += chrono::Duration::days(1);
+        }
+        let one = MergedRange {
+            from: range.from,
+            to: range.from,
+        };
+        assert_eq!(one.split(), None);
+        let two = MergedRange {
+            from: range.from,
+            to: range.from + chrono::Duration::days(1),
+        };
+        let (x, y) = two.split().unwrap();
+        assert_eq!(
+            (x.from, x.to, y.from, y.to),
+            (two.from, two.from, two.to, two.to)
+        );
+    }
+}

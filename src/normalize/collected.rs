@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::graphql_branch_history::CommitKey;
-use super::graphql_pull_requests::ChangeKey;
+use super::graphql_pull_requests::{ChangeKey, FollowUps, merge_follow_ups};
 use super::ipe::Queries;
 use super::rest_access::AccessLists;
 use super::rest_audit_log::AuditLog;
@@ -22,6 +22,8 @@ use crate::model::{Access, BranchCommit, Change, EVIDENCE_SCHEMA, Evidence, Gap}
 pub(super) struct Collected {
     pub repositories: Repositories,
     pub changes: BTreeMap<ChangeKey, Change>,
+    /// Records of per-PR follow-up queries, merged into `changes` at the end.
+    pub follow_ups: FollowUps,
     pub branch_commits: BTreeMap<CommitKey, BranchCommit>,
     pub deployments: Deployments,
     pub protections: Protections,
@@ -52,7 +54,8 @@ impl Collected {
         });
     }
 
-    pub fn finish(self, meta: &LockerMeta) -> Evidence {
+    pub fn finish(mut self, meta: &LockerMeta) -> Evidence {
+        merge_follow_ups(&mut self.changes, std::mem::take(&mut self.follow_ups));
         let (org_members, outside_collaborators, repo_collaborators) = self.access.finish();
         let (deploy_keys, secrets) = self.credentials.finish();
         let mut gaps = self.gaps;

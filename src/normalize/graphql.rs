@@ -11,7 +11,7 @@ use super::de::{ShapeError, member, parse, parse_at};
 use super::ipe::QueryKey;
 use super::{NormalizeError, Origin, error_message, is_success};
 use super::{graphql_branch_history, graphql_pull_requests};
-use crate::github;
+use crate::github::{self, PullRequestConnection};
 use crate::locker::Locker;
 
 #[derive(Deserialize)]
@@ -36,6 +36,13 @@ struct BranchHistoryVariables {
 }
 
 #[derive(Deserialize)]
+struct PullRequestVariables {
+    owner: String,
+    name: String,
+    number: u64,
+}
+
+#[derive(Deserialize)]
 struct GraphQlError {
     message: Option<String>,
     #[serde(rename = "type")]
@@ -44,8 +51,19 @@ struct GraphQlError {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Operation {
-    MergedPullRequests { repo: Option<String> },
-    BranchHistory { repo: String, branch: String },
+    MergedPullRequests {
+        repo: Option<String>,
+    },
+    BranchHistory {
+        repo: String,
+        branch: String,
+    },
+    /// A per-PR follow-up continuing one nested connection of `MergedPullRequests`.
+    PullRequestFollowUp {
+        repo: String,
+        number: u64,
+        connection: PullRequestConnection,
+    },
 }
 
 impl Operation {
@@ -53,6 +71,7 @@ impl Operation {
         match self {
             Operation::MergedPullRequests { .. } => "MergedPullRequests",
             Operation::BranchHistory { .. } => "BranchHistory",
+            Operation::PullRequestFollowUp { connection, .. } => connection.follow_up().0,
         }
     }
 
@@ -60,13 +79,16 @@ impl Operation {
         match self {
             Operation::MergedPullRequests { .. } => "pull_requests",
             Operation::BranchHistory { .. } => "branch_commits",
+            Operation::PullRequestFollowUp { .. } => "pull_requests",
         }
     }
 
     fn repo(&self) -> Option<&str> {
         match self {
             Operation::MergedPullRequests { repo } => repo.as_deref(),
-            Operation::BranchHistory { repo, .. } => Some(repo),
+            Operation::BranchHistory { repo, .. } | Operation::PullRequestFollowUp { repo, .. } => {
+                Some(repo)
+            }
         }
     }
 
@@ -75,6 +97,11 @@ impl Operation {
         match self {
             Operation::MergedPullRequests { repo } => repo.clone().unwrap_or_default(),
             Operation::BranchHistory { repo, branch } => format!("{repo} branch {branch}"),
+            Operation::PullRequestFollowUp {
+                repo,
+                number,
+                connection,
+            } => format!("{repo}#{number} {}", connection.name()),
         }
     }
 }
@@ -135,6 +162,16 @@ pub(super) fn process(
                 repo: search_repo(&v.q),
             }
         }
+        other if PullRequestConnection::of_operation(other).is_some() => {
+            let v: PullRequestVariables =
+                parse_at(&variables_value, "variables").map_err(request_shape)?;
+            Operation::PullRequestFollowUp {
+                repo: format!("{}/{}", v.owner, v.name),
+                number: v.number,
+                connection: PullRequestConnection::of_operation(other)
+                    .unwrap_or(PullRequestConnection::Reviews),
+            }
+        }
         _ => {
             let v: BranchHistoryVariables =
                 parse_at(&variables_value, "variables").map_err(request_shape)?;
@@ -151,6 +188,24 @@ pub(super) fn process(
     variables.remove("cursor");
     let label = format!("{} {}", call.label(), operation.name());
     let repo = operation.repo().map(str::to_string);
+
+    if let Operation::PullRequestFollowUp {
+        repo,
+        number,
+        connection,
+    } = &operation
+    {
+        return follow_up(
+            locker,
+            collected,
+            origin,
+            &label,
+            record,
+            repo,
+            *number,
+            *connection,
+        );
+    }
 
     if !is_success(record.status) {
         let message = error_message(locker, record)?;
@@ -223,6 +278,7 @@ pub(super) fn process(
         Operation::MergedPullRequests { .. } => {
             graphql_pull_requests::page(&mut collected.changes, origin, data).map_err(shape)?
         }
+        Operation::PullRequestFollowUp { .. } => return Ok(()),
         Operation::BranchHistory { repo, branch } => {
             let page =
                 graphql_branch_history::page(&mut collected.branch_commits, origin, repo, data)
@@ -248,6 +304,48 @@ pub(super) fn process(
         &record.response_sha256,
         contributed,
     );
+    Ok(())
+}
+
+/// A per-PR follow-up page: its records go to the change (see
+/// `graphql_pull_requests::merge_follow_ups`). A follow-up that failed, or answered with
+/// errors and no data, adds nothing: the change keeps the connection in `incomplete`
+/// (and the collection lists it as missing). Follow-ups are no population query of
+/// their own, so they add no IPE record.
+#[allow(clippy::too_many_arguments)]
+fn follow_up(
+    locker: &Locker,
+    collected: &mut Collected,
+    origin: &Origin<'_>,
+    label: &str,
+    record: &crate::locker::RequestRecord,
+    repo: &str,
+    number: u64,
+    connection: PullRequestConnection,
+) -> Result<(), NormalizeError> {
+    if !is_success(record.status) {
+        tracing::debug!(seq = record.seq, %repo, number, status = record.status, "failed follow-up: the change keeps `{}` incomplete", connection.name());
+        return Ok(());
+    }
+    let response = locker.raw_json(&record.response_sha256)?;
+    let shape = |e: ShapeError| NormalizeError::Shape {
+        call: label.to_string(),
+        sha256: record.response_sha256.clone(),
+        message: e.to_string(),
+    };
+    let Some(data) = member(&response, "", "data").map_err(shape)? else {
+        return Ok(());
+    };
+    if !data.is_null() {
+        graphql_pull_requests::follow_up_page(
+            &mut collected.follow_ups,
+            origin,
+            repo,
+            connection,
+            data,
+        )
+        .map_err(shape)?;
+    }
     Ok(())
 }
 

@@ -11,12 +11,15 @@ use super::Origin;
 use super::de::{ShapeError, elements, member, need, parse_at};
 use super::ipe::Yield;
 use super::trailers::co_authors;
+use crate::github::PullRequestConnection;
 use crate::model::{
-    Actor, ActorKind, Change, CheckKind, CheckRun, CheckState, Checks, CommitInfo, GitIdentity,
-    Review, ReviewState, TimelineEvent, TimelineKind, Timestamp,
+    Actor, ActorKind, Change, CheckKind, CheckRun, CheckState, Checks, CommitInfo, EvidenceRef,
+    GitIdentity, Review, ReviewState, TimelineEvent, TimelineKind, Timestamp,
 };
 
 /// Names put into [`Change::incomplete`] when a nested connection was truncated.
+/// (They are [`PullRequestConnection::name`]; a follow-up that completes the connection
+/// removes its name.)
 pub const INCOMPLETE_LABELS: &str = "labels";
 pub const INCOMPLETE_REVIEWS: &str = "reviews";
 pub const INCOMPLETE_COMMITS: &str = "commits";
@@ -364,37 +367,8 @@ fn change(
     labels.sort();
     labels.dedup();
 
-    let reviews = pr
-        .reviews
-        .iter()
-        .flat_map(|c| c.nodes())
-        .map(|(j, r)| Review {
-            id: r.database_id.map(|id| id.to_string()).unwrap_or_default(),
-            author: r.author.as_ref().map(ActorNode::actor),
-            state: r.state.into(),
-            submitted_at: r.submitted_at,
-            commit_sha: r.commit.as_ref().map(|c| c.oid.clone()),
-            evidence: vec![origin.evidence(&format!("{pointer}/reviews/nodes/{j}"))],
-        })
-        .collect();
-
-    let commits = pr
-        .commits
-        .into_iter()
-        .flat_map(|c| c.nodes.into_iter().flatten().flatten())
-        .map(|node| {
-            let c = node.commit;
-            CommitInfo {
-                co_authors: co_authors(&c.message),
-                sha: c.oid,
-                message: c.message,
-                author: git_identity(c.author),
-                committer: git_identity(c.committer),
-                authored_at: c.authored_date,
-                committed_at: c.committed_date,
-            }
-        })
-        .collect();
+    let reviews = reviews(pr.reviews.as_ref(), origin, pointer);
+    let commits = commits(pr.commits);
 
     let timeline = timeline(pr.timeline_items, path)?;
 
@@ -420,6 +394,44 @@ fn change(
         incomplete,
         evidence: vec![origin.evidence(pointer)],
     }))
+}
+
+fn reviews(
+    connection: Option<&Connection<ReviewNode>>,
+    origin: &Origin<'_>,
+    pointer: &str,
+) -> Vec<Review> {
+    connection
+        .iter()
+        .flat_map(|c| c.nodes())
+        .map(|(j, r)| Review {
+            id: r.database_id.map(|id| id.to_string()).unwrap_or_default(),
+            author: r.author.as_ref().map(ActorNode::actor),
+            state: r.state.into(),
+            submitted_at: r.submitted_at,
+            commit_sha: r.commit.as_ref().map(|c| c.oid.clone()),
+            evidence: vec![origin.evidence(&format!("{pointer}/reviews/nodes/{j}"))],
+        })
+        .collect()
+}
+
+fn commits(connection: Option<Connection<PullRequestCommit>>) -> Vec<CommitInfo> {
+    connection
+        .into_iter()
+        .flat_map(|c| c.nodes.into_iter().flatten().flatten())
+        .map(|node| {
+            let c = node.commit;
+            CommitInfo {
+                co_authors: co_authors(&c.message),
+                sha: c.oid,
+                message: c.message,
+                author: git_identity(c.author),
+                committer: git_identity(c.committer),
+                authored_at: c.authored_date,
+                committed_at: c.committed_date,
+            }
+        })
+        .collect()
 }
 
 /// The head commit's checks, and whether all of them came back.
@@ -459,8 +471,24 @@ fn checks(
     };
     let base = format!("{path}.headCommit.nodes[0].commit.statusCheckRollup.contexts.nodes");
     let complete = complete(rollup.contexts.as_ref());
+    let runs = check_runs(rollup.contexts.as_ref(), &base)?;
+    Ok((
+        Checks {
+            sha: commit.oid,
+            rollup: Some(rollup.state.check_state()),
+            runs,
+        },
+        complete,
+    ))
+}
+
+/// The check runs and status contexts of a rollup's `contexts` connection.
+fn check_runs(
+    contexts: Option<&Connection<ContextNode>>,
+    base: &str,
+) -> Result<Vec<CheckRun>, ShapeError> {
     let mut runs = Vec::new();
-    for (k, node) in rollup.contexts.iter().flat_map(|c| c.nodes()) {
+    for (k, node) in contexts.iter().flat_map(|c| c.nodes()) {
         let at = |field: &str| format!("{base}[{k}].{field}");
         match node.typename.as_str() {
             "CheckRun" => {
@@ -489,14 +517,7 @@ fn checks(
             other => tracing::debug!(typename = other, "unknown check context type ignored"),
         }
     }
-    Ok((
-        Checks {
-            sha: commit.oid,
-            rollup: Some(rollup.state.check_state()),
-            runs,
-        },
-        complete,
-    ))
+    Ok(runs)
 }
 
 fn timeline(
@@ -539,4 +560,254 @@ fn timeline(
         });
     }
     Ok(events)
+}
+
+/// What the follow-up queries (`PullRequestReviews` …) returned for one change: the
+/// records after the first page, and the connection totals they reported.
+#[derive(Debug, Default)]
+pub struct FollowUp {
+    labels: Vec<String>,
+    reviews: Vec<Review>,
+    commits: Vec<CommitInfo>,
+    checks: Vec<CheckRun>,
+    timeline: Vec<TimelineEvent>,
+    /// `totalCount` of each connection as its latest follow-up page reported it.
+    totals: BTreeMap<PullRequestConnection, u64>,
+    /// Per connection (so that the order does not depend on which follow-up answered
+    /// first), its pages in request order.
+    evidence: BTreeMap<PullRequestConnection, Vec<EvidenceRef>>,
+}
+
+pub type FollowUps = BTreeMap<ChangeKey, FollowUp>;
+
+/// `repository.pullRequest` of a follow-up response: only the queried connection is set.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FollowUpNode {
+    number: u64,
+    labels: Option<Connection<LabelNode>>,
+    reviews: Option<Connection<ReviewNode>>,
+    commits: Option<Connection<PullRequestCommit>>,
+    head_commit: Option<Connection<PullRequestHeadCommit>>,
+    timeline_items: Option<Connection<TimelineNode>>,
+}
+
+/// One page of a follow-up query (`data` of the response) for the change `repo`#number:
+/// its records are kept apart until [`merge_follow_ups`], so the order in which pages
+/// and the search page holding the change are read does not matter.
+pub fn follow_up_page(
+    follow_ups: &mut FollowUps,
+    origin: &Origin<'_>,
+    repo: &str,
+    connection: PullRequestConnection,
+    data: &Value,
+) -> Result<(), ShapeError> {
+    let base = "data.repository.pullRequest";
+    let Some(repository) = member(data, "data", "repository")? else {
+        return Ok(());
+    };
+    let Some(node) = member(repository, "data.repository", "pullRequest")? else {
+        return Ok(());
+    };
+    let pr: FollowUpNode = parse_at(node, base)?;
+    let key = (origin.source.to_string(), repo.to_string(), pr.number);
+    let pointer = "/data/repository/pullRequest";
+    let f = follow_ups.entry(key).or_default();
+    let total = |c: Option<u64>, f: &mut FollowUp| {
+        if let Some(total) = c {
+            f.totals.insert(connection, total);
+        }
+    };
+    match connection {
+        PullRequestConnection::Labels => {
+            let Some(c) = pr.labels else { return Ok(()) };
+            total(c.total_count, f);
+            f.labels.extend(c.nodes().map(|(_, l)| l.name.clone()));
+        }
+        PullRequestConnection::Reviews => {
+            let Some(c) = pr.reviews else { return Ok(()) };
+            total(c.total_count, f);
+            f.reviews.extend(reviews(Some(&c), origin, pointer));
+        }
+        PullRequestConnection::Commits => {
+            let Some(c) = pr.commits else { return Ok(()) };
+            total(c.total_count, f);
+            f.commits.extend(commits(Some(c)));
+        }
+        PullRequestConnection::Checks => {
+            let Some(contexts) = pr
+                .head_commit
+                .and_then(|c| c.nodes)
+                .and_then(|n| n.into_iter().next().flatten())
+                .and_then(|h| h.commit.status_check_rollup)
+                .and_then(|r| r.contexts)
+            else {
+                return Ok(());
+            };
+            total(contexts.total_count, f);
+            let at = format!("{base}.headCommit.nodes[0].commit.statusCheckRollup.contexts.nodes");
+            f.checks.extend(check_runs(Some(&contexts), &at)?);
+        }
+        PullRequestConnection::Timeline => {
+            let Some(c) = pr.timeline_items else {
+                return Ok(());
+            };
+            total(c.total_count, f);
+            f.timeline.extend(timeline(Some(c), base)?);
+        }
+    }
+    f.evidence
+        .entry(connection)
+        .or_default()
+        .push(origin.evidence(pointer));
+    Ok(())
+}
+
+/// Adds the follow-up records to their changes (a record already present — same review
+/// id, commit sha, label, or an identical check or event — is kept once) and clears a
+/// connection from `incomplete` when the change now holds as many records as its total.
+/// A connection whose follow-up failed or stopped short stays incomplete.
+pub fn merge_follow_ups(changes: &mut BTreeMap<ChangeKey, Change>, follow_ups: FollowUps) {
+    for (key, f) in follow_ups {
+        let Some(change) = changes.get_mut(&key) else {
+            tracing::debug!(repo = %key.1, number = key.2, "follow-up for a pull request no search returned");
+            continue;
+        };
+        change.labels.extend(f.labels);
+        change.labels.sort();
+        change.labels.dedup();
+        for review in f.reviews {
+            let known = !review.id.is_empty() && change.reviews.iter().any(|r| r.id == review.id);
+            if !known {
+                change.reviews.push(review);
+            }
+        }
+        for commit in f.commits {
+            if !change.commits.iter().any(|c| c.sha == commit.sha) {
+                change.commits.push(commit);
+            }
+        }
+        for run in f.checks {
+            if !change.checks.runs.contains(&run) {
+                change.checks.runs.push(run);
+            }
+        }
+        for event in f.timeline {
+            if !change.timeline.contains(&event) {
+                change.timeline.push(event);
+            }
+        }
+        for (connection, total) in f.totals {
+            let held = match connection {
+                PullRequestConnection::Labels => change.labels.len(),
+                PullRequestConnection::Reviews => change.reviews.len(),
+                PullRequestConnection::Commits => change.commits.len(),
+                PullRequestConnection::Checks => change.checks.runs.len(),
+                PullRequestConnection::Timeline => change.timeline.len(),
+            } as u64;
+            if held >= total {
+                change.incomplete.retain(|i| i != connection.name());
+            }
+        }
+        for evidence in f.evidence.into_values().flatten() {
+            if !change.evidence.contains(&evidence) {
+                change.evidence.push(evidence);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn origin(sha256: &str) -> Origin<'_> {
+        Origin {
+            source: "github-acme",
+            web_url: "https://github.com",
+            sha256,
+        }
+    }
+
+    fn review(id: u64) -> Value {
+        json!({"databaseId": id, "author": {"__typename": "User", "login": "bob"}, "state": "COMMENTED", "submittedAt": "2026-08-03T10:00:00Z", "commit": null})
+    }
+
+    /// A search page holding PR #7 with `shown` of `total` reviews.
+    fn search_page(total: usize, shown: usize) -> Value {
+        let reviews: Vec<Value> = (1..=shown as u64).map(review).collect();
+        json!({"search": {"issueCount": 1, "pageInfo": {"hasNextPage": false, "endCursor": "Yw=="}, "nodes": [{
+            "__typename": "PullRequest", "number": 7, "title": "t", "url": "https://github.com/acme/api/pull/7",
+            "createdAt": "2026-08-03T09:00:00Z", "mergedAt": "2026-08-03T12:00:00Z",
+            "repository": {"nameWithOwner": "acme/api"},
+            "author": {"__typename": "User", "login": "alice"}, "mergedBy": {"__typename": "User", "login": "alice"},
+            "baseRefName": "main", "headRefName": "f", "headRefOid": "abc", "mergeCommit": {"oid": "def"},
+            "labels": {"totalCount": 0, "nodes": []},
+            "reviews": {"totalCount": total, "pageInfo": {"hasNextPage": shown < total, "endCursor": "cjE="}, "nodes": reviews},
+            "commits": {"totalCount": 0, "nodes": []},
+            "headCommit": {"nodes": [{"commit": {"oid": "abc", "statusCheckRollup": null}}]},
+            "timelineItems": {"totalCount": 0, "nodes": []},
+        }]}})
+    }
+
+    fn follow_up(total: usize, ids: &[u64]) -> Value {
+        let reviews: Vec<Value> = ids.iter().copied().map(review).collect();
+        json!({"repository": {"pullRequest": {"number": 7, "reviews": {
+            "totalCount": total, "pageInfo": {"hasNextPage": false, "endCursor": null}, "nodes": reviews,
+        }}}})
+    }
+
+    fn collected(total: usize, shown: usize, follow_ups: &[Value]) -> Change {
+        let mut changes = BTreeMap::new();
+        page(&mut changes, &origin("aa"), &search_page(total, shown)).unwrap();
+        let mut extra = FollowUps::default();
+        for data in follow_ups {
+            follow_up_page(
+                &mut extra,
+                &origin("bb"),
+                "acme/api",
+                PullRequestConnection::Reviews,
+                data,
+            )
+            .unwrap();
+        }
+        merge_follow_ups(&mut changes, extra);
+        changes.into_values().next().unwrap()
+    }
+
+    #[test]
+    fn a_truncated_connection_without_follow_up_stays_incomplete() {
+        let change = collected(3, 1, &[]);
+        assert_eq!(change.incomplete, vec![INCOMPLETE_REVIEWS.to_string()]);
+        assert_eq!(change.reviews.len(), 1);
+    }
+
+    #[test]
+    fn follow_ups_complete_the_change_and_are_cited() {
+        let change = collected(3, 1, &[follow_up(3, &[2, 3])]);
+        assert!(change.incomplete.is_empty(), "{:?}", change.incomplete);
+        let ids: Vec<&str> = change.reviews.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["1", "2", "3"]);
+        assert_eq!(
+            change.reviews[2].evidence,
+            vec!["sha256:bb#/data/repository/pullRequest/reviews/nodes/1".to_string()]
+        );
+        assert!(
+            change
+                .evidence
+                .contains(&"sha256:bb#/data/repository/pullRequest".to_string())
+        );
+    }
+
+    #[test]
+    fn a_follow_up_that_stops_short_or_repeats_leaves_the_change_incomplete() {
+        // One page of two is missing.
+        let change = collected(4, 1, &[follow_up(4, &[2, 3])]);
+        assert_eq!(change.incomplete, vec![INCOMPLETE_REVIEWS.to_string()]);
+        // A repeated review counts once: still one short.
+        let change = collected(3, 1, &[follow_up(3, &[1, 2])]);
+        assert_eq!(change.reviews.len(), 2);
+        assert_eq!(change.incomplete, vec![INCOMPLETE_REVIEWS.to_string()]);
+    }
 }

@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::github::{MergedRange, SEARCH_CAP};
 use crate::model::PopulationQuery;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -38,7 +39,7 @@ impl Yield {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Group {
     pages: u32,
     records: BTreeSet<String>,
@@ -65,7 +66,36 @@ impl Queries {
         group.responses.push(response_sha256.to_string());
     }
 
-    pub fn finish(self) -> Vec<PopulationQuery> {
+    /// Drops each merged-PR search that matched more than GitHub's search cap and was
+    /// split: both halves of its date range were searched too (see
+    /// `github::MergedRange::split`), so its first page is superseded by them. A search
+    /// over the cap that was not split stays, showing its shortfall.
+    fn drop_split_searches(&mut self) {
+        let range_of = |key: &QueryKey| {
+            if key.evidence_type != "pull_requests" {
+                return None;
+            }
+            let variables: serde_json::Value = serde_json::from_str(&key.parameters).ok()?;
+            MergedRange::of_query(variables.get("q")?.as_str()?)
+        };
+        let searched: BTreeSet<(String, Option<String>, MergedRange)> = self
+            .groups
+            .keys()
+            .filter_map(|k| Some((k.source.clone(), k.repo.clone(), range_of(k)?)))
+            .collect();
+        self.groups.retain(|key, group| {
+            let over = group.total_count.is_some_and(|t| t > SEARCH_CAP);
+            let split = range_of(key).and_then(|r| r.split()).is_some_and(|(a, b)| {
+                [a, b]
+                    .into_iter()
+                    .all(|half| searched.contains(&(key.source.clone(), key.repo.clone(), half)))
+            });
+            !(over && split)
+        });
+    }
+
+    pub fn finish(mut self) -> Vec<PopulationQuery> {
+        self.drop_split_searches();
         self.groups
             .into_iter()
             .map(|(key, group)| PopulationQuery {
@@ -86,6 +116,28 @@ impl Queries {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_search_over_the_cap_is_superseded_only_by_both_halves() {
+        let q = |range: &str| format!("{{\"q\":\"repo:acme/api is:pr is:merged merged:{range}\"}}");
+        let over = Yield {
+            records: vec!["1".into()],
+            total_count: Some(1500),
+        };
+        let mut queries = Queries::default();
+        queries.add(key(&q("2026-06-30..2026-10-01")), "aa", over.clone());
+        queries.add(key(&q("2026-06-30..2026-08-15")), "bb", Yield::default());
+        // One half alone does not supersede it.
+        let kept = Queries {
+            groups: queries.groups.clone(),
+        }
+        .finish();
+        assert_eq!(kept.len(), 2);
+        queries.add(key(&q("2026-08-16..2026-10-01")), "cc", Yield::default());
+        let out = queries.finish();
+        assert_eq!(out.len(), 2);
+        assert!(out.iter().all(|q| q.total_count != Some(1500)));
+    }
 
     fn key(parameters: &str) -> QueryKey {
         QueryKey {

@@ -30,9 +30,13 @@ pub struct Example {
 }
 
 pub fn example() -> Example {
+    example_with(ExampleParams::default())
+}
+
+pub fn example_with(params: ExampleParams) -> Example {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("example");
-    write_example(&path, ExampleParams::default()).unwrap();
+    write_example(&path, params).unwrap();
     let locker = Locker::open(&path).unwrap();
     let evidence = normalize(&locker).unwrap();
     Example {
@@ -219,6 +223,193 @@ async fn collected_evidence_equals_the_example() {
             .all(|s| s.status != 401 && s.status != 404 || s.target.contains("/protection"))
     );
     assert_eq!(collection.stats[0].1.network, served.len() as u64);
+    // The example's overflowing PR needed every follow-up query, and got all of it.
+    for (operation, _) in changeproof::github::QUERIES.iter().skip(2) {
+        assert!(
+            served
+                .iter()
+                .any(|s| s.operation.as_deref() == Some(operation)),
+            "{operation} was never sent"
+        );
+    }
+    assert!(
+        collection
+            .evidence
+            .changes
+            .iter()
+            .all(|c| c.incomplete.is_empty())
+    );
+    assert!(
+        collection
+            .evidence
+            .changes
+            .iter()
+            .any(|c| c.reviews.len() > 50 && c.commits.len() > 100),
+        "the overflowing PR is collected whole"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_follow_up_leaves_the_change_incomplete_and_the_collection_missing_it() {
+    let rules = vec![Rule::new(
+        Matcher::Operation("PullRequestReviews".into()),
+        Fault::Status(502),
+        0,
+        u64::MAX,
+    )];
+    let h = harness(rules).await;
+    let dir = tempfile::tempdir().unwrap();
+    let collection = h.collect(&dir.path().join("locker"), None).await;
+    assert!(!collection.meta.complete);
+    assert_eq!(
+        collection.meta.missing.len(),
+        1,
+        "{:?}",
+        collection.meta.missing
+    );
+    assert!(
+        collection.meta.missing[0].contains("reviews")
+            && collection.meta.missing[0].contains("502"),
+        "{:?}",
+        collection.meta.missing
+    );
+    let incomplete: Vec<_> = collection
+        .evidence
+        .changes
+        .iter()
+        .filter(|c| !c.incomplete.is_empty())
+        .collect();
+    assert_eq!(incomplete.len(), 1);
+    assert_eq!(incomplete[0].incomplete, vec!["reviews".to_string()]);
+    assert_eq!(incomplete[0].reviews.len(), 50);
+    // Its other connections were completed by their follow-ups.
+    assert!(incomplete[0].commits.len() > 100);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repository_over_the_search_cap_is_split_and_collected_whole() {
+    use changeproof::github::{MergedRange, SEARCH_CAP};
+    let example = example_with(ExampleParams {
+        seed: 5,
+        changes: 3_600,
+    });
+    let time = Arc::new(VirtualTime::new(snapshot()));
+    let clock = Arc::clone(&time);
+    let server = FakeGithub::start(
+        Org::from_locker(&example.locker),
+        Options {
+            token: TOKEN.into(),
+            app: None,
+            now: Arc::new(move || clock.now().timestamp()),
+            latency: Duration::ZERO,
+            rules: Vec::new(),
+        },
+    )
+    .await;
+    let window = MergedRange::of_window(&config(&server.url).audit.window.window());
+    let full = window.query("acme/api");
+    let expected: Vec<_> = example
+        .evidence
+        .changes
+        .iter()
+        .filter(|c| c.repo == "acme/api")
+        .cloned()
+        .collect();
+    let in_search = expected
+        .iter()
+        .filter(|c| window.contains(c.merged_at))
+        .count();
+    assert!(in_search as u64 > SEARCH_CAP, "{in_search}");
+
+    // The fake server caps its search like GitHub: results stop at the 1,000th.
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let page = |cursor: Option<String>| {
+        let body = serde_json::json!({
+            "operationName": "MergedPullRequests",
+            "query": changeproof::github::MERGED_PULL_REQUESTS,
+            "variables": {"q": full, "cursor": cursor},
+        });
+        let request = client
+            .post(format!("{}/graphql", server.url))
+            .bearer_auth(TOKEN)
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(&body).unwrap());
+        async move {
+            let bytes = request.send().await.unwrap().bytes().await.unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            v["data"]["search"].clone()
+        }
+    };
+    let mut cursor = None;
+    let mut seen = 0;
+    loop {
+        let search = page(cursor.clone()).await;
+        assert_eq!(search["issueCount"], in_search);
+        seen += search["nodes"].as_array().unwrap().len();
+        if search["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        cursor = search["pageInfo"]["endCursor"].as_str().map(str::to_string);
+    }
+    assert_eq!(seen as u64, SEARCH_CAP);
+    let served_before = server.served().len();
+
+    // Only acme/api, to keep the test quick.
+    let text = config_text(&server.url).replace("repos = [\"*\"]", "repos = [\"api\"]");
+    let cfg = Config::parse(&text, Path::new("test.toml"), PathBuf::from(".")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let collection = collect(&cfg, &dir.path().join("locker"), options(&time, None))
+        .await
+        .unwrap();
+    assert!(
+        collection.meta.complete,
+        "missing: {:?}",
+        collection.meta.missing
+    );
+    let collected = serde_json::to_value(&collection.evidence.changes).unwrap();
+    let text = collected
+        .to_string()
+        .replace(&server.url, "https://github.com");
+    let collected: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let expected = serde_json::to_value(&expected).unwrap();
+    if let Some(diff) = first_difference(&collected, &expected, "") {
+        panic!("collected changes differ from the example's: {diff}");
+    }
+    // The oversized search was read one page, then split.
+    let served = &server.served()[served_before..];
+    let searches: Vec<_> = served
+        .iter()
+        .filter(|s| s.operation.as_deref() == Some("MergedPullRequests"))
+        .collect();
+    assert!(searches.len() > in_search / 100);
+    let locker = Locker::open(dir.path().join("locker")).unwrap();
+    let full_range = locker
+        .requests()
+        .unwrap()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .filter(|r| {
+            let body = locker
+                .raw_json(r.request_sha256.as_deref().unwrap())
+                .unwrap();
+            body["variables"]["q"] == full.as_str()
+        })
+        .count();
+    assert_eq!(full_range, 1);
+    // The population queries: each search within the cap and whole.
+    let queries: Vec<_> = collection
+        .evidence
+        .queries
+        .iter()
+        .filter(|q| q.evidence_type == "pull_requests")
+        .collect();
+    assert!(queries.len() >= 2);
+    assert!(queries.iter().all(|q| q.total_count == Some(q.records)));
+    assert_eq!(
+        queries.iter().map(|q| q.records).sum::<u64>(),
+        in_search as u64
+    );
+    assert!(collection.notes.iter().any(|n| n.contains("split")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -391,8 +582,18 @@ async fn an_interrupted_collection_resumes_without_refetching_or_duplicating() {
             }
         } => {}
     }
-    // Let recording tasks that were already writing finish.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Let recording tasks that were already writing finish (a group commit's fsyncs
+    // can take a while on a busy disk): until the request log stops growing.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut written = whole_records(&out).len();
+    loop {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let now = whole_records(&out).len();
+        if now == written || std::time::Instant::now() > deadline {
+            break;
+        }
+        written = now;
+    }
     let interrupted = Locker::open(&out).unwrap();
     let meta = interrupted.meta().unwrap();
     assert!(!meta.complete);

@@ -559,7 +559,8 @@ fn error_body(message: &str) -> Vec<u8> {
     .unwrap_or_default()
 }
 
-/// GraphQL cost by GitHub's formula for the two queries (requests / 100, rounded).
+/// GraphQL cost by GitHub's formula (requests / 100, rounded up; at least 1): the
+/// per-PR follow-ups, one connection of 100, cost 1.
 fn graphql_cost(operation: &str) -> u64 {
     match operation {
         "MergedPullRequests" => 6,
@@ -808,6 +809,16 @@ fn answer(
             .find(|(op, vars, _)| op == operation && Some(vars) == variables);
         return match found {
             Some((_, _, body)) => with_etag(200, body.clone(), vec![]),
+            // A search the example did not record (another split, a page past the cap):
+            // answered by searching like GitHub does.
+            None if operation == "MergedPullRequests" => match variables.and_then(|v| search(state, v)) {
+                Some(body) => with_etag(200, body, vec![]),
+                None => with_etag(
+                    200,
+                    serde_json::to_vec(&json!({"errors": [{"type": "INVALID_QUERY", "message": "the fake server only reads `repo:O/R is:pr is:merged merged:A..B`"}]})).unwrap_or_default(),
+                    vec![],
+                ),
+            },
             None => {
                 let body = serde_json::to_vec(&json!({"data": null, "errors": [{"type": "NOT_FOUND", "message": format!("no such {operation} page in the fake organisation")}]})).unwrap_or_default();
                 with_etag(200, body, vec![])
@@ -857,6 +868,91 @@ fn answer(
             with_etag(200, body, headers)
         }
     }
+}
+
+/// GitHub's search returns at most this many results, whatever `issueCount` says.
+pub const SEARCH_CAP: usize = 1000;
+
+/// `MergedPullRequests` over any `merged:A..B` day range of one repository, from the
+/// pull requests of the recorded searches: newest number first, 100 a page, cursors
+/// `base64("cursor:N")` like the example's, and no result past the 1,000th (the page
+/// that reaches it says `hasNextPage: false`), while `issueCount` counts them all.
+fn search(state: &State, variables: &Value) -> Option<Vec<u8>> {
+    use changeproof::github::MergedRange;
+    let q = variables["q"].as_str()?;
+    let repo = q.split_whitespace().find_map(|t| t.strip_prefix("repo:"))?;
+    let range = MergedRange::of_query(q)?;
+    let mut nodes: BTreeMap<u64, Value> = BTreeMap::new();
+    for (op, vars, body) in &state.org.graphql {
+        if op != "MergedPullRequests"
+            || !vars["q"]
+                .as_str()
+                .is_some_and(|q| q.contains(&format!("repo:{repo} ")))
+        {
+            continue;
+        }
+        let body: Value = serde_json::from_slice(body).ok()?;
+        for node in body
+            .pointer("/data/search/nodes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let merged = node["mergedAt"]
+                .as_str()
+                .and_then(|t| t.parse::<chrono::DateTime<chrono::Utc>>().ok());
+            if let (Some(number), Some(merged)) = (node["number"].as_u64(), merged)
+                && range.contains(merged)
+            {
+                nodes.insert(number, node.clone());
+            }
+        }
+    }
+    let total = nodes.len();
+    let reachable: Vec<Value> = nodes.into_values().rev().take(SEARCH_CAP).collect();
+    let offset = match variables["cursor"].as_str() {
+        None => 0,
+        Some(cursor) => {
+            let decoded = changeproof::collect::app::b64_decode(cursor)?;
+            String::from_utf8(decoded)
+                .ok()?
+                .strip_prefix("cursor:")?
+                .parse()
+                .ok()?
+        }
+    };
+    let page: Vec<Value> = reachable.iter().skip(offset).take(100).cloned().collect();
+    let end = offset + page.len();
+    let end_cursor = (!page.is_empty()).then(|| base64(format!("cursor:{end}").as_bytes()));
+    serde_json::to_vec(&json!({"data": {
+        "rateLimit": {"cost": 1, "remaining": 4999, "resetAt": "2026-10-05T10:00:00Z"},
+        "search": {
+            "issueCount": total,
+            "pageInfo": {"hasNextPage": end < reachable.len(), "endCursor": end_cursor},
+            "nodes": page,
+        },
+    }}))
+    .ok()
+}
+
+/// Standard base64 with padding (GitHub's cursors).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// `POST /app/installations/{id}/access_tokens`: checks the App's JWT (RS256 signature

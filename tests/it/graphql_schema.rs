@@ -67,10 +67,11 @@ fn every_query_is_valid_against_githubs_schema() {
 fn a_misspelt_field_fails_validation() {
     let schema = github_schema();
     for (name, query) in QUERIES {
-        let field = if *name == "MergedPullRequests" {
-            "headRefOid"
-        } else {
-            "messageHeadline"
+        let field = match *name {
+            "MergedPullRequests" => "headRefOid",
+            "BranchHistory" => "messageHeadline",
+            // The per-PR follow-ups: the connection's count.
+            _ => "totalCount",
         };
         assert!(query.contains(field), "{name} lost {field}");
         let broken = query.replacen(field, &format!("{field}s"), 1);
