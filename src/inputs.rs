@@ -317,7 +317,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let c = config(dir.path(), "hr_roster = \"people/hr.csv\"");
         let err = Inputs::load(&c, None).unwrap_err().to_string();
-        assert!(err.contains("people/hr.csv: cannot read the HR roster"), "{err}");
+        assert!(
+            err.contains("people/hr.csv: cannot read the HR roster"),
+            "{err}"
+        );
         std::fs::create_dir(dir.path().join("people")).unwrap();
         std::fs::write(
             dir.path().join("people/hr.csv"),
@@ -325,7 +328,10 @@ mod tests {
         )
         .unwrap();
         let err = Inputs::load(&c, None).unwrap_err().to_string();
-        assert!(err.contains("people/hr.csv:2:5: a termination_date"), "{err}");
+        assert!(
+            err.contains("people/hr.csv:2:5: a termination_date"),
+            "{err}"
+        );
         let text = "login,email,name,status,termination_date\nbob,,Bob,active,\n";
         std::fs::write(dir.path().join("people/hr.csv"), text).unwrap();
         let inputs = Inputs::load(&c, None).unwrap();
@@ -386,7 +392,12 @@ mod tests {
         assert_eq!(previous.snapshot.origin.kind, "locker");
         assert_eq!(previous.snapshot.origin.name, "q2");
         assert_eq!(previous.snapshot.gaps.len(), 1, "only access gaps are kept");
-        assert!(previous.snapshot.describe().contains("2026-07-06T09:00:00Z"));
+        assert!(
+            previous
+                .snapshot
+                .describe()
+                .contains("2026-07-06T09:00:00Z")
+        );
 
         // The bundled copy reads back as the same snapshot and the same bytes.
         std::fs::write(dir.path().join(PREVIOUS_FILE), &previous.file.content).unwrap();

@@ -268,9 +268,7 @@ impl Roster {
                     err(
                         line,
                         date_at + 1,
-                        format!(
-                            "termination_date `{date_text}` is not a date written YYYY-MM-DD"
-                        ),
+                        format!("termination_date `{date_text}` is not a date written YYYY-MM-DD"),
                     )
                 })?)
             };
@@ -354,7 +352,11 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
 fn csv_error(path: &str, text: &str, e: &csv::Error) -> RosterError {
     let line = e.position().map_or(0, |p| {
         let end = (p.byte() as usize).min(text.len());
-        text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+        text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
     });
     RosterError {
         path: path.to_string(),
@@ -421,17 +423,16 @@ mod tests {
         assert_eq!(roster.by_email("Hannah@Acme.io").unwrap().line, 5);
         let sam = roster.by_login("sokafor").unwrap();
         assert_eq!(sam.status, RosterStatus::Terminated);
-        assert_eq!(
-            sam.termination_date,
-            NaiveDate::from_ymd_opt(2026, 9, 18)
-        );
+        assert_eq!(sam.termination_date, NaiveDate::from_ymd_opt(2026, 9, 18));
         assert_eq!(sam.email, None);
     }
 
     #[test]
     fn errors_name_file_line_and_column() {
         assert_eq!(
-            error(&format!("{HEADER}a,a@x.io,A,active,\nb,b@x.io,B,terminated,2026-13-01\n")),
+            error(&format!(
+                "{HEADER}a,a@x.io,A,active,\nb,b@x.io,B,terminated,2026-13-01\n"
+            )),
             "hr.csv:3:5: termination_date `2026-13-01` is not a date written YYYY-MM-DD"
         );
         assert_eq!(
@@ -439,9 +440,8 @@ mod tests {
             "hr.csv:2:5: termination_date `1/9/2026` is not a date written YYYY-MM-DD"
         );
         assert!(
-            error("login,email,name,status\n").starts_with(
-                "hr.csv:1:0: the header lacks the column `termination_date`"
-            )
+            error("login,email,name,status\n")
+                .starts_with("hr.csv:1:0: the header lacks the column `termination_date`")
         );
         assert!(
             error("login,email,name,status,termination_date,team\n")

@@ -319,7 +319,13 @@ fn account_type(kind: ActorKind, login: &str) -> &'static str {
 /// Every grant of the access lists, sorted and without repeats.
 pub fn grants(access: &Access, in_scope: &dyn Fn(&str, &str) -> bool) -> Vec<GrantRow> {
     let mut out = Vec::new();
-    let grant = |org: &str, kind: &str, account: &str, id: String, resource: &str, permission: &str, via: String| GrantRow {
+    let grant = |org: &str,
+                 kind: &str,
+                 account: &str,
+                 id: String,
+                 resource: &str,
+                 permission: &str,
+                 via: String| GrantRow {
         org: org.to_string(),
         account_type: kind.to_string(),
         account: account.to_string(),
@@ -363,7 +369,11 @@ pub fn grants(access: &Access, in_scope: &dyn Fn(&str, &str) -> bool) -> Vec<Gra
                 "member",
                 "team membership".into(),
             ));
-            for repo in team.repos.iter().filter(|r| in_scope(&team.source, &r.repo)) {
+            for repo in team
+                .repos
+                .iter()
+                .filter(|r| in_scope(&team.source, &r.repo))
+            {
                 out.push(grant(
                     &team.org,
                     account_type(ActorKind::User, member),

@@ -143,9 +143,8 @@ pub fn credential_rows(
             id: k.id.to_string(),
             name: k.title.clone(),
             read_only: Some(k.read_only),
-            allowed: (!k.read_only).then(|| {
-                super::access::allowed_write_key(facts.params, &k.repo, &k.title, k.id)
-            }),
+            allowed: (!k.read_only)
+                .then(|| super::access::allowed_write_key(facts.params, &k.repo, &k.title, k.id)),
             created_at: k.created_at,
             updated_at: None,
             last_used: k.last_used,

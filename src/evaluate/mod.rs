@@ -275,7 +275,11 @@ mod tests {
         kit.add_commit(bc("acme/api", "main", &merge_sha(1)).associated(1, true, "main"));
         let eval = kit.run();
         // The access controls have their own populations (see controls/acNN.rs).
-        let change_controls = eval.findings.controls.iter().filter(|c| c.id.starts_with("CM-"));
+        let change_controls = eval
+            .findings
+            .controls
+            .iter()
+            .filter(|c| c.id.starts_with("CM-"));
         for c in change_controls {
             assert_eq!(c.result, ResultKind::Effective, "{c:?}");
             assert_eq!(

@@ -3,8 +3,7 @@
 //! snapshot, added to a [`Kit`].
 
 use crate::inputs::{
-    InputFile, LoadedPrevious, LoadedRoster, PREVIOUS_ACCESS_SCHEMA, PreviousAccess,
-    PreviousOrigin,
+    InputFile, LoadedPrevious, LoadedRoster, PREVIOUS_ACCESS_SCHEMA, PreviousAccess, PreviousOrigin,
 };
 use crate::model::*;
 use crate::roster::Roster;
@@ -31,7 +30,10 @@ impl Kit {
         for (evidence_type, endpoint) in [
             ("org_members", "GET /orgs/acme/members"),
             ("two_factor", "GET /orgs/acme/members"),
-            ("outside_collaborators", "GET /orgs/acme/outside_collaborators"),
+            (
+                "outside_collaborators",
+                "GET /orgs/acme/outside_collaborators",
+            ),
             ("repo_collaborators", "GET /repos/{repo}/collaborators"),
             ("teams", "GET /orgs/acme/teams"),
             ("deploy_keys", "GET /repos/{repo}/keys"),
@@ -69,18 +71,21 @@ impl Kit {
     }
 
     pub fn collaborator(&mut self, repo: &str, login: &str, permission: &str) {
-        self.evidence.access.repo_collaborators.push(RepoCollaborator {
-            source: SOURCE.into(),
-            repo: repo.into(),
-            login: login.into(),
-            kind: if login.ends_with("[bot]") {
-                ActorKind::Bot
-            } else {
-                ActorKind::User
-            },
-            permission: permission.into(),
-            evidence: vec![format!("sha256:collaborators-{repo}#/{login}")],
-        });
+        self.evidence
+            .access
+            .repo_collaborators
+            .push(RepoCollaborator {
+                source: SOURCE.into(),
+                repo: repo.into(),
+                login: login.into(),
+                kind: if login.ends_with("[bot]") {
+                    ActorKind::Bot
+                } else {
+                    ActorKind::User
+                },
+                permission: permission.into(),
+                evidence: vec![format!("sha256:collaborators-{repo}#/{login}")],
+            });
     }
 
     pub fn team(&mut self, slug: &str, members: &[&str], repos: &[(&str, &str)]) {

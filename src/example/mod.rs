@@ -154,7 +154,10 @@ pub fn write_example(dir: &Path, params: ExampleParams) -> Result<GroundTruth, L
     let mut writer = LockerWriter::create(dir)?;
     writer.write_config(EXAMPLE_CONFIG)?;
     // The config names `hr_roster.csv`, relative to the config: next to it in the locker.
-    crate::locker::write_atomic(&dir.join(ROSTER_FILE), example_roster_csv(&world).as_bytes())?;
+    crate::locker::write_atomic(
+        &dir.join(ROSTER_FILE),
+        example_roster_csv(&world).as_bytes(),
+    )?;
     calls.write(&mut writer, params.seed, world.snapshot)?;
     writer.write_meta(&LockerMeta {
         schema: LOCKER_SCHEMA.into(),

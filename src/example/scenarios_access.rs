@@ -71,30 +71,184 @@ pub fn plant(plan: &mut AccessPlan, g: &Gen) {
     let org = world::ORG;
     plan.roster = roster(g);
     plan.plants = vec![
-        case("AC-01", "mfa_disabled", org, Account, "tomas-obriain", "member without two-factor authentication"),
-        case("AC-01", "mfa_disabled", org, Account, "daniel-levi", "member without two-factor authentication"),
-        case("AC-02", "terminated_with_access", org, Account, "sokafor", "terminated 2026-09-18 per the HR roster, still an org member at the snapshot"),
-        case("AC-02", "unmapped_account", org, Account, "lena-fischer-design", "outside collaborator (agency designer) HR never registered"),
-        case("AC-03", "excess_org_owners", org, Org, org, "three owners; the example's policy allows two"),
-        case("AC-03", "outside_collaborator_write", "acme/web", Account, "jlee-agency", "outside collaborator with write on acme/web"),
-        case("AC-03", "unapproved_admin", "acme/infra", Account, "mkowalczyk", "admin of acme/infra through the platform team, not in approved_admins"),
-        case("AC-04", "write_deploy_key", "acme/payments", DeployKey, "99305112", "write deploy key `release-tagger`, not in allowed_write_deploy_keys"),
-        case("AC-04", "stale_secret", "acme/api", Secret, "SENTRY_AUTH_TOKEN", "repository secret last set 2024-08-19"),
-        case("AC-04", "stale_secret", org, Secret, "DOCKERHUB_TOKEN", "org secret last set 2024-12-12"),
+        case(
+            "AC-01",
+            "mfa_disabled",
+            org,
+            Account,
+            "tomas-obriain",
+            "member without two-factor authentication",
+        ),
+        case(
+            "AC-01",
+            "mfa_disabled",
+            org,
+            Account,
+            "daniel-levi",
+            "member without two-factor authentication",
+        ),
+        case(
+            "AC-02",
+            "terminated_with_access",
+            org,
+            Account,
+            "sokafor",
+            "terminated 2026-09-18 per the HR roster, still an org member at the snapshot",
+        ),
+        case(
+            "AC-02",
+            "unmapped_account",
+            org,
+            Account,
+            "lena-fischer-design",
+            "outside collaborator (agency designer) HR never registered",
+        ),
+        case(
+            "AC-03",
+            "excess_org_owners",
+            org,
+            Org,
+            org,
+            "three owners; the example's policy allows two",
+        ),
+        case(
+            "AC-03",
+            "outside_collaborator_write",
+            "acme/web",
+            Account,
+            "jlee-agency",
+            "outside collaborator with write on acme/web",
+        ),
+        case(
+            "AC-03",
+            "unapproved_admin",
+            "acme/infra",
+            Account,
+            "mkowalczyk",
+            "admin of acme/infra through the platform team, not in approved_admins",
+        ),
+        case(
+            "AC-04",
+            "write_deploy_key",
+            "acme/payments",
+            DeployKey,
+            "99305112",
+            "write deploy key `release-tagger`, not in allowed_write_deploy_keys",
+        ),
+        case(
+            "AC-04",
+            "stale_secret",
+            "acme/api",
+            Secret,
+            "SENTRY_AUTH_TOKEN",
+            "repository secret last set 2024-08-19",
+        ),
+        case(
+            "AC-04",
+            "stale_secret",
+            org,
+            Secret,
+            "DOCKERHUB_TOKEN",
+            "org secret last set 2024-12-12",
+        ),
     ];
     plan.tricky = vec![
-        case("AC-02", "", org, Account, "acme-ci", "a bot by [controls] bots for review counting, and listed in service_accounts: no roster row needed"),
-        case("AC-02", "", org, Account, "acme-deploy-bot", "service account listed in service_accounts"),
-        case("AC-02", "", org, Account, "aikotanaka", "on leave: still employed"),
-        case("AC-02", "", org, Account, "sarah-oconnor", "terminated 2026-10-16, after the snapshot"),
-        case("AC-02", "", org, Account, "hschaefer", "roster row by email only; GitHub links the email to her commits"),
-        case("AC-02", "", org, Account, "jlee-agency", "contractor in the roster (AC-03 flags his write access, not AC-02)"),
-        case("AC-03", "", "acme/web", Account, "lena-fischer-design", "outside collaborator with read only (AC-02 flags her as unmapped, not AC-03)"),
-        case("AC-03", "", "acme/api", Account, "mwebb", "repository admin who is an org owner: judged by the owner count"),
-        case("AC-03", "", "acme/infra", Account, "dvolkov", "admin directly and through the platform team, in approved_admins"),
-        case("AC-04", "", "acme/api", DeployKey, "98114503", "read-only deploy key"),
-        case("AC-04", "", "acme/infra", DeployKey, "91220877", "write deploy key listed in allowed_write_deploy_keys"),
-        case("AC-04", "", "acme/infra", Secret, "FLUX_GITHUB_TOKEN", "rotated 364 days before the snapshot, inside max_secret_age"),
+        case(
+            "AC-02",
+            "",
+            org,
+            Account,
+            "acme-ci",
+            "a bot by [controls] bots for review counting, and listed in service_accounts: no roster row needed",
+        ),
+        case(
+            "AC-02",
+            "",
+            org,
+            Account,
+            "acme-deploy-bot",
+            "service account listed in service_accounts",
+        ),
+        case(
+            "AC-02",
+            "",
+            org,
+            Account,
+            "aikotanaka",
+            "on leave: still employed",
+        ),
+        case(
+            "AC-02",
+            "",
+            org,
+            Account,
+            "sarah-oconnor",
+            "terminated 2026-10-16, after the snapshot",
+        ),
+        case(
+            "AC-02",
+            "",
+            org,
+            Account,
+            "hschaefer",
+            "roster row by email only; GitHub links the email to her commits",
+        ),
+        case(
+            "AC-02",
+            "",
+            org,
+            Account,
+            "jlee-agency",
+            "contractor in the roster (AC-03 flags his write access, not AC-02)",
+        ),
+        case(
+            "AC-03",
+            "",
+            "acme/web",
+            Account,
+            "lena-fischer-design",
+            "outside collaborator with read only (AC-02 flags her as unmapped, not AC-03)",
+        ),
+        case(
+            "AC-03",
+            "",
+            "acme/api",
+            Account,
+            "mwebb",
+            "repository admin who is an org owner: judged by the owner count",
+        ),
+        case(
+            "AC-03",
+            "",
+            "acme/infra",
+            Account,
+            "dvolkov",
+            "admin directly and through the platform team, in approved_admins",
+        ),
+        case(
+            "AC-04",
+            "",
+            "acme/api",
+            DeployKey,
+            "98114503",
+            "read-only deploy key",
+        ),
+        case(
+            "AC-04",
+            "",
+            "acme/infra",
+            DeployKey,
+            "91220877",
+            "write deploy key listed in allowed_write_deploy_keys",
+        ),
+        case(
+            "AC-04",
+            "",
+            "acme/infra",
+            Secret,
+            "FLUX_GITHUB_TOKEN",
+            "rotated 364 days before the snapshot, inside max_secret_age",
+        ),
     ];
 }
 
@@ -103,7 +257,11 @@ pub fn plant(plan: &mut AccessPlan, g: &Gen) {
 fn roster(g: &Gen) -> Vec<RosterRow> {
     let people = &g.people;
     let mut rows = Vec::new();
-    for a in people.members().into_iter().chain(people.outside_collaborators()) {
+    for a in people
+        .members()
+        .into_iter()
+        .chain(people.outside_collaborators())
+    {
         let acct = people.get(a);
         if acct.email == CommitEmail::Nothing || acct.login == "lena-fischer-design" {
             continue;
@@ -210,7 +368,9 @@ pub fn previous_calls(w: &World, previous: &PreviousPlan, reset: crate::model::T
         "type=all&per_page=100",
         listed.iter().map(|r| rest::repo(w, r, "admin")).collect(),
     );
-    let mut in_scope: Vec<usize> = (0..w.repos.len()).filter(|i| w.repos[*i].in_scope).collect();
+    let mut in_scope: Vec<usize> = (0..w.repos.len())
+        .filter(|i| w.repos[*i].in_scope)
+        .collect();
     in_scope.sort_by_key(|i| w.repos[*i].name);
     for repo in in_scope {
         let base = format!("/repos/{}", w.repos[repo].full_name());
@@ -219,7 +379,11 @@ pub fn previous_calls(w: &World, previous: &PreviousPlan, reset: crate::model::T
             "affiliation=direct&per_page=100",
             rest::collaborators(w, repo),
         );
-        c.get_list(&format!("{base}/keys"), "per_page=100", rest::deploy_keys(w, repo));
+        c.get_list(
+            &format!("{base}/keys"),
+            "per_page=100",
+            rest::deploy_keys(w, repo),
+        );
         let secrets: Vec<&SecretPlan> = w
             .access
             .repo_secrets
@@ -241,8 +405,16 @@ pub fn previous_calls(w: &World, previous: &PreviousPlan, reset: crate::model::T
             .filter(|a| !w.people.get(*a).two_factor)
             .collect()
     };
-    c.get_list(&format!("/orgs/{org}/members"), "role=admin&per_page=100", users(&previous.owners));
-    c.get_list(&format!("/orgs/{org}/members"), "role=all&per_page=100", users(&previous.members));
+    c.get_list(
+        &format!("/orgs/{org}/members"),
+        "role=admin&per_page=100",
+        users(&previous.owners),
+    );
+    c.get_list(
+        &format!("/orgs/{org}/members"),
+        "role=all&per_page=100",
+        users(&previous.members),
+    );
     c.get_list(
         &format!("/orgs/{org}/members"),
         "filter=2fa_disabled&per_page=100",

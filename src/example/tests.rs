@@ -208,7 +208,11 @@ fn ground_truth_ids_are_well_formed_sorted_and_unique() {
     assert_eq!(ids, sorted);
     for t in &truth.tricky {
         assert!(!t.why.is_empty());
-        assert!(t.repo == "acme" || t.repo.starts_with("acme/"), "{}", t.repo);
+        assert!(
+            t.repo == "acme" || t.repo.starts_with("acme/"),
+            "{}",
+            t.repo
+        );
     }
     // The ground truth round-trips through its JSON form.
     let json = serde_json::to_string(&truth).expect("serializes");

@@ -42,7 +42,13 @@ pub(super) fn oracle(w: &World, config: &Config) -> BTreeSet<String> {
     for a in &in_org {
         if !people.get(*a).two_factor {
             let login = &people.get(*a).login;
-            ids.insert(id("AC-01", org, SubjectType::Account, login, "mfa_disabled"));
+            ids.insert(id(
+                "AC-01",
+                org,
+                SubjectType::Account,
+                login,
+                "mfa_disabled",
+            ));
         }
     }
     // AC-02: roster rows by login, else by the person's work email.
@@ -72,7 +78,13 @@ pub(super) fn oracle(w: &World, config: &Config) -> BTreeSet<String> {
         });
         match row {
             None => {
-                ids.insert(id("AC-02", org, SubjectType::Account, &acct.login, "unmapped_account"));
+                ids.insert(id(
+                    "AC-02",
+                    org,
+                    SubjectType::Account,
+                    &acct.login,
+                    "unmapped_account",
+                ));
             }
             Some(r)
                 if r.status == RosterStatus::Terminated
@@ -98,7 +110,13 @@ pub(super) fn oracle(w: &World, config: &Config) -> BTreeSet<String> {
         if people.get(*a).role == OrgRole::Outside && *role != "read" && w.repos[*r].in_scope {
             let repo = w.repos[*r].full_name();
             let login = &people.get(*a).login;
-            ids.insert(id("AC-03", &repo, SubjectType::Account, login, "outside_collaborator_write"));
+            ids.insert(id(
+                "AC-03",
+                &repo,
+                SubjectType::Account,
+                login,
+                "outside_collaborator_write",
+            ));
         }
     }
     let mut admins: BTreeSet<(usize, usize)> = BTreeSet::new();
@@ -122,7 +140,13 @@ pub(super) fn oracle(w: &World, config: &Config) -> BTreeSet<String> {
             .any(|x| x.eq_ignore_ascii_case(login));
         if !owners.contains(&a) && !approved && !access.approved_admins.is_empty() {
             let repo = w.repos[r].full_name();
-            ids.insert(id("AC-03", &repo, SubjectType::Account, login, "unapproved_admin"));
+            ids.insert(id(
+                "AC-03",
+                &repo,
+                SubjectType::Account,
+                login,
+                "unapproved_admin",
+            ));
         }
     }
     // AC-04.
@@ -133,22 +157,39 @@ pub(super) fn oracle(w: &World, config: &Config) -> BTreeSet<String> {
             .iter()
             .any(|x| x.repo == repo && x.title.as_deref() == Some(k.title));
         if !k.read_only && !listed {
-            ids.insert(id("AC-04", &repo, SubjectType::DeployKey, &k.id.to_string(), "write_deploy_key"));
+            ids.insert(id(
+                "AC-04",
+                &repo,
+                SubjectType::DeployKey,
+                &k.id.to_string(),
+                "write_deploy_key",
+            ));
         }
     }
     let oldest = w.snapshot - access.max_secret_age.duration();
-    let stale = |updated: &str| {
-        chrono::DateTime::parse_from_rfc3339(updated).expect("plan time") < oldest
-    };
+    let stale =
+        |updated: &str| chrono::DateTime::parse_from_rfc3339(updated).expect("plan time") < oldest;
     for (r, s) in &w.access.repo_secrets {
         if stale(s.updated_at) {
             let repo = w.repos[*r].full_name();
-            ids.insert(id("AC-04", &repo, SubjectType::Secret, s.name, "stale_secret"));
+            ids.insert(id(
+                "AC-04",
+                &repo,
+                SubjectType::Secret,
+                s.name,
+                "stale_secret",
+            ));
         }
     }
     for s in &w.access.org_secrets {
         if stale(s.updated_at) {
-            ids.insert(id("AC-04", org, SubjectType::Secret, s.name, "stale_secret"));
+            ids.insert(id(
+                "AC-04",
+                org,
+                SubjectType::Secret,
+                s.name,
+                "stale_secret",
+            ));
         }
     }
     ids
@@ -206,7 +247,10 @@ fn the_access_oracle_notices_a_changed_plan() {
     }
     let found = oracle(&w, &config);
     let extra: Vec<&String> = found.difference(&planted).collect();
-    assert_eq!(extra, ["AC-04/acme/api/deploy_key/98114503/write_deploy_key"]);
+    assert_eq!(
+        extra,
+        ["AC-04/acme/api/deploy_key/98114503/write_deploy_key"]
+    );
 }
 
 #[test]
@@ -232,7 +276,11 @@ fn the_checked_in_roster_is_the_generators() {
     assert!(roster.by_login("acme-ci").is_none());
     // The roster is the same at every size and seed.
     assert_eq!(
-        example_roster(ExampleParams { seed: 3, changes: 40 }).expect("roster"),
+        example_roster(ExampleParams {
+            seed: 3,
+            changes: 40
+        })
+        .expect("roster"),
         generated
     );
 }
@@ -248,7 +296,11 @@ fn plan_grants(
     let login = |a: usize| w.people.get(a).login.clone();
     let mut out = BTreeMap::new();
     for a in members {
-        let role = if owners.contains(a) { "owner" } else { "member" };
+        let role = if owners.contains(a) {
+            "owner"
+        } else {
+            "member"
+        };
         out.insert((login(*a), "acme".into(), "org".into()), role.into());
     }
     for a in outside {
@@ -256,23 +308,41 @@ fn plan_grants(
     }
     for t in &plan.teams {
         for (a, _) in &t.members {
-            out.insert((login(*a), format!("@acme/{}", t.slug), "membership".into()), "member".into());
+            out.insert(
+                (login(*a), format!("@acme/{}", t.slug), "membership".into()),
+                "member".into(),
+            );
             for (r, role) in &t.repos {
-                out.insert((login(*a), w.repos[*r].full_name(), t.slug.into()), role.to_string());
+                out.insert(
+                    (login(*a), w.repos[*r].full_name(), t.slug.into()),
+                    role.to_string(),
+                );
             }
         }
     }
     for (r, a, role) in &plan.collaborators {
-        out.insert((login(*a), w.repos[*r].full_name(), "direct".into()), role.to_string());
+        out.insert(
+            (login(*a), w.repos[*r].full_name(), "direct".into()),
+            role.to_string(),
+        );
     }
     for k in &plan.deploy_keys {
-        out.insert((k.id.to_string(), w.repos[k.repo].full_name(), "key".into()), k.read_only.to_string());
+        out.insert(
+            (k.id.to_string(), w.repos[k.repo].full_name(), "key".into()),
+            k.read_only.to_string(),
+        );
     }
     for (r, s) in &plan.repo_secrets {
-        out.insert((s.name.into(), w.repos[*r].full_name(), "secret".into()), String::new());
+        out.insert(
+            (s.name.into(), w.repos[*r].full_name(), "secret".into()),
+            String::new(),
+        );
     }
     for s in &plan.org_secrets {
-        out.insert((s.name.into(), "acme".into(), "secret".into()), String::new());
+        out.insert(
+            (s.name.into(), "acme".into(), "secret".into()),
+            String::new(),
+        );
     }
     out
 }
@@ -281,7 +351,13 @@ fn plan_grants(
 fn the_previous_quarter_differs_by_the_counted_grant_changes() {
     let w = world(40, 2026);
     let p = &w.people;
-    let now = plan_grants(&w, &p.owners(), &p.members(), &p.outside_collaborators(), &w.access);
+    let now = plan_grants(
+        &w,
+        &p.owners(),
+        &p.members(),
+        &p.outside_collaborators(),
+        &w.access,
+    );
     let prev = previous_plan(&w);
     let before = plan_grants(&w, &prev.owners, &prev.members, &prev.outside, &prev.access);
     let added = now.keys().filter(|k| !before.contains_key(*k)).count();

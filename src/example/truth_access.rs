@@ -60,8 +60,17 @@ pub fn populations(w: &World) -> AccessPopulations {
         }
     }
     let in_scope = |repo: usize| w.repos[repo].in_scope;
-    let credentials = w.access.deploy_keys.iter().filter(|k| in_scope(k.repo)).count()
-        + w.access.repo_secrets.iter().filter(|(r, _)| in_scope(*r)).count()
+    let credentials = w
+        .access
+        .deploy_keys
+        .iter()
+        .filter(|k| in_scope(k.repo))
+        .count()
+        + w.access
+            .repo_secrets
+            .iter()
+            .filter(|(r, _)| in_scope(*r))
+            .count()
         + w.access.org_secrets.len();
     AccessPopulations {
         org_accounts: in_org.len() as u64,

@@ -291,7 +291,8 @@ pub fn read_checked_file(path: &Path, name: &str) -> Result<(Vec<u8>, String), S
         return Err(format!("the bundle does not verify: {problem}"));
     }
     let mut problems = Vec::new();
-    let mut source = Source::open(path, Limits::default(), &mut problems).map_err(|e| e.to_string())?;
+    let mut source =
+        Source::open(path, Limits::default(), &mut problems).map_err(|e| e.to_string())?;
     let manifest = source
         .read(MANIFEST_FILE, MAX_MANIFEST_BYTES)
         .map_err(|e| read_problem(MANIFEST_FILE, e, MAX_MANIFEST_BYTES).to_string())?;

@@ -149,7 +149,8 @@ fn run(source: &mut Source, listed: &[Listed], outcome: &mut Reperformed) -> Res
             write(&root.join(name), &bytes, &path)?;
         }
     }
-    let inputs = crate::inputs::Inputs::load(&config, None).map_err(|e| fail(CONFIG, e.to_string()))?;
+    let inputs =
+        crate::inputs::Inputs::load(&config, None).map_err(|e| fail(CONFIG, e.to_string()))?;
     let evaluation =
         crate::pipeline::evaluate_evidence_with(&evidence, &config, &catalog, &meta, &inputs);
     let rederived = evaluation.findings.to_json_bytes();

@@ -190,7 +190,10 @@ fn demo_populations_match_the_example() {
     assert_eq!(control("AC-02").population, truth.populations.accounts);
     assert_eq!(control("AC-02").tested, truth.populations.accounts);
     assert_eq!(control("AC-04").population, truth.populations.credentials);
-    assert_eq!(control("AC-05").population, truth.populations.access_changes);
+    assert_eq!(
+        control("AC-05").population,
+        truth.populations.access_changes
+    );
     let ac05 = control("AC-05").reason.clone().unwrap_or_default();
     assert!(
         ac05.starts_with("Informational: 3 grants added, 5 removed and 1 changed since the previous snapshot of 2026-07-06T09:00:00Z (locker `previous-locker`"),

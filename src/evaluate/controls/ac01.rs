@@ -31,10 +31,7 @@ pub const DEF: ControlDef = ControlDef {
 /// Why the population of org accounts may be incomplete.
 pub fn account_caveats(ctx: &Context<'_>, extra: &[&str]) -> Vec<String> {
     let mut caveats = Vec::new();
-    for evidence_type in ["org_members", "outside_collaborators"]
-        .iter()
-        .chain(extra)
-    {
+    for evidence_type in ["org_members", "outside_collaborators"].iter().chain(extra) {
         caveats.extend(ctx.index.population_caveats(evidence_type));
     }
     caveats.sort();
@@ -122,9 +119,15 @@ mod tests {
         );
         assert_eq!(e.repo, "acme");
         let r = eval.result("AC-01");
-        assert_eq!((r.result, r.population, r.tested), (ResultKind::Exceptions, 4, 4));
+        assert_eq!(
+            (r.result, r.population, r.tested),
+            (ResultKind::Exceptions, 4, 4)
+        );
         let row = eval.accounts.iter().find(|a| a.login == "bob").unwrap();
-        assert_eq!((row.two_factor.as_str(), row.role.as_str()), ("disabled", "member"));
+        assert_eq!(
+            (row.two_factor.as_str(), row.role.as_str()),
+            ("disabled", "member")
+        );
     }
 
     #[test]
@@ -134,12 +137,19 @@ mod tests {
         kit.member("alice", "admin", Some(true));
         kit.member("bob", "member", None);
         let r = kit.run().result("AC-01").clone();
-        assert_eq!((r.result, r.population, r.tested), (ResultKind::NotTested, 2, 1));
+        assert_eq!(
+            (r.result, r.population, r.tested),
+            (ResultKind::NotTested, 2, 1)
+        );
         assert!(r.reason.unwrap().contains("two-factor status not visible"));
 
         kit.gap("two_factor", Some("acme"));
         let r = kit.run().result("AC-01").clone();
-        assert!(r.reason.unwrap().contains("`two_factor` of acme could not be collected (HTTP 403)"));
+        assert!(
+            r.reason
+                .unwrap()
+                .contains("`two_factor` of acme could not be collected (HTTP 403)")
+        );
     }
 
     #[test]

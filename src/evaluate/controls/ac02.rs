@@ -32,7 +32,8 @@ pub const DEF: ControlDef = ControlDef {
     run,
 };
 
-const NO_ROSTER: &str = "no HR roster is configured (`[access].hr_roster`), so accounts cannot be joined to people";
+const NO_ROSTER: &str =
+    "no HR roster is configured (`[access].hr_roster`), so accounts cannot be joined to people";
 
 fn run(ctx: &Context<'_>) -> Outcome {
     let mut outcome = Outcome::new(account_caveats(ctx, &["repo_collaborators"]));
@@ -163,8 +164,16 @@ mod tests {
         org(&mut kit);
         let eval = kit.run();
         let r = eval.result("AC-02");
-        assert_eq!((r.result, r.population, r.tested), (ResultKind::NotTested, 6, 0));
-        assert!(r.reason.as_deref().unwrap().contains("no HR roster is configured"));
+        assert_eq!(
+            (r.result, r.population, r.tested),
+            (ResultKind::NotTested, 6, 0)
+        );
+        assert!(
+            r.reason
+                .as_deref()
+                .unwrap()
+                .contains("no HR roster is configured")
+        );
         assert_eq!(eval.accounts[0].roster_match, "no roster");
     }
 
@@ -195,13 +204,31 @@ mod tests {
             "@alice (Alice, terminated 2026-10-04 per HR roster line 2) still has access: owner of acme"
         );
         let e = eval.exception("AC-02/acme/account/carol/unmapped_account");
-        assert!(e.summary.ends_with("outside collaborator of acme; read on acme/api"), "{}", e.summary);
+        assert!(
+            e.summary
+                .ends_with("outside collaborator of acme; read on acme/api"),
+            "{}",
+            e.summary
+        );
         let r = eval.result("AC-02");
-        assert_eq!((r.result, r.population, r.tested), (ResultKind::Exceptions, 6, 6));
-        let bot = eval.accounts.iter().find(|a| a.login == "renovate[bot]").unwrap();
-        assert_eq!((bot.roster_match.as_str(), bot.affiliation.as_str()), ("app bot", "repository collaborator"));
+        assert_eq!(
+            (r.result, r.population, r.tested),
+            (ResultKind::Exceptions, 6, 6)
+        );
+        let bot = eval
+            .accounts
+            .iter()
+            .find(|a| a.login == "renovate[bot]")
+            .unwrap();
+        assert_eq!(
+            (bot.roster_match.as_str(), bot.affiliation.as_str()),
+            ("app bot", "repository collaborator")
+        );
         let bob = eval.accounts.iter().find(|a| a.login == "Bob").unwrap();
-        assert_eq!((bob.roster_match.as_str(), bob.roster_line), ("login", Some(3)));
+        assert_eq!(
+            (bob.roster_match.as_str(), bob.roster_line),
+            ("login", Some(3))
+        );
     }
 
     #[test]
@@ -210,7 +237,14 @@ mod tests {
         org(&mut kit);
         kit.config.access.service_accounts.push("acme-ci".into());
         // carol's work email is linked to her login on a commit in the evidence.
-        kit.add(pr(1).commit(linked("Carol", "carol@agency.example", "carol"), ident("carol")).approve("bob"));
+        kit.add(
+            pr(1)
+                .commit(
+                    linked("Carol", "carol@agency.example", "carol"),
+                    ident("carol"),
+                )
+                .approve("bob"),
+        );
         kit.roster(
             "alice,,Alice,terminated,2026-10-05\n\
              BOB,,Bob,leave,\n\
@@ -220,7 +254,10 @@ mod tests {
         assert_eq!(eval.kinds("AC-02"), []);
         assert_eq!(eval.result("AC-02").result, ResultKind::Effective);
         let carol = eval.accounts.iter().find(|a| a.login == "carol").unwrap();
-        assert_eq!((carol.roster_match.as_str(), carol.roster_status.as_str()), ("email", "contractor"));
+        assert_eq!(
+            (carol.roster_match.as_str(), carol.roster_status.as_str()),
+            ("email", "contractor")
+        );
     }
 
     #[test]
@@ -232,7 +269,10 @@ mod tests {
         kit.collaborator("other-org/tool", "dave", "read");
         kit.roster("alice,,Alice,active,\n");
         let eval = kit.run();
-        assert_eq!(eval.kinds("AC-02"), [("other-org/account/dave".into(), "unmapped_account".into())]);
+        assert_eq!(
+            eval.kinds("AC-02"),
+            [("other-org/account/dave".into(), "unmapped_account".into())]
+        );
         assert_eq!(eval.result("AC-02").population, 1);
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use crate::evaluate::access::{approved_admin, above_read, in_scope, is_admin};
+use crate::evaluate::access::{above_read, approved_admin, in_scope, is_admin};
 use crate::evaluate::context::{Context, owner};
 use crate::evaluate::outcome::{Finding, Judgement, Outcome, PopulationKind};
 use crate::findings::SubjectType;
@@ -33,6 +33,10 @@ pub const DEF: ControlDef = ControlDef {
     },
     run,
 };
+
+/// An account's admin permission on a repository: its login as first seen, the routes
+/// (direct, teams) and their evidence.
+type AdminGrant = (String, Vec<String>, Vec<String>);
 
 fn run(ctx: &Context<'_>) -> Outcome {
     let access = &ctx.access;
@@ -118,9 +122,7 @@ fn run(ctx: &Context<'_>) -> Outcome {
         .filter(|a| a.is_owner())
         .map(|a| (a.org.to_ascii_lowercase(), login_key(&a.login)))
         .collect();
-    // (repo, login key) → (login, routes, evidence)
-    let mut admins: BTreeMap<(String, String), (String, Vec<String>, Vec<String>)> =
-        BTreeMap::new();
+    let mut admins: BTreeMap<(String, String), AdminGrant> = BTreeMap::new();
     let evidence = ctx.index.evidence;
     for c in &evidence.access.repo_collaborators {
         if is_admin(&c.permission) && in_scope(sources, &c.source, &c.repo) {
@@ -186,14 +188,22 @@ mod tests {
         }
         kit.member("d", "member", Some(true));
         let eval = kit.run();
-        assert_eq!(eval.kinds("AC-03"), [], "three owners are allowed by default");
+        assert_eq!(
+            eval.kinds("AC-03"),
+            [],
+            "three owners are allowed by default"
+        );
         assert_eq!(eval.result("AC-03").result, ResultKind::Effective);
 
         kit.config.access.max_org_owners = 2;
         let eval = kit.run();
-        assert_eq!(eval.kinds("AC-03"), [("acme/org/acme".into(), "excess_org_owners".into())]);
         assert_eq!(
-            eval.exception("AC-03/acme/org/acme/excess_org_owners").summary,
+            eval.kinds("AC-03"),
+            [("acme/org/acme".into(), "excess_org_owners".into())]
+        );
+        assert_eq!(
+            eval.exception("AC-03/acme/org/acme/excess_org_owners")
+                .summary,
             "acme has 3 owners (@a, @b and @c), more than max_org_owners = 2"
         );
     }
@@ -215,12 +225,19 @@ mod tests {
         assert_eq!(
             eval.kinds("AC-03"),
             [
-                ("acme/api/account/agency".into(), "outside_collaborator_write".into()),
-                ("acme/payments/account/designer".into(), "outside_collaborator_write".into()),
+                (
+                    "acme/api/account/agency".into(),
+                    "outside_collaborator_write".into()
+                ),
+                (
+                    "acme/payments/account/designer".into(),
+                    "outside_collaborator_write".into()
+                ),
             ]
         );
         assert_eq!(
-            eval.exception("AC-03/acme/api/account/agency/outside_collaborator_write").summary,
+            eval.exception("AC-03/acme/api/account/agency/outside_collaborator_write")
+                .summary,
             "outside collaborator @agency has write on acme/api (at most read is allowed)"
         );
         // Org owners record + four outside grants.
@@ -237,9 +254,17 @@ mod tests {
         kit.collaborator("acme/api", "owner1", "admin");
         kit.collaborator("acme/api", "dana", "admin");
         kit.collaborator("acme/api", "erik", "maintain");
-        kit.team("platform", &["erik", "Dana"], &[("acme/payments", "admin"), ("acme/api", "admin")]);
+        kit.team(
+            "platform",
+            &["erik", "Dana"],
+            &[("acme/payments", "admin"), ("acme/api", "admin")],
+        );
         let eval = kit.run();
-        assert_eq!(eval.kinds("AC-03"), [], "no approved_admins: admins are not tested");
+        assert_eq!(
+            eval.kinds("AC-03"),
+            [],
+            "no approved_admins: admins are not tested"
+        );
         assert_eq!(eval.result("AC-03").population, 1);
 
         kit.config.access.approved_admins = vec!["DANA".into()];
@@ -248,11 +273,15 @@ mod tests {
             eval.kinds("AC-03"),
             [
                 ("acme/api/account/erik".into(), "unapproved_admin".into()),
-                ("acme/payments/account/erik".into(), "unapproved_admin".into()),
+                (
+                    "acme/payments/account/erik".into(),
+                    "unapproved_admin".into()
+                ),
             ]
         );
         assert_eq!(
-            eval.exception("AC-03/acme/api/account/erik/unapproved_admin").summary,
+            eval.exception("AC-03/acme/api/account/erik/unapproved_admin")
+                .summary,
             "@erik is an admin of acme/api (team @acme/platform) but not in approved_admins"
         );
         // owners (1) + dana api, dana payments, erik api, erik payments; owner1 is judged

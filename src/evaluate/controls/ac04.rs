@@ -46,8 +46,7 @@ fn run(ctx: &Context<'_>) -> Outcome {
         .collect();
     keys.sort_by(|a, b| (&a.repo, a.id).cmp(&(&b.repo, b.id)));
     for key in keys {
-        let judgement = if key.read_only
-            || allowed_write_key(params, &key.repo, &key.title, key.id)
+        let judgement = if key.read_only || allowed_write_key(params, &key.repo, &key.title, key.id)
         {
             Judgement::Pass
         } else {
@@ -87,12 +86,18 @@ fn run(ctx: &Context<'_>) -> Outcome {
             let days = (access.snapshot - secret.updated_at).num_days();
             let (url, what) = if secret.scope == "org" {
                 (
-                    format!("https://github.com/organizations/{}/settings/secrets/actions", secret.owner),
+                    format!(
+                        "https://github.com/organizations/{}/settings/secrets/actions",
+                        secret.owner
+                    ),
                     "organisation secret",
                 )
             } else {
                 (
-                    format!("https://github.com/{}/settings/secrets/actions", secret.owner),
+                    format!(
+                        "https://github.com/{}/settings/secrets/actions",
+                        secret.owner
+                    ),
                     "repository secret",
                 )
             };
@@ -117,7 +122,10 @@ fn run(ctx: &Context<'_>) -> Outcome {
                 ]),
             }])
         };
-        outcome.record(format!("{} secret {}", secret.owner, secret.name), judgement);
+        outcome.record(
+            format!("{} secret {}", secret.owner, secret.name),
+            judgement,
+        );
     }
     outcome
 }
@@ -137,17 +145,29 @@ mod tests {
         kit.deploy_key("acme/payments", 13, "release-tagger", false);
         kit.deploy_key("acme/payments", 14, "flux-write", false);
         kit.config.access.allowed_write_deploy_keys = vec![
-            AllowedDeployKey { repo: "acme/api".into(), title: Some("flux-write".into()), id: None },
-            AllowedDeployKey { repo: "acme/payments".into(), title: None, id: Some(13) },
+            AllowedDeployKey {
+                repo: "acme/api".into(),
+                title: Some("flux-write".into()),
+                id: None,
+            },
+            AllowedDeployKey {
+                repo: "acme/payments".into(),
+                title: None,
+                id: Some(13),
+            },
         ];
         let eval = kit.run();
         // The title allows the key on acme/api only.
         assert_eq!(
             eval.kinds("AC-04"),
-            [("acme/payments/deploy_key/14".into(), "write_deploy_key".into())]
+            [(
+                "acme/payments/deploy_key/14".into(),
+                "write_deploy_key".into()
+            )]
         );
         assert_eq!(
-            eval.exception("AC-04/acme/payments/deploy_key/14/write_deploy_key").summary,
+            eval.exception("AC-04/acme/payments/deploy_key/14/write_deploy_key")
+                .summary,
             "deploy key `flux-write` (id 14) can write to acme/payments and is not in allowed_write_deploy_keys"
         );
         let row = eval.credentials.iter().find(|c| c.id == "14").unwrap();
@@ -172,7 +192,8 @@ mod tests {
             ]
         );
         assert_eq!(
-            eval.exception("AC-04/acme/secret/ORG_OLD/stale_secret").summary,
+            eval.exception("AC-04/acme/secret/ORG_OLD/stale_secret")
+                .summary,
             "organisation secret `ORG_OLD` of acme was last set 2024-12-12 (661 days before the snapshot; max_secret_age = 365d)"
         );
         kit.config.access.max_secret_age = crate::config::DurationSpec::parse("700d").unwrap();
@@ -189,6 +210,10 @@ mod tests {
         kit.secret("acme", "X", "2026-09-01T00:00:00Z");
         let r = kit.run().result("AC-04").clone();
         assert_eq!(r.result, ResultKind::NotTested);
-        assert!(r.reason.unwrap().contains("`deploy_keys` of acme/api could not be collected"));
+        assert!(
+            r.reason
+                .unwrap()
+                .contains("`deploy_keys` of acme/api could not be collected")
+        );
     }
 }

@@ -79,8 +79,16 @@ mod tests {
         kit.member("alice", "admin", Some(true));
         let eval = kit.run();
         let r = eval.result("AC-05");
-        assert_eq!((r.result, r.population, r.tested), (ResultKind::NotTested, 0, 0));
-        assert!(r.reason.as_deref().unwrap().contains("no previous snapshot was given"));
+        assert_eq!(
+            (r.result, r.population, r.tested),
+            (ResultKind::NotTested, 0, 0)
+        );
+        assert!(
+            r.reason
+                .as_deref()
+                .unwrap()
+                .contains("no previous snapshot was given")
+        );
         assert!(eval.access_changes.is_empty());
     }
 
@@ -105,9 +113,25 @@ mod tests {
         let changes: Vec<(String, String, String, String, String)> = eval
             .access_changes
             .iter()
-            .map(|c| (c.change.clone(), c.account.clone(), c.resource.clone(), c.permission.clone(), c.previous_permission.clone()))
+            .map(|c| {
+                (
+                    c.change.clone(),
+                    c.account.clone(),
+                    c.resource.clone(),
+                    c.permission.clone(),
+                    c.previous_permission.clone(),
+                )
+            })
             .collect();
-        let row = |a: &str, b: &str, c: &str, d: &str, e: &str| (a.to_string(), b.to_string(), c.to_string(), d.to_string(), e.to_string());
+        let row = |a: &str, b: &str, c: &str, d: &str, e: &str| {
+            (
+                a.to_string(),
+                b.to_string(),
+                c.to_string(),
+                d.to_string(),
+                e.to_string(),
+            )
+        };
         assert_eq!(
             changes,
             [
@@ -119,7 +143,10 @@ mod tests {
             ]
         );
         let r = eval.result("AC-05");
-        assert_eq!((r.result, r.population, r.tested, r.exceptions), (ResultKind::Effective, 5, 5, 0));
+        assert_eq!(
+            (r.result, r.population, r.tested, r.exceptions),
+            (ResultKind::Effective, 5, 5, 0)
+        );
         let reason = r.reason.as_deref().unwrap();
         assert!(reason.starts_with("Informational: 2 grants added, 2 removed and 1 changed since the previous snapshot of 2026-07-06T09:00:00Z (locker `q2-locker`"), "{reason}");
     }
@@ -132,7 +159,11 @@ mod tests {
         kit.previous(kit.evidence.access.clone());
         let r = kit.run().result("AC-05").clone();
         assert_eq!((r.result, r.population), (ResultKind::NotApplicable, 0));
-        assert!(r.reason.unwrap().contains("Informational: 0 grants added, 0 removed and 0 changed"));
+        assert!(
+            r.reason
+                .unwrap()
+                .contains("Informational: 0 grants added, 0 removed and 0 changed")
+        );
 
         kit.gap("teams", Some("acme"));
         let r = kit.run().result("AC-05").clone();
