@@ -836,6 +836,12 @@ fn the_password_and_secret_key_never_reach_any_output() {
     );
     assert_ne!(text_with_key, example, "the example documents signing_key");
     std::fs::write(&config, text_with_key).unwrap();
+    // The example config names its HR roster, relative to the config file.
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/hr_roster.csv"),
+        dir.path().join("hr_roster.csv"),
+    )
+    .unwrap();
     let locker = small_demo().join("locker");
     let zip = dir.path().join("bundle.zip");
     let folder = dir.path().join("bundle");
