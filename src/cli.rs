@@ -52,9 +52,10 @@ enum Command {
     ///
     /// Generates the example's raw GitHub responses into OUT/locker, re-derives the
     /// evidence from them, evaluates every control and writes the bundle to
-    /// OUT/bundle/ and OUT/changeproof-bundle.zip. The example's ground truth (the
-    /// exceptions it planted) goes to OUT/ground-truth.json. Exits 0 when the bundle was
-    /// written: the example's exceptions are planted on purpose.
+    /// OUT/bundle/ and OUT/changeproof-bundle.zip. The previous quarter's access lists go
+    /// to OUT/previous-locker (AC-05 lists the grant changes since). The example's ground
+    /// truth (the exceptions it planted) goes to OUT/ground-truth.json. Exits 0 when the
+    /// bundle was written: the example's exceptions are planted on purpose.
     Demo {
         /// Output directory.
         #[arg(long, default_value = "changeproof-demo")]

@@ -324,3 +324,56 @@ fn demo_report_works_offline() {
         "the audit name renders verbatim"
     );
 }
+
+#[test]
+fn a_previous_bundle_or_locker_is_the_previous_snapshot_for_the_cli() {
+    let out = demo_output();
+    let ac05 = |previous: &Path| -> Value {
+        let output = Command::new(changeproof_bin())
+            .args(["evaluate", "--json", "--locker"])
+            .arg(out.join("locker"))
+            .arg("--previous")
+            .arg(previous)
+            .output()
+            .expect("the binary runs");
+        let findings: Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)));
+        findings["controls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "AC-05")
+            .cloned()
+            .unwrap()
+    };
+    // The same quarter's bundle as the previous snapshot: nothing changed.
+    for previous in [out.join("changeproof-bundle.zip"), out.join("bundle")] {
+        let c = ac05(&previous);
+        assert_eq!(c["result"], "not_applicable", "{c}");
+        let reason = c["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("0 grants added, 0 removed and 0 changed"),
+            "{reason}"
+        );
+        assert!(reason.contains("manifest SHA-256"), "{reason}");
+    }
+    let c = ac05(&out.join("previous-locker"));
+    assert_eq!(
+        (c["result"].as_str(), c["population"].as_u64()),
+        (Some("effective"), Some(9))
+    );
+    // Something that is no snapshot is a usage error naming it.
+    let output = Command::new(changeproof_bin())
+        .args(["evaluate", "--locker"])
+        .arg(out.join("locker"))
+        .arg("--previous")
+        .arg(out.join("ground-truth.json"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("ground-truth.json: not usable as the previous snapshot"),
+        "{stderr}"
+    );
+}

@@ -751,6 +751,55 @@ fn reperformance_catches_edited_evidence_json() {
     );
 }
 
+#[test]
+fn reperformance_uses_the_bundled_roster_and_previous_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    // The HR roster edited after the fact: the terminated employee made active.
+    let mut files = demo_files();
+    let roster = String::from_utf8(files["config/hr_roster.csv"].clone()).unwrap();
+    let edited = roster.replace("terminated,2026-09-18", "active,");
+    assert_ne!(edited, roster);
+    let manifest = rehash(
+        &files[MANIFEST_FILE],
+        "config/hr_roster.csv",
+        edited.as_bytes(),
+    );
+    files.insert("config/hr_roster.csv".into(), edited.into_bytes());
+    files.insert(MANIFEST_FILE.into(), manifest);
+    files.remove(SIGNATURE_FILE);
+    let report = check(&zip_of(&files, dir.path(), "roster.zip"), None, true);
+    let all = report.to_string();
+    assert!(
+        all.contains(
+            "exception AC-02/acme/account/sokafor/terminated_with_access is in findings.json but not re-derived from the evidence"
+        ),
+        "{all}"
+    );
+
+    // The previous snapshot edited: one member fewer changes AC-05's population.
+    let mut files = demo_files();
+    let mut previous: Value =
+        serde_json::from_slice(&files["config/previous-access.json"]).unwrap();
+    previous["access"]["org_members"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|m| m["login"] != "rgarcia");
+    let mut bytes = serde_json::to_vec_pretty(&previous).unwrap();
+    bytes.push(b'\n');
+    let manifest = rehash(&files[MANIFEST_FILE], "config/previous-access.json", &bytes);
+    files.insert("config/previous-access.json".into(), bytes);
+    files.insert(MANIFEST_FILE.into(), manifest);
+    files.remove(SIGNATURE_FILE);
+    let report = check(&zip_of(&files, dir.path(), "previous.zip"), None, true);
+    let all = report.to_string();
+    assert!(all.contains("control AC-05: "), "{all}");
+
+    // Untouched, the bundle re-performs exactly, roster and previous snapshot included.
+    let files = demo_files();
+    let report = check(&zip_of(&files, dir.path(), "same.zip"), None, true);
+    assert!(report.passed(), "{report}");
+}
+
 // ------------------------------------------------------------------- keygen and secrets
 
 #[test]
@@ -787,6 +836,12 @@ fn the_password_and_secret_key_never_reach_any_output() {
     );
     assert_ne!(text_with_key, example, "the example documents signing_key");
     std::fs::write(&config, text_with_key).unwrap();
+    // The example config names its HR roster, relative to the config file.
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/hr_roster.csv"),
+        dir.path().join("hr_roster.csv"),
+    )
+    .unwrap();
     let locker = small_demo().join("locker");
     let zip = dir.path().join("bundle.zip");
     let folder = dir.path().join("bundle");

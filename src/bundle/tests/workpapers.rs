@@ -223,7 +223,7 @@ fn exceptions_and_controls_have_a_row_each() {
     let header = strings(&rows[0]);
     let cm01 = rows
         .iter()
-        .find(|r| cell(&header, r, "id").to_string() == "CM-01")
+        .find(|r| *cell(&header, r, "id") == Data::String("CM-01".into()))
         .expect("a CM-01 row");
     assert_eq!(cell(&header, cm01, "id").to_string(), "CM-01");
     let parameters = cell(&header, cm01, "parameters_in_force").to_string();

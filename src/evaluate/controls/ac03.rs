@@ -34,6 +34,10 @@ pub const DEF: ControlDef = ControlDef {
     run,
 };
 
+/// An account's admin permission on a repository: its login as first seen, the routes
+/// (direct, teams) and their evidence.
+type AdminGrant = (String, Vec<String>, Vec<String>);
+
 fn run(ctx: &Context<'_>) -> Outcome {
     let access = &ctx.access;
     let params = access.params;
@@ -118,9 +122,7 @@ fn run(ctx: &Context<'_>) -> Outcome {
         .filter(|a| a.is_owner())
         .map(|a| (a.org.to_ascii_lowercase(), login_key(&a.login)))
         .collect();
-    // (repo, login key) → (login, routes, evidence)
-    let mut admins: BTreeMap<(String, String), (String, Vec<String>, Vec<String>)> =
-        BTreeMap::new();
+    let mut admins: BTreeMap<(String, String), AdminGrant> = BTreeMap::new();
     let evidence = ctx.index.evidence;
     for c in &evidence.access.repo_collaborators {
         if is_admin(&c.permission) && in_scope(sources, &c.source, &c.repo) {
