@@ -438,6 +438,7 @@ fn evaluation(window: Window, complete: bool, evidence_ref: &str) -> Evaluation 
         approved_by: "ciso@acme.example".into(),
         approved_at: "2026-09-02".into(),
         expires: None,
+        location: None,
     });
     let mut exceptions = vec![self_approval, bypass, direct, waived];
     exceptions.sort_by(|a, b| a.id.cmp(&b.id));
@@ -468,6 +469,7 @@ fn evaluation(window: Window, complete: bool, evidence_ref: &str) -> Evaluation 
                 control("CM-05", ResultKind::Exceptions, 3, 3, 2, 1),
             ],
             exceptions,
+            waivers: None,
         },
         changes,
         commits: vec![
@@ -475,6 +477,8 @@ fn evaluation(window: Window, complete: bool, evidence_ref: &str) -> Evaluation 
             commit_row(2, None, UNICODE_NAME),
             commit_row(3, None, "release-bot"),
         ],
+        reconciliation: Default::default(),
+        waivers: None,
     }
 }
 

@@ -17,7 +17,7 @@ mod outcome;
 mod population;
 mod rows;
 #[cfg(test)]
-mod testkit;
+pub(crate) mod testkit;
 
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +49,13 @@ pub struct Evaluation {
     /// The CM-05 population: distinct production-branch commits in the window, sorted by
     /// (committed_at, repo, sha).
     pub commits: Vec<CommitRow>,
+    /// Merged changes vs production-branch commits vs deployments (SPEC §6).
+    #[serde(default)]
+    pub reconciliation: crate::reconcile::Reconciliation,
+    /// The waivers file applied to the findings, if the config names one (its exact text
+    /// goes into the bundle's `config/`). Set by `pipeline`, which reads the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waivers: Option<crate::waivers::WaiversFile>,
 }
 
 /// One change with the attributes the controls tested (SPEC §6).
@@ -117,6 +124,15 @@ pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
         exceptions.extend(found);
     }
     exceptions.sort_by(|a, b| a.id.cmp(&b.id));
+    let changes: Vec<ChangeRow> = ctx.changes.iter().map(rows::change_row).collect();
+    let commits: Vec<CommitRow> = ctx.commits.iter().map(rows::commit_row).collect();
+    let reconciliation = crate::reconcile::reconcile(
+        input.evidence,
+        input.config,
+        input.window,
+        &changes,
+        &commits,
+    );
     Evaluation {
         findings: Findings {
             schema: FINDINGS_SCHEMA.to_string(),
@@ -125,9 +141,12 @@ pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
             missing: input.missing.to_vec(),
             controls,
             exceptions,
+            waivers: None,
         },
-        changes: ctx.changes.iter().map(rows::change_row).collect(),
-        commits: ctx.commits.iter().map(rows::commit_row).collect(),
+        changes,
+        commits,
+        reconciliation,
+        waivers: None,
     }
 }
 
