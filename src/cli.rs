@@ -97,6 +97,8 @@ enum Command {
         out: PathBuf,
         #[command(flatten)]
         http: HttpArgs,
+        #[command(flatten)]
+        sampling: SeedArg,
     },
     /// Re-derive a locker's normalized evidence (evidence.json) from its raw responses.
     Replay {
@@ -118,6 +120,8 @@ enum Command {
         /// Print findings.json (SPEC §4) instead of the summary table.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        sampling: SeedArg,
     },
     /// Evaluate a locker and write the evidence bundle (zip, and optionally a folder).
     Bundle {
@@ -133,6 +137,8 @@ enum Command {
         /// Also write the bundle's files as a folder here.
         #[arg(long)]
         dir: Option<PathBuf>,
+        #[command(flatten)]
+        sampling: SeedArg,
     },
     /// Check a bundle as received: signature, every file, and optionally the findings.
     ///
@@ -186,6 +192,16 @@ enum Command {
         #[command(subcommand)]
         command: ControlsCommand,
     },
+}
+
+/// The auditor's sampling seed.
+#[derive(clap::Args, Debug)]
+struct SeedArg {
+    /// The auditor's sampling seed; overrides `[sampling] seed` of the config. Each
+    /// control's sample is drawn from it reproducibly (docs/auditor-guide.md shows how to
+    /// re-perform the selection). Without a seed no sample is drawn.
+    #[arg(long, value_name = "SEED")]
+    seed: Option<String>,
 }
 
 /// Network behaviour of a collection.
@@ -272,10 +288,21 @@ fn run(cli: Cli) -> Result<u8> {
                 exit::INCOMPLETE
             })
         }
-        Command::Run { config, out, http } => {
+        Command::Run {
+            config,
+            out,
+            http,
+            sampling,
+        } => {
             let options = http.options()?;
-            let result =
-                pipeline::run(&config, &out, options, source_date_epoch()?, key_password())?;
+            let result = pipeline::run_with_seed(
+                &config,
+                &out,
+                options,
+                source_date_epoch()?,
+                key_password(),
+                sampling.seed.as_deref(),
+            )?;
             print_collection(&result.collection);
             println!();
             print_summary(&result.evaluated.evaluation.findings);
@@ -310,8 +337,10 @@ fn run(cli: Cli) -> Result<u8> {
             locker,
             config,
             json,
+            sampling,
         } => {
-            let evaluated = pipeline::evaluate_locker(&locker, config.as_deref())?;
+            let mut evaluated = pipeline::evaluate_locker(&locker, config.as_deref())?;
+            pipeline::set_seed(&mut evaluated.config, sampling.seed.as_deref())?;
             let findings = &evaluated.evaluation.findings;
             if json {
                 use std::io::Write;
@@ -326,8 +355,10 @@ fn run(cli: Cli) -> Result<u8> {
             config,
             out,
             dir,
+            sampling,
         } => {
-            let evaluated = pipeline::evaluate_locker(&locker, config.as_deref())?;
+            let mut evaluated = pipeline::evaluate_locker(&locker, config.as_deref())?;
+            pipeline::set_seed(&mut evaluated.config, sampling.seed.as_deref())?;
             let generated_at = pipeline::generation_time(&evaluated, source_date_epoch()?)?;
             let key = pipeline::load_signing_key(&evaluated.config, key_password())?;
             let files = pipeline::bundle_files(&evaluated, generated_at, key.as_ref())?;
@@ -597,4 +628,50 @@ fn print_summary(findings: &Findings) {
         findings.window.start.format("%Y-%m-%d %H:%M UTC"),
         findings.window.end.format("%Y-%m-%d %H:%M UTC"),
     );
+    print_waivers(findings);
+}
+
+/// What the waivers did: applied, expired (they waive nothing) and unused.
+fn print_waivers(findings: &Findings) {
+    let Some(w) = &findings.waivers else {
+        return;
+    };
+    let waived: usize = w.applied.iter().map(|a| a.exceptions.len()).sum();
+    println!(
+        "waivers ({}): {} applied ({waived} exceptions waived), {} expired, {} unused",
+        w.file,
+        w.applied.len(),
+        w.expired.len(),
+        w.unused.len()
+    );
+    for e in &w.expired {
+        println!(
+            "  EXPIRED {} ({} {} {} {}): expired {}, waives nothing{}",
+            e.waiver.location,
+            e.waiver.control,
+            e.waiver.kind,
+            e.waiver.repo,
+            e.waiver.subject,
+            e.waiver.expires.as_deref().unwrap_or("?"),
+            if e.would_match.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; {} exception(s) it matches stay open",
+                    e.would_match.len()
+                )
+            }
+        );
+    }
+    for u in &w.unused {
+        println!(
+            "  UNUSED  {} ({} {} {} {}): {}",
+            u.waiver.location,
+            u.waiver.control,
+            u.waiver.kind,
+            u.waiver.repo,
+            u.waiver.subject,
+            u.reason
+        );
+    }
 }

@@ -14,6 +14,7 @@ use crate::locker::{CONFIG_FILE, Locker, LockerError, LockerMeta};
 use crate::model::{Evidence, Timestamp};
 use crate::normalize::{self, NormalizeError};
 use crate::signing::{KeyPassword, SigningError, SigningKey};
+use crate::waivers::{WaiverError, WaiversFile};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -29,6 +30,8 @@ pub enum PipelineError {
     Bundle(#[from] BundleError),
     #[error(transparent)]
     Collect(#[from] CollectError),
+    #[error(transparent)]
+    Waivers(#[from] WaiverError),
     // The key error is part of the message, not a `source`, so `{:#}` does not repeat it.
     #[error("{context}: {error}")]
     SigningKey {
@@ -93,6 +96,41 @@ pub fn evaluate_evidence(
     })
 }
 
+/// [`evaluate_evidence`], then the waivers applied (SPEC §5): the pipeline's evaluation.
+/// `verify --reperform` calls this with the bundle's copy of the waivers file, so a
+/// re-performance waives exactly what the bundle waived. Expiry is judged at the
+/// evidence's snapshot time.
+pub fn evaluate_with_waivers(
+    evidence: &Evidence,
+    config: &Config,
+    catalog: &Catalog,
+    meta: &LockerMeta,
+    waivers: Option<&WaiversFile>,
+) -> Evaluation {
+    let mut evaluation = evaluate_evidence(evidence, config, catalog, meta);
+    if let Some(file) = waivers {
+        let summary = file.apply(&mut evaluation.findings, catalog, evidence.snapshot_time);
+        evaluation.findings.waivers = Some(summary);
+        evaluation.waivers = Some(file.clone());
+    }
+    evaluation
+}
+
+/// Sets the sampling seed given on the command line (`--seed`), which overrides the
+/// config's `[sampling] seed`; the effective config in the bundle then records it.
+pub fn set_seed(config: &mut Config, seed: Option<&str>) -> Result<(), PipelineError> {
+    if let Some(seed) = seed {
+        if seed.is_empty() {
+            return Err(PipelineError::Output {
+                path: PathBuf::from("--seed"),
+                message: "the seed is empty; give the auditor's seed".into(),
+            });
+        }
+        config.sampling.seed = Some(seed.to_string());
+    }
+    Ok(())
+}
+
 /// Reads a locker's normalized evidence and evaluates every control.
 pub fn evaluate_locker(
     locker_dir: &Path,
@@ -101,9 +139,10 @@ pub fn evaluate_locker(
     let locker = Locker::open(locker_dir)?;
     let meta = locker.meta()?;
     let config = load_config(&locker, config)?;
+    let waivers = WaiversFile::load(&config)?;
     let evidence = locker.evidence()?;
     let catalog = Catalog::builtin()?;
-    let evaluation = evaluate_evidence(&evidence, &config, &catalog, &meta);
+    let evaluation = evaluate_with_waivers(&evidence, &config, &catalog, &meta, waivers.as_ref());
     Ok(Evaluated {
         locker,
         meta,
@@ -247,14 +286,38 @@ pub fn run(
     source_date_epoch: Option<i64>,
     signing_password: KeyPassword,
 ) -> Result<RunOutput, PipelineError> {
-    let config = Config::load(config_path)?;
+    run_with_seed(
+        config_path,
+        out,
+        options,
+        source_date_epoch,
+        signing_password,
+        None,
+    )
+}
+
+/// [`run`] with the auditor's sampling seed from the command line (`--seed`), which
+/// overrides the config's.
+pub fn run_with_seed(
+    config_path: &Path,
+    out: &Path,
+    options: CollectOptions,
+    source_date_epoch: Option<i64>,
+    signing_password: KeyPassword,
+    seed: Option<&str>,
+) -> Result<RunOutput, PipelineError> {
+    let mut config = Config::load(config_path)?;
+    set_seed(&mut config, seed)?;
+    // A waivers file that cannot be read fails before a long collection, not after.
+    WaiversFile::load(&config)?;
     // A signing key that cannot be loaded fails before a long collection, not after.
     let key = load_signing_key(&config, signing_password)?;
     let locker_dir = out.join("locker");
     let bundle_dir = out.join("bundle");
     let bundle_zip = out.join("changeproof-bundle.zip");
     let collection = collect::collect_blocking(&config, &locker_dir, options)?;
-    let evaluated = evaluate_locker(&locker_dir, Some(config_path))?;
+    let mut evaluated = evaluate_locker(&locker_dir, Some(config_path))?;
+    set_seed(&mut evaluated.config, seed)?;
     let generated_at = generation_time(&evaluated, source_date_epoch)?;
     let files = bundle_files(&evaluated, generated_at, key.as_ref())?;
     if bundle_dir.exists() {

@@ -26,13 +26,13 @@ use crate::util::{glob_match, sha256_hex};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WaiverError {
+    // The I/O error is part of the message, not a `source`, so `{:#}` does not repeat it.
     #[error(
-        "{path}: cannot read the waivers file named by [output] waivers: {source}; fix the path (relative to the config file) or remove the key"
+        "{path}: cannot read the waivers file named by [output] waivers: {error}; fix the path (relative to the config file) or remove the key"
     )]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// Every problem of the file, one per line, each `file:line:column: message`.
     #[error("{}", problems.join("\n"))]
@@ -197,9 +197,9 @@ impl WaiversFile {
             return Ok(None);
         };
         let resolved = config.resolve(path);
-        let text = std::fs::read_to_string(&resolved).map_err(|source| WaiverError::Io {
+        let text = std::fs::read_to_string(&resolved).map_err(|error| WaiverError::Io {
             path: resolved.clone(),
-            source,
+            error,
         })?;
         WaiversFile::parse(&path.display().to_string(), &text, &resolved).map(Some)
     }

@@ -59,7 +59,11 @@ pub(super) fn evidence_files(input: &BundleInput<'_>) -> Result<CopiedEvidence, 
     })
 }
 
-/// `config/changeproof.toml`, `config/controls/<ID>.toml`, `config/locker.json`.
+/// The bundle's copy of the waivers file applied, byte for byte.
+pub(super) const WAIVERS_PATH: &str = "config/waivers.toml";
+
+/// `config/changeproof.toml`, `config/controls/<ID>.toml`, `config/locker.json`, and
+/// `config/waivers.toml` when waivers were applied.
 pub(super) fn config_files(input: &BundleInput<'_>) -> BundleFiles {
     let mut files = BundleFiles::new();
     files.insert(
@@ -73,6 +77,9 @@ pub(super) fn config_files(input: &BundleInput<'_>) -> BundleFiles {
         );
     }
     files.insert("config/locker.json".into(), pretty_json(input.meta));
+    if let Some(waivers) = &input.evaluation.waivers {
+        files.insert(WAIVERS_PATH.into(), waivers.text.clone().into_bytes());
+    }
     files
 }
 

@@ -787,6 +787,12 @@ fn the_password_and_secret_key_never_reach_any_output() {
     );
     assert_ne!(text_with_key, example, "the example documents signing_key");
     std::fs::write(&config, text_with_key).unwrap();
+    // The example config names its waivers file, relative to itself.
+    std::fs::write(
+        dir.path().join("waivers.toml"),
+        changeproof::example::EXAMPLE_WAIVERS,
+    )
+    .unwrap();
     let locker = small_demo().join("locker");
     let zip = dir.path().join("bundle.zip");
     let folder = dir.path().join("bundle");
