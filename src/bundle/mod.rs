@@ -27,7 +27,9 @@ mod manifest;
 mod oscal;
 mod paths;
 mod pdf;
+mod reconciliation;
 mod results;
+mod samples;
 pub mod signature;
 mod tables;
 #[cfg(test)]
@@ -113,6 +115,12 @@ pub fn build(input: &BundleInput<'_>) -> Result<BundleFiles, BundleError> {
         tables::commits_csv(&input.evaluation.commits, &results)?,
     );
 
+    // Samples are drawn over the exact bytes of the population files just written.
+    let samples = samples::draw(input, &files)?;
+    let sample_files = samples::files(&samples, &files)?;
+    files.extend(sample_files);
+    files.extend(reconciliation::files(&input.evaluation.reconciliation)?);
+
     let counts = manifest::Counts::new(input, copied.raw_files, copied.requests);
     files.insert(
         "index.html".into(),
@@ -120,7 +128,7 @@ pub fn build(input: &BundleInput<'_>) -> Result<BundleFiles, BundleError> {
     );
     files.insert(
         workpapers::PATH.into(),
-        workpapers::workbook(input, &results, &counts)?,
+        workpapers::workbook(input, &results, &counts, &samples)?,
     );
     files.insert(
         pdf::REPORT_FILE.into(),
@@ -133,7 +141,7 @@ pub fn build(input: &BundleInput<'_>) -> Result<BundleFiles, BundleError> {
     for path in files.keys() {
         paths::check(path)?;
     }
-    let manifest = manifest::manifest_json(input, &counts, &files);
+    let manifest = manifest::manifest_json(input, &counts, &files, &samples);
     if let Some(key) = input.signing_key {
         files.insert(
             SIGNATURE_FILE.into(),

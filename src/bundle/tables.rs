@@ -158,7 +158,7 @@ pub(super) fn commits_csv(
     write_csv("populations/commits.csv", header, rows)
 }
 
-fn write_csv(
+pub(super) fn write_csv(
     name: &str,
     header: Vec<String>,
     rows: impl Iterator<Item = Vec<String>>,

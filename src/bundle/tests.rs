@@ -524,12 +524,18 @@ fn the_file_list_is_exactly_the_expected_set() {
         "config/locker.json",
         "workpapers.xlsx",
         "oscal/assessment-results.json",
+        "reconciliation.csv",
+        "reconciliation-differences.csv",
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
     for (file, _) in CATALOG_FILES {
         expected.insert(format!("config/controls/{file}"));
+        // The fixture has a seed: every control with a population has its sample.
+        let id = file.trim_end_matches(".toml");
+        expected.insert(format!("samples/{id}.csv"));
+        expected.insert(format!("samples/{id}.json"));
     }
     for (hash, body) in &fixture.raw {
         let extension = if body == NOT_JSON { "bin" } else { "json" };
