@@ -238,9 +238,7 @@ mod tests {
             // Rows given in reverse time order: the sampler sorts them itself.
             rows: (0..n)
                 .map(|i| {
-                    let t = format!("2026-07-01T00:00:00Z")
-                        .parse::<Timestamp>()
-                        .unwrap()
+                    let t = "2026-07-01T00:00:00Z".parse::<Timestamp>().unwrap()
                         + chrono::Duration::minutes((n - i) as i64);
                     (
                         i + 1,
@@ -268,7 +266,7 @@ mod tests {
 
     #[test]
     fn sort_order_is_time_repo_then_numeric_or_bytewise_id() {
-        let mut keys = vec![
+        let mut keys = [
             key("2026-07-02T00:00:00Z", "acme/api", "10"),
             key("2026-07-02T00:00:00Z", "acme/api", "9"),
             key("2026-07-01T00:00:00.5Z", "acme/web", "1"),
