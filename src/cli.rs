@@ -104,6 +104,8 @@ enum Command {
         previous: Option<PathBuf>,
         #[command(flatten)]
         http: HttpArgs,
+        #[command(flatten)]
+        sampling: SeedArg,
     },
     /// Re-derive a locker's normalized evidence (evidence.json) from its raw responses.
     Replay {
@@ -130,6 +132,8 @@ enum Command {
         /// `[access].previous_snapshot`.
         #[arg(long, value_name = "PATH")]
         previous: Option<PathBuf>,
+        #[command(flatten)]
+        sampling: SeedArg,
     },
     /// Evaluate a locker and write the evidence bundle (zip, and optionally a folder).
     Bundle {
@@ -150,6 +154,8 @@ enum Command {
         /// `[access].previous_snapshot`.
         #[arg(long, value_name = "PATH")]
         previous: Option<PathBuf>,
+        #[command(flatten)]
+        sampling: SeedArg,
     },
     /// Check a bundle as received: signature, every file, and optionally the findings.
     ///
@@ -203,6 +209,16 @@ enum Command {
         #[command(subcommand)]
         command: ControlsCommand,
     },
+}
+
+/// The auditor's sampling seed.
+#[derive(clap::Args, Debug)]
+struct SeedArg {
+    /// The auditor's sampling seed; overrides `[sampling] seed` of the config. Each
+    /// control's sample is drawn from it reproducibly (docs/auditor-guide.md shows how to
+    /// re-perform the selection). Without a seed no sample is drawn.
+    #[arg(long, value_name = "SEED")]
+    seed: Option<String>,
 }
 
 /// Network behaviour of a collection.
@@ -296,6 +312,7 @@ fn run(cli: Cli) -> Result<u8> {
             out,
             previous,
             http,
+            sampling,
         } => {
             let options = http.options()?;
             let result = pipeline::run_with(
@@ -305,6 +322,7 @@ fn run(cli: Cli) -> Result<u8> {
                 source_date_epoch()?,
                 key_password(),
                 previous.as_deref(),
+                sampling.seed.as_deref(),
             )?;
             print_collection(&result.collection);
             println!();
@@ -341,9 +359,11 @@ fn run(cli: Cli) -> Result<u8> {
             config,
             json,
             previous,
+            sampling,
         } => {
-            let evaluated =
+            let mut evaluated =
                 pipeline::evaluate_locker_with(&locker, config.as_deref(), previous.as_deref())?;
+            pipeline::set_seed(&mut evaluated.config, sampling.seed.as_deref())?;
             let findings = &evaluated.evaluation.findings;
             if json {
                 use std::io::Write;
@@ -359,9 +379,11 @@ fn run(cli: Cli) -> Result<u8> {
             out,
             dir,
             previous,
+            sampling,
         } => {
-            let evaluated =
+            let mut evaluated =
                 pipeline::evaluate_locker_with(&locker, config.as_deref(), previous.as_deref())?;
+            pipeline::set_seed(&mut evaluated.config, sampling.seed.as_deref())?;
             let generated_at = pipeline::generation_time(&evaluated, source_date_epoch()?)?;
             let key = pipeline::load_signing_key(&evaluated.config, key_password())?;
             pipeline::write_bundle(
@@ -609,4 +631,50 @@ fn print_summary(findings: &Findings) {
         findings.window.start.format("%Y-%m-%d %H:%M UTC"),
         findings.window.end.format("%Y-%m-%d %H:%M UTC"),
     );
+    print_waivers(findings);
+}
+
+/// What the waivers did: applied, expired (they waive nothing) and unused.
+fn print_waivers(findings: &Findings) {
+    let Some(w) = &findings.waivers else {
+        return;
+    };
+    let waived: usize = w.applied.iter().map(|a| a.exceptions.len()).sum();
+    println!(
+        "waivers ({}): {} applied ({waived} exceptions waived), {} expired, {} unused",
+        w.file,
+        w.applied.len(),
+        w.expired.len(),
+        w.unused.len()
+    );
+    for e in &w.expired {
+        println!(
+            "  EXPIRED {} ({} {} {} {}): expired {}, waives nothing{}",
+            e.waiver.location,
+            e.waiver.control,
+            e.waiver.kind,
+            e.waiver.repo,
+            e.waiver.subject,
+            e.waiver.expires.as_deref().unwrap_or("?"),
+            if e.would_match.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; {} exception(s) it matches stay open",
+                    e.would_match.len()
+                )
+            }
+        );
+    }
+    for u in &w.unused {
+        println!(
+            "  UNUSED  {} ({} {} {} {}): {}",
+            u.waiver.location,
+            u.waiver.control,
+            u.waiver.kind,
+            u.waiver.repo,
+            u.waiver.subject,
+            u.reason
+        );
+    }
 }

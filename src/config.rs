@@ -447,11 +447,28 @@ pub struct AllowedDeployKey {
     pub id: Option<u64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sampling {
+    /// The auditor's seed; without one no sample is drawn (`--seed` overrides it).
     #[serde(default)]
     pub seed: Option<String>,
+    /// Sample size of recurring (many times a day) controls: 25, 40 or 60.
+    #[serde(default = "default_recurring_sample_size")]
+    pub recurring_sample_size: u32,
+}
+
+impl Default for Sampling {
+    fn default() -> Self {
+        Sampling {
+            seed: None,
+            recurring_sample_size: default_recurring_sample_size(),
+        }
+    }
+}
+
+fn default_recurring_sample_size() -> u32 {
+    crate::sampling::RECURRING_SIZES[0]
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -521,6 +538,21 @@ impl Config {
             return Err(invalid(
                 "min_approvals",
                 "[controls].min_approvals must be at least 1".into(),
+            ));
+        }
+        if !crate::sampling::RECURRING_SIZES.contains(&self.sampling.recurring_sample_size) {
+            return Err(invalid(
+                "recurring_sample_size",
+                format!(
+                    "[sampling].recurring_sample_size must be 25, 40 or 60 (the sample sizes for controls that operate many times a day), not {}",
+                    self.sampling.recurring_sample_size
+                ),
+            ));
+        }
+        if self.sampling.seed.as_deref().is_some_and(|s| s.is_empty()) {
+            return Err(invalid(
+                "seed",
+                "[sampling].seed is empty; give the auditor's seed, or remove the key to draw no sample".into(),
             ));
         }
         let mut names = std::collections::BTreeSet::new();
@@ -649,6 +681,24 @@ window = { start = "2026-07-01", end = "2026-10-01" }
         let config = parse(&text).unwrap();
         assert_eq!(config.controls.min_approvals_for("acme/payments"), 2);
         assert_eq!(config.controls.min_approvals_for("acme/api"), 1);
+    }
+
+    #[test]
+    fn recurring_sample_size_is_25_40_or_60() {
+        assert_eq!(parse(MINIMAL).unwrap().sampling.recurring_sample_size, 25);
+        let text = format!("{MINIMAL}\n[sampling]\nseed = \"s\"\nrecurring_sample_size = 40\n");
+        assert_eq!(parse(&text).unwrap().sampling.recurring_sample_size, 40);
+        let text = format!("{MINIMAL}\n[sampling]\nrecurring_sample_size = 30\n");
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(err.starts_with("changeproof.toml:7:"), "{err}");
+        assert!(err.contains("25, 40 or 60"), "{err}");
+        let text = format!("{MINIMAL}\n[sampling]\nseed = \"\"\n");
+        assert!(
+            parse(&text)
+                .unwrap_err()
+                .to_string()
+                .contains("seed is empty")
+        );
     }
 
     #[test]

@@ -19,6 +19,10 @@ pub struct Findings {
     pub controls: Vec<ControlResult>,
     /// Sorted by id.
     pub exceptions: Vec<Exception>,
+    /// What the waivers file did (SPEC §5): applied, expired and unused waivers. Absent
+    /// when the config names no waivers file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waivers: Option<crate::waivers::WaiverSummary>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -159,6 +163,10 @@ pub struct WaiverRef {
     pub approved_by: String,
     pub approved_at: String,
     pub expires: Option<String>,
+    /// Where the waiver is written: `waivers.toml:12` (file as the config names it, line
+    /// of its `[[waiver]]` header).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
 }
 
 impl Findings {

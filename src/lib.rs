@@ -18,10 +18,13 @@ pub mod locker;
 pub mod model;
 pub mod normalize;
 pub mod pipeline;
+pub mod reconcile;
 pub mod roster;
+pub mod sampling;
 pub mod signing;
 pub mod util;
 pub mod verify;
+pub mod waivers;
 
 /// The tool version written into lockers and bundles.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");

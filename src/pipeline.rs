@@ -16,6 +16,7 @@ use crate::locker::{CONFIG_FILE, Locker, LockerError, LockerMeta};
 use crate::model::{Evidence, Timestamp};
 use crate::normalize::{self, NormalizeError};
 use crate::signing::{KeyPassword, SigningError, SigningKey};
+use crate::waivers::{WaiverError, WaiversFile};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -35,6 +36,8 @@ pub enum PipelineError {
     Input(#[from] InputError),
     #[error(transparent)]
     Analytics(#[from] AnalyticsError),
+    #[error(transparent)]
+    Waivers(#[from] WaiverError),
     // The key error is part of the message, not a `source`, so `{:#}` does not repeat it.
     #[error("{context}: {error}")]
     SigningKey {
@@ -113,6 +116,42 @@ pub fn evaluate_evidence_with(
     })
 }
 
+/// [`evaluate_evidence_with`], then the waivers applied (SPEC §5): the pipeline's evaluation.
+/// `verify --reperform` calls this with the bundle's copy of the waivers file, so a
+/// re-performance waives exactly what the bundle waived. Expiry is judged at the
+/// evidence's snapshot time.
+pub fn evaluate_with_waivers(
+    evidence: &Evidence,
+    config: &Config,
+    catalog: &Catalog,
+    meta: &LockerMeta,
+    inputs: &Inputs,
+    waivers: Option<&WaiversFile>,
+) -> Evaluation {
+    let mut evaluation = evaluate_evidence_with(evidence, config, catalog, meta, inputs);
+    if let Some(file) = waivers {
+        let summary = file.apply(&mut evaluation.findings, catalog, evidence.snapshot_time);
+        evaluation.findings.waivers = Some(summary);
+        evaluation.waivers = Some(file.clone());
+    }
+    evaluation
+}
+
+/// Sets the sampling seed given on the command line (`--seed`), which overrides the
+/// config's `[sampling] seed`; the effective config in the bundle then records it.
+pub fn set_seed(config: &mut Config, seed: Option<&str>) -> Result<(), PipelineError> {
+    if let Some(seed) = seed {
+        if seed.is_empty() {
+            return Err(PipelineError::Output {
+                path: PathBuf::from("--seed"),
+                message: "the seed is empty; give the auditor's seed".into(),
+            });
+        }
+        config.sampling.seed = Some(seed.to_string());
+    }
+    Ok(())
+}
+
 /// Reads a locker's normalized evidence, evaluates every control and computes the trend
 /// tables (`Evaluation::aggregates`) the bundle writes.
 pub fn evaluate_locker(
@@ -133,9 +172,17 @@ pub fn evaluate_locker_with(
     let meta = locker.meta()?;
     let config = load_config(&locker, config)?;
     let inputs = Inputs::load(&config, previous)?;
+    let waivers = WaiversFile::load(&config)?;
     let evidence = locker.evidence()?;
     let catalog = Catalog::builtin()?;
-    let mut evaluation = evaluate_evidence_with(&evidence, &config, &catalog, &meta, &inputs);
+    let mut evaluation = evaluate_with_waivers(
+        &evidence,
+        &config,
+        &catalog,
+        &meta,
+        &inputs,
+        waivers.as_ref(),
+    );
     evaluation.aggregates = Some(analytics::aggregate(&evidence, &config, &evaluation)?);
     Ok(Evaluated {
         locker,
@@ -325,10 +372,12 @@ pub fn run(
         source_date_epoch,
         signing_password,
         None,
+        None,
     )
 }
 
-/// Like [`run`], with a previous snapshot for AC-05 (`--previous`).
+/// Like [`run`], with a previous snapshot for AC-05 (`--previous`) and the auditor's
+/// sampling seed (`--seed`, which overrides the config's).
 pub fn run_with(
     config_path: &Path,
     out: &Path,
@@ -336,17 +385,21 @@ pub fn run_with(
     source_date_epoch: Option<i64>,
     signing_password: KeyPassword,
     previous: Option<&Path>,
+    seed: Option<&str>,
 ) -> Result<RunOutput, PipelineError> {
-    let config = Config::load(config_path)?;
-    // A signing key, roster or previous snapshot that cannot be loaded fails before a
-    // long collection, not after.
+    let mut config = Config::load(config_path)?;
+    set_seed(&mut config, seed)?;
+    // A signing key, roster, previous snapshot or waivers file that cannot be loaded
+    // fails before a long collection, not after.
+    WaiversFile::load(&config)?;
     let key = load_signing_key(&config, signing_password)?;
     Inputs::load(&config, previous)?;
     let locker_dir = out.join("locker");
     let bundle_dir = out.join("bundle");
     let bundle_zip = out.join("changeproof-bundle.zip");
     let collection = collect::collect_blocking(&config, &locker_dir, options)?;
-    let evaluated = evaluate_locker_with(&locker_dir, Some(config_path), previous)?;
+    let mut evaluated = evaluate_locker_with(&locker_dir, Some(config_path), previous)?;
+    set_seed(&mut evaluated.config, seed)?;
     let generated_at = generation_time(&evaluated, source_date_epoch)?;
     // Written beside the previous bundle folder and swapped in once complete, so a
     // failed bundle never replaces a good one.

@@ -127,6 +127,7 @@ fn waived(mut e: Exception) -> Exception {
         approved_by: "cfo".into(),
         approved_at: "2026-09-01".into(),
         expires: None,
+        location: None,
     });
     e
 }
@@ -147,6 +148,7 @@ fn evaluation(
             missing: vec![],
             controls,
             exceptions,
+            waivers: None,
         })
     }
 }

@@ -74,8 +74,12 @@ pub(super) fn write_evidence(
     out.stream(REQUESTS_PATH, |w| std::io::copy(&mut log, w).map(|_| ()))
 }
 
-/// `config/changeproof.toml`, `config/controls/<ID>.toml`, `config/locker.json`, and the
-/// evaluation's input files (`config/hr_roster.csv`, `config/previous-access.json`).
+/// The bundle's copy of the waivers file applied, byte for byte.
+pub(super) const WAIVERS_PATH: &str = "config/waivers.toml";
+
+/// `config/changeproof.toml`, `config/controls/<ID>.toml`, `config/locker.json`, the
+/// evaluation's input files (`config/hr_roster.csv`, `config/previous-access.json`), and
+/// `config/waivers.toml` when waivers were applied.
 pub(super) fn config_files(input: &BundleInput<'_>) -> BundleFiles {
     let mut files = BundleFiles::new();
     // The config names the bundled copies of the roster and previous snapshot, so the
@@ -100,6 +104,9 @@ pub(super) fn config_files(input: &BundleInput<'_>) -> BundleFiles {
         );
     }
     files.insert("config/locker.json".into(), pretty_json(input.meta));
+    if let Some(waivers) = &input.evaluation.waivers {
+        files.insert(WAIVERS_PATH.into(), waivers.text.clone().into_bytes());
+    }
     files
 }
 

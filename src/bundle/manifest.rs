@@ -70,6 +70,10 @@ struct Manifest<'a> {
     audit: Audit<'a>,
     scope: Scope<'a>,
     seed: Option<&'a str>,
+    /// The sampling method, seed, and per control the population hash and selections.
+    sampling: serde_json::Value,
+    /// Whether merged changes, production commits and deployments reconcile.
+    reconciliation: serde_json::Value,
     complete: bool,
     missing: Vec<String>,
     counts: &'a Counts,
@@ -136,7 +140,12 @@ impl Digest {
 pub(super) type Digests = std::collections::BTreeMap<String, Digest>;
 
 /// The manifest's bytes over `files` (which must not contain the manifest itself).
-pub(super) fn manifest_json(input: &BundleInput<'_>, counts: &Counts, files: &Digests) -> Vec<u8> {
+pub(super) fn manifest_json(
+    input: &BundleInput<'_>,
+    counts: &Counts,
+    files: &Digests,
+    samples: &super::samples::Samples,
+) -> Vec<u8> {
     let config = input.config;
     let window = config.audit.window.window();
     let (complete, missing) = completeness(input);
@@ -170,6 +179,23 @@ pub(super) fn manifest_json(input: &BundleInput<'_>, counts: &Counts, files: &Di
             repositories,
         },
         seed: config.sampling.seed.as_deref(),
+        sampling: super::samples::manifest_entry(samples),
+        reconciliation: {
+            let r = &input.evaluation.reconciliation;
+            serde_json::json!({
+                "reconciled": r.reconciled,
+                "repositories_not_reconciled": r
+                    .repositories
+                    .iter()
+                    .filter(|l| !l.reconciled)
+                    .map(|l| l.repo.as_str())
+                    .collect::<Vec<_>>(),
+                "differences": r.differences.iter().filter(|d| !d.informational).count(),
+                "informational_differences": r.differences.iter().filter(|d| d.informational).count(),
+                "query_count_mismatches": r.query_mismatches,
+                "files": [super::reconciliation::PATH, super::reconciliation::DIFFERENCES_PATH],
+            })
+        },
         complete,
         missing,
         counts,

@@ -31,7 +31,9 @@ mod oscal;
 mod paths;
 mod pdf;
 mod population;
+mod reconciliation;
 mod results;
+mod samples;
 pub mod signature;
 mod tables;
 #[cfg(test)]
@@ -134,6 +136,14 @@ fn emit(
     input: &BundleInput<'_>,
     mut out: writer::Emitter<'_>,
 ) -> Result<manifest::Digests, BundleError> {
+    // Path order up to the manifest: `analytics/` sorts first.
+    if let Some(aggregates) = &input.evaluation.aggregates {
+        let mut trends = BundleFiles::new();
+        analytics::insert(&mut trends, aggregates)?;
+        for (path, bytes) in &trends {
+            out.file(path, bytes)?;
+        }
+    }
     for (path, bytes) in evidence::config_files(input) {
         out.file(&path, &bytes)?;
     }
@@ -145,22 +155,27 @@ fn emit(
         &tables::exceptions_csv(&input.evaluation.findings.exceptions)?,
     )?;
     out.file("findings.json", &input.evaluation.findings.to_json_bytes())?;
-    if let Some(aggregates) = &input.evaluation.aggregates {
-        let mut trends = BundleFiles::new();
-        analytics::insert(&mut trends, aggregates)?;
-        for (path, bytes) in &trends {
-            out.file(path, bytes)?;
-        }
-    }
 
     let populations = population::Populations::derive(input);
     out.file(
         "index.html",
         html::render(input, &populations, &counts)?.as_bytes(),
     )?;
-    // Each rendering is written, then dropped, before the next is made.
+    // Each rendering is written, then dropped, before the next is made. The population
+    // files are kept until the samples are drawn: the draw hashes their exact bytes.
+    let mut population_files = BundleFiles::new();
     for table in &populations.tables {
-        out.file(&table.csv_path(), &tables::population_csv(table)?)?;
+        let csv = tables::population_csv(table)?;
+        out.file(&table.csv_path(), &csv)?;
+        population_files.insert(table.csv_path(), csv);
+    }
+    let samples = samples::draw(input, &population_files)?;
+    for (path, bytes) in samples::files(&samples, &population_files)? {
+        out.file(&path, &bytes)?;
+    }
+    drop(population_files);
+    for (path, bytes) in reconciliation::files(&input.evaluation.reconciliation)? {
+        out.file(&path, &bytes)?;
     }
     out.file(
         pdf::REPORT_FILE,
@@ -168,14 +183,14 @@ fn emit(
     )?;
     out.file(
         workpapers::PATH,
-        &workpapers::workbook(input, &populations, &counts)?,
+        &workpapers::workbook(input, &populations, &counts, &samples)?,
     )?;
     // After every other file but the manifest: the OSCAL document pins them by SHA-256.
     let oscal = oscal::assessment_results(input, &populations, out.digests());
     out.file(oscal::PATH, &oscal)?;
     drop(populations);
 
-    let manifest = manifest::manifest_json(input, &counts, out.digests());
+    let manifest = manifest::manifest_json(input, &counts, out.digests(), &samples);
     out.file(MANIFEST_FILE, &manifest)?;
     if let Some(key) = input.signing_key {
         out.file(SIGNATURE_FILE, &signature::sign(input, key, &manifest))?;

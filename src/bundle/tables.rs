@@ -82,7 +82,7 @@ pub(super) fn population_csv(table: &PopulationTable<'_>) -> Result<Vec<u8>, Bun
     write_csv(&table.csv_path(), header, rows)
 }
 
-fn write_csv(
+pub(super) fn write_csv(
     name: &str,
     header: Vec<String>,
     rows: impl Iterator<Item = Vec<String>>,

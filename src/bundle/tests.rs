@@ -474,6 +474,7 @@ fn evaluation(window: Window, complete: bool, evidence_ref: &str) -> Evaluation 
         approved_by: "ciso@acme.example".into(),
         approved_at: "2026-09-02".into(),
         expires: None,
+        location: None,
     });
     let mut exceptions = vec![self_approval, bypass, direct, waived];
     exceptions.sort_by(|a, b| a.id.cmp(&b.id));
@@ -504,6 +505,7 @@ fn evaluation(window: Window, complete: bool, evidence_ref: &str) -> Evaluation 
                 control("CM-05", ResultKind::Exceptions, 3, 3, 2, 1),
             ],
             exceptions,
+            waivers: None,
         },
         changes,
         commits: vec![
@@ -518,6 +520,7 @@ fn evaluation(window: Window, complete: bool, evidence_ref: &str) -> Evaluation 
             missing: vec![],
             controls: vec![],
             exceptions: vec![],
+            waivers: None,
         })
     }
 }
@@ -564,12 +567,19 @@ fn the_file_list_is_exactly_the_expected_set() {
         "config/locker.json",
         "workpapers.xlsx",
         "oscal/assessment-results.json",
+        "reconciliation.csv",
+        "reconciliation-differences.csv",
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
     for (file, _) in CATALOG_FILES {
         expected.insert(format!("config/controls/{file}"));
+    }
+    // The fixture has a seed: every control with a population file has its sample.
+    for control in &fixture.evaluation.findings.controls {
+        expected.insert(format!("samples/{}.csv", control.id));
+        expected.insert(format!("samples/{}.json", control.id));
     }
     for (hash, body) in &fixture.raw {
         let extension = if body == NOT_JSON { "bin" } else { "json" };

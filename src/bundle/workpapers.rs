@@ -8,7 +8,7 @@
 //! told otherwise, so it is set to the bundle's generation time; the writer's own zip uses
 //! fixed entry times and order.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, Worksheet, XlsxError};
 
@@ -21,6 +21,8 @@ use super::population::{PopulationTable, Populations, Value as PopulationValue};
 use super::tables::EXCEPTION_COLUMNS;
 use super::{BundleError, BundleInput, MANIFEST_FILE, SIGNATURE_FILE, repository_names};
 
+mod reconciliation_sheet;
+mod samples_sheet;
 mod sheet;
 
 use sheet::{Formats, Sheet, Value, link, list, text};
@@ -71,6 +73,7 @@ pub(super) fn workbook(
     input: &BundleInput<'_>,
     populations: &Populations<'_>,
     counts: &Counts,
+    samples: &super::samples::Samples,
 ) -> Result<Vec<u8>, BundleError> {
     let formats = Formats::new();
     let mut sheets = vec![
@@ -81,8 +84,8 @@ pub(super) fn workbook(
     for table in &populations.tables {
         sheets.push((table.spec.sheet, population(table, &formats)));
     }
-    sheets.push((SAMPLES, samples(input, &formats)));
-    sheets.push((RECONCILIATION, reconciliation(input, &formats)));
+    sheets.push((SAMPLES, samples_sheet::sheet(input, samples, &formats)));
+    sheets.push((RECONCILIATION, reconciliation_sheet::sheet(input, &formats)));
     let mut workbook = Workbook::new();
     // The fastest deflate level: on 100,000 changes it halves the time to write the
     // workbook (about 5 s instead of 10) for a file about 60% larger.
@@ -459,55 +462,6 @@ fn population(table: &PopulationTable<'_>, f: &Formats) -> Result<Worksheet, Xls
     sheet.finish()
 }
 
-fn samples(input: &BundleInput<'_>, f: &Formats) -> Result<Worksheet, XlsxError> {
-    let mut sheet = Sheet::new(SAMPLES, f)?;
-    sheet.note(0, "Samples", &f.title)?;
-    sheet.note(
-        1,
-        "No sample has been drawn: changeproof tested every record of each population (see the population sheets), so no selection was needed.",
-        &f.text,
-    )?;
-    sheet.note(
-        2,
-        "Sampling from the auditor's seed is not part of this version of changeproof. When it is, this sheet lists for each control the method, the seed, the SHA-256 of the population file and every item selected, so the selection can be re-performed.",
-        &f.text,
-    )?;
-    let seed = input
-        .config
-        .sampling
-        .seed
-        .clone()
-        .unwrap_or_else(|| "(not set)".into());
-    sheet.write_text(4, 0, "Seed in the config", Some(&f.label))?;
-    sheet.put(4, 1, text(seed))?;
-    sheet.ws.set_freeze_panes(7, 0)?;
-    let rows = input.evaluation.findings.controls.iter().map(|c| {
-        let sample = if c.population == 0 {
-            "none: the population is empty".to_string()
-        } else if c.tested == c.population {
-            "none: population tested in full".to_string()
-        } else {
-            format!(
-                "none: {} of {} records tested, the rest could not be (see the Summary's reason)",
-                c.tested, c.population
-            )
-        };
-        vec![
-            text(&c.id),
-            text(&c.title),
-            Value::Int(c.population),
-            Value::Int(c.tested),
-            text(sample),
-        ]
-    });
-    sheet.table(
-        6,
-        &["Control", "Title", "Population", "Tested", "Sample"],
-        rows,
-    )?;
-    sheet.finish()
-}
-
 /// The collected repositories the config keeps in scope, sorted by name: a repository
 /// whose source's `repos`/`exclude` globs leave it out is not audited (as the evaluation
 /// decides).
@@ -529,166 +483,4 @@ pub(super) fn repositories_in_scope<'a>(input: &BundleInput<'a>) -> Vec<&'a Repo
     repositories.sort_by(|a, b| a.full_name.cmp(&b.full_name));
     repositories.dedup_by(|a, b| a.full_name == b.full_name);
     repositories
-}
-
-/// Per repository: the change population against the production-branch commits.
-#[derive(Default)]
-struct RepoCounts {
-    changes: u64,
-    changes_with_commit: u64,
-    commits: u64,
-    commits_with_change: u64,
-    commits_with_change_outside: u64,
-}
-
-impl RepoCounts {
-    fn row<'v>(&self, name: Value<'v>) -> Vec<Value<'v>> {
-        vec![
-            name,
-            Value::Int(self.changes),
-            Value::Int(self.changes_with_commit),
-            Value::Int(self.changes - self.changes_with_commit),
-            Value::Int(self.commits),
-            Value::Int(self.commits_with_change),
-            Value::Int(self.commits_with_change_outside),
-            Value::Int(self.commits - self.commits_with_change),
-        ]
-    }
-}
-
-fn reconciliation(input: &BundleInput<'_>, f: &Formats) -> Result<Worksheet, XlsxError> {
-    let evaluation = input.evaluation;
-    let mut sheet = Sheet::new(RECONCILIATION, f)?;
-    sheet.note(0, "Reconciliation", &f.title)?;
-    sheet.note(
-        1,
-        "Per repository: the merged changes in the window (the change population) against the commits on production branches in the window (the CM-05 population), from the same evaluation.",
-        &f.text,
-    )?;
-    sheet.note(
-        2,
-        "Differences are shown, not resolved: each is for the auditor to follow up. Commits without a change are the direct pushes CM-05 reports as exceptions.",
-        &f.text,
-    )?;
-    sheet.note(
-        3,
-        "Later versions add deployments to production environments as a third source, and flag every population whose count does not reconcile.",
-        &f.subtitle,
-    )?;
-    sheet.ws.set_freeze_panes(6, 1)?;
-
-    let in_population: BTreeSet<(&str, u64)> = evaluation
-        .changes
-        .iter()
-        .map(|c| (c.repo.as_str(), c.number))
-        .collect();
-    let committed: BTreeSet<(&str, u64)> = evaluation
-        .commits
-        .iter()
-        .filter_map(|c| c.change.map(|n| (c.repo.as_str(), n)))
-        .collect();
-    let commit_shas: BTreeSet<(&str, &str)> = evaluation
-        .commits
-        .iter()
-        .map(|c| (c.repo.as_str(), c.sha.as_str()))
-        .collect();
-    let mut repos: BTreeMap<&str, RepoCounts> = repositories_in_scope(input)
-        .into_iter()
-        .map(|r| (r.full_name.as_str(), RepoCounts::default()))
-        .collect();
-    for c in &evaluation.changes {
-        let counts = repos.entry(c.repo.as_str()).or_default();
-        counts.changes += 1;
-        if committed.contains(&(c.repo.as_str(), c.number))
-            || commit_shas.contains(&(c.repo.as_str(), c.merge_commit_sha.as_str()))
-        {
-            counts.changes_with_commit += 1;
-        }
-    }
-    for c in &evaluation.commits {
-        let counts = repos.entry(c.repo.as_str()).or_default();
-        counts.commits += 1;
-        if let Some(number) = c.change {
-            counts.commits_with_change += 1;
-            if !in_population.contains(&(c.repo.as_str(), number)) {
-                counts.commits_with_change_outside += 1;
-            }
-        }
-    }
-    let mut total = RepoCounts::default();
-    for counts in repos.values() {
-        total.changes += counts.changes;
-        total.changes_with_commit += counts.changes_with_commit;
-        total.commits += counts.commits;
-        total.commits_with_change += counts.commits_with_change;
-        total.commits_with_change_outside += counts.commits_with_change_outside;
-    }
-    let rows: Vec<Vec<Value<'_>>> = repos.iter().map(|(repo, c)| c.row(text(*repo))).collect();
-    let next = sheet.table(
-        5,
-        &[
-            "repository",
-            "merged_changes",
-            "changes_with_a_production_commit",
-            "changes_without_one",
-            "production_commits",
-            "commits_attributed_to_a_change",
-            "of_which_change_outside_the_population",
-            "commits_without_a_change",
-        ],
-        rows.into_iter(),
-    )?;
-    // The total sits below the filtered range so sorting leaves it in place.
-    let total_row = total.row(Value::Styled("total".into(), &f.label));
-    for (col, value) in total_row.into_iter().enumerate() {
-        sheet.put(next, col as u16, value)?;
-    }
-
-    let mut row = next + 2;
-    sheet.note(
-        row,
-        "Population queries (completeness of the sources)",
-        &f.label,
-    )?;
-    row += 1;
-    let queries = input.evidence.queries.iter().map(|q| {
-        let agrees = match q.total_count {
-            Some(total) if total == q.records => text("yes"),
-            Some(_) => Value::Styled("differs".into(), &f.fail),
-            None => text("no count given"),
-        };
-        vec![
-            text(&q.source),
-            text(&q.evidence_type),
-            text(q.repo.clone().unwrap_or_default()),
-            text(&q.endpoint),
-            text(&q.parameters),
-            Value::Int(q.pages.into()),
-            Value::Int(q.records),
-            q.total_count.map_or(Value::Empty, Value::Int),
-            agrees,
-            Value::Int(q.responses.len() as u64),
-        ]
-    });
-    let header = [
-        "source",
-        "evidence_type",
-        "repo",
-        "endpoint",
-        "parameters",
-        "pages",
-        "records",
-        "api_total_count",
-        "records_equal_api_total",
-        "responses",
-    ];
-    // One filter per sheet: the repository table has it; this one is a plain table.
-    sheet.header(row, &header)?;
-    for values in queries {
-        row += 1;
-        for (col, value) in values.into_iter().enumerate() {
-            sheet.put(row, col as u16, value)?;
-        }
-    }
-    sheet.finish()
 }

@@ -19,7 +19,7 @@ mod outcome;
 mod population;
 mod rows;
 #[cfg(test)]
-mod testkit;
+pub(crate) mod testkit;
 #[cfg(test)]
 mod testkit_access;
 
@@ -74,6 +74,13 @@ pub struct Evaluation {
     /// to recover); `None` until `pipeline::evaluate_locker` computes them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aggregates: Option<crate::analytics::Aggregates>,
+    /// Merged changes vs production-branch commits vs deployments (SPEC §6).
+    #[serde(default)]
+    pub reconciliation: crate::reconcile::Reconciliation,
+    /// The waivers file applied to the findings, if the config names one (its exact text
+    /// goes into the bundle's `config/`). Set by `pipeline`, which reads the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waivers: Option<crate::waivers::WaiversFile>,
 }
 
 impl Evaluation {
@@ -90,6 +97,8 @@ impl Evaluation {
             access_changes: Vec::new(),
             inputs: Vec::new(),
             aggregates: None,
+            reconciliation: Default::default(),
+            waivers: None,
         }
     }
 }
@@ -160,6 +169,15 @@ pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
         exceptions.extend(found);
     }
     exceptions.sort_by(|a, b| a.id.cmp(&b.id));
+    let changes: Vec<ChangeRow> = ctx.changes.iter().map(rows::change_row).collect();
+    let commits: Vec<CommitRow> = ctx.commits.iter().map(rows::commit_row).collect();
+    let reconciliation = crate::reconcile::reconcile(
+        input.evidence,
+        input.config,
+        input.window,
+        &changes,
+        &commits,
+    );
     Evaluation {
         findings: Findings {
             schema: FINDINGS_SCHEMA.to_string(),
@@ -168,9 +186,10 @@ pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
             missing: input.missing.to_vec(),
             controls,
             exceptions,
+            waivers: None,
         },
-        changes: ctx.changes.iter().map(rows::change_row).collect(),
-        commits: ctx.commits.iter().map(rows::commit_row).collect(),
+        changes,
+        commits,
         accounts: access_rows::account_rows(&ctx.access),
         grants: ctx.access.grants.clone(),
         credentials: access_rows::credential_rows(
@@ -181,6 +200,8 @@ pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
         access_changes: access_rows::access_changes(&ctx.access).unwrap_or_default(),
         inputs: input.inputs.files(),
         aggregates: None,
+        reconciliation,
+        waivers: None,
     }
 }
 

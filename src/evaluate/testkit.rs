@@ -518,6 +518,11 @@ impl CommitBuilder {
         self
     }
 
+    pub fn parent(mut self, sha: &str) -> Self {
+        self.0.parents.push(sha.into());
+        self
+    }
+
     pub fn associated(mut self, number: u64, merged_pr: bool, base: &str) -> Self {
         self.0.associated_changes.push(AssociatedChange {
             number,

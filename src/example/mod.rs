@@ -41,6 +41,7 @@ mod scenarios_access;
 mod scenarios_overflow;
 mod truth;
 mod truth_access;
+mod waived;
 mod world;
 
 use std::path::{Path, PathBuf};
@@ -101,6 +102,9 @@ pub struct ExpectedException {
     pub subject: String,
     /// What was planted, in words.
     pub why: String,
+    /// The example's waivers file waives it (status `waived` in the findings).
+    #[serde(default)]
+    pub waived: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -135,6 +139,10 @@ pub struct Populations {
 /// The example's config (window, scope, parameters), as written into the locker.
 pub const EXAMPLE_CONFIG: &str = include_str!("../../examples/changeproof.toml");
 
+/// The example's waivers (`[output] waivers = "waivers.toml"`), written next to the
+/// locker's config: one waives a planted exception, one has expired, one is unused.
+pub const EXAMPLE_WAIVERS: &str = include_str!("../../examples/waivers.toml");
+
 /// Writes the example organisation's locker into `dir` (created; must not hold a locker)
 /// and returns its ground truth.
 pub fn write_example(dir: &Path, params: ExampleParams) -> Result<GroundTruth, LockerError> {
@@ -160,6 +168,8 @@ pub fn write_example(dir: &Path, params: ExampleParams) -> Result<GroundTruth, L
         &dir.join(ROSTER_FILE),
         example_roster_csv(&world).as_bytes(),
     )?;
+    // The config names its waivers file relative to itself: beside the locker's copy.
+    crate::locker::write_atomic(&dir.join("waivers.toml"), EXAMPLE_WAIVERS.as_bytes())?;
     calls.write(&mut writer, params.seed, world.snapshot)?;
     writer.write_meta(&LockerMeta {
         schema: LOCKER_SCHEMA.into(),

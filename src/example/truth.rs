@@ -33,6 +33,7 @@ pub fn ground_truth(w: &World, config: &Config) -> GroundTruth {
                 subject_type: SubjectType::Change.as_str().into(),
                 subject: subject.clone(),
                 why: format!("PR #{}: {}", p.number, plant.why),
+                waived: false,
             });
         }
     }
@@ -46,9 +47,13 @@ pub fn ground_truth(w: &World, config: &Config) -> GroundTruth {
             subject_type: SubjectType::Commit.as_str().into(),
             subject: c.sha.clone(),
             why: c.why.clone(),
+            waived: false,
         });
     }
     exceptions.extend(super::truth_access::exceptions(w));
+    for e in &mut exceptions {
+        e.waived = super::waived::waived(e);
+    }
     exceptions.sort_by(|a, b| a.id.cmp(&b.id));
 
     let mut tricky: Vec<TrickyCase> = w

@@ -23,6 +23,7 @@ pub fn exceptions(w: &World) -> Vec<ExpectedException> {
             subject_type: p.subject_type.as_str().into(),
             subject: p.subject.clone(),
             why: format!("{}: {}", p.control, p.why),
+            waived: false,
         })
         .collect()
 }

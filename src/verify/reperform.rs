@@ -31,6 +31,7 @@ const REQUESTS: &str = "evidence/requests.ndjson";
 const LOCKER_META: &str = "config/locker.json";
 const CONFIG: &str = "config/changeproof.toml";
 const CONTROLS_DIR: &str = "config/controls/";
+const WAIVERS: &str = "config/waivers.toml";
 const RAW_PREFIX: &str = "evidence/raw/";
 /// Differences listed before the rest are summarised.
 const MAX_DIFFERENCES: usize = 50;
@@ -151,17 +152,43 @@ fn run(source: &mut Source, listed: &[Listed], outcome: &mut Reperformed) -> Res
     }
     let inputs =
         crate::inputs::Inputs::load(&config, None).map_err(|e| fail(CONFIG, e.to_string()))?;
-    let evaluation =
-        crate::pipeline::evaluate_evidence_with(&evidence, &config, &catalog, &meta, &inputs);
+    // The waivers the bundle applied: its own copy, named as the config names it.
+    let waivers = match &config.output.waivers {
+        None => None,
+        Some(name) => {
+            let text = String::from_utf8(read(source, WAIVERS)?)
+                .map_err(|_| fail(WAIVERS, "not UTF-8".into()))?;
+            let file = crate::waivers::WaiversFile::parse(
+                &name.display().to_string(),
+                &text,
+                Path::new(WAIVERS),
+            )
+            .map_err(|e| fail(WAIVERS, e.to_string()))?;
+            Some(file)
+        }
+    };
+    let evaluation = crate::pipeline::evaluate_with_waivers(
+        &evidence,
+        &config,
+        &catalog,
+        &meta,
+        &inputs,
+        waivers.as_ref(),
+    );
     let rederived = evaluation.findings.to_json_bytes();
     let bundled = read(source, FINDINGS)?;
     let findings = &evaluation.findings;
     if rederived == bundled {
         outcome.summary.push(format!(
-            "{} controls re-evaluated over {} changes and {} commits with the bundle's config and catalog: findings.json reproduced exactly ({} exceptions)",
+            "{} controls re-evaluated over {} changes and {} commits with the bundle's config and catalog{}: findings.json reproduced exactly ({} exceptions)",
             findings.controls.len(),
             evaluation.changes.len(),
             evaluation.commits.len(),
+            if waivers.is_some() {
+                format!(" and its waivers ({WAIVERS})")
+            } else {
+                String::new()
+            },
             findings.exceptions.len()
         ));
         return Ok(());

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 use changeproof::example::GroundTruth;
-use changeproof::findings::Findings;
+use changeproof::findings::{ExceptionStatus, Findings};
 use serde_json::Value;
 
 use crate::support::changeproof_bin;
@@ -29,6 +29,15 @@ fn run_demo(out: &Path) {
     // The summary table and the bundle's path are printed for the user.
     assert!(stdout.contains("CM-01"), "{stdout}");
     assert!(stdout.contains("changeproof-bundle.zip"), "{stdout}");
+    // The waivers are reported on the summary, the expired and unused ones by line.
+    assert!(
+        stdout.contains(
+            "waivers (waivers.toml): 1 applied (1 exceptions waived), 1 expired, 1 unused"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("EXPIRED waivers.toml:25"), "{stdout}");
+    assert!(stdout.contains("UNUSED  waivers.toml:36"), "{stdout}");
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> T {
@@ -88,6 +97,72 @@ fn demo_findings_equal_the_planted_ground_truth() {
     let ids: BTreeSet<&str> = findings.exceptions.iter().map(|e| e.id.as_str()).collect();
     let truth_ids: BTreeSet<&str> = truth.exceptions.iter().map(|e| e.id.as_str()).collect();
     assert_eq!(ids, truth_ids, "exception ids");
+
+    // The example's waivers: what the truth says is waived is `waived` (with the
+    // waiver's justification), everything else stays open.
+    let waived: BTreeSet<&str> = findings
+        .exceptions
+        .iter()
+        .filter(|e| e.status == ExceptionStatus::Waived)
+        .map(|e| e.id.as_str())
+        .collect();
+    let truth_waived: BTreeSet<&str> = truth
+        .exceptions
+        .iter()
+        .filter(|e| e.waived)
+        .map(|e| e.id.as_str())
+        .collect();
+    assert_eq!(waived, truth_waived, "waived exceptions");
+    assert_eq!(waived.len(), 1, "the example waives one planted exception");
+    for e in &findings.exceptions {
+        match e.status {
+            ExceptionStatus::Waived => {
+                let w = e
+                    .waiver
+                    .as_ref()
+                    .expect("a waived exception carries its waiver");
+                assert!(w.reason.contains("no CI pipeline"), "{w:?}");
+                assert_eq!(w.location.as_deref(), Some("waivers.toml:14"));
+            }
+            ExceptionStatus::Open => assert_eq!(e.waiver, None, "{}", e.id),
+        }
+    }
+    for c in &findings.controls {
+        let waived = findings
+            .exceptions
+            .iter()
+            .filter(|e| e.control == c.id && e.status == ExceptionStatus::Waived)
+            .count() as u64;
+        assert_eq!(c.waived, waived, "{}", c.id);
+    }
+    let summary = findings
+        .waivers
+        .as_ref()
+        .expect("findings report the waivers");
+    assert_eq!(summary.applied.len(), 1);
+    assert_eq!(
+        summary
+            .expired
+            .iter()
+            .map(|e| e.waiver.location.as_str())
+            .collect::<Vec<_>>(),
+        ["waivers.toml:25"]
+    );
+    assert!(
+        summary.expired[0].would_match.iter().all(|id| findings
+            .exceptions
+            .iter()
+            .any(|e| &e.id == id && e.status == ExceptionStatus::Open)),
+        "the exceptions an expired waiver matches stay open"
+    );
+    assert_eq!(
+        summary
+            .unused
+            .iter()
+            .map(|u| u.waiver.location.as_str())
+            .collect::<Vec<_>>(),
+        ["waivers.toml:36"]
+    );
 
     // Every kind of CM-01..CM-05 is planted, so each control is exercised.
     let kinds: BTreeSet<&str> = findings

@@ -9,4 +9,5 @@ mod fake_github;
 mod graphql_schema;
 mod locker_errors;
 mod normalize;
+mod sampling;
 mod verify;

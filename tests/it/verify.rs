@@ -842,6 +842,12 @@ fn the_password_and_secret_key_never_reach_any_output() {
         dir.path().join("hr_roster.csv"),
     )
     .unwrap();
+    // The example config names its waivers file, relative to itself.
+    std::fs::write(
+        dir.path().join("waivers.toml"),
+        changeproof::example::EXAMPLE_WAIVERS,
+    )
+    .unwrap();
     let locker = small_demo().join("locker");
     let zip = dir.path().join("bundle.zip");
     let folder = dir.path().join("bundle");

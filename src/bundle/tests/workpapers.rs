@@ -456,55 +456,75 @@ fn the_summary_states_scope_signature_and_completeness() {
 }
 
 #[test]
-fn samples_say_none_was_drawn_and_reconciliation_counts_per_repository() {
+fn samples_and_reconciliation_sheets() {
     let mut fixture = Fixture::new(true);
     // Collected, but the config's `exclude` leaves it out of the audit.
     let mut sandbox = fixture.evidence.repositories[0].clone();
     sandbox.full_name = "acme/sandbox-play".into();
     fixture.evidence.repositories.push(sandbox);
+    fixture.evaluation.reconciliation = crate::reconcile::reconcile(
+        &fixture.evidence,
+        &fixture.config,
+        fixture.config.audit.window.window(),
+        &fixture.evaluation.changes,
+        &fixture.evaluation.commits,
+    );
     let files = fixture.build();
     let mut book = open(&files);
     let rows = range(&mut book, SAMPLES);
     let text: Vec<String> = rows.iter().flat_map(|r| strings(r)).collect();
-    assert!(
-        text.iter()
-            .any(|t| t.starts_with("No sample has been drawn"))
-    );
+    assert!(text.contains(&"auditor-seed-42".to_string()), "{text:?}");
     let (header, body) = table(&rows, "Control");
-    assert_eq!(body.len(), fixture.evaluation.findings.controls.len());
-    // CM-03 tested 2 of 3: the sheet says so rather than call it a full test.
+    assert_eq!(body.len(), fixture.catalog.controls.len());
+    let body: Vec<_> = body
+        .into_iter()
+        .skip_while(|r| cell(&header, r, "Control").to_string() != "CM-01")
+        .collect();
+    // Three changes, fewer than the 25 of a recurring control: tested in full.
     assert_eq!(
-        cell(&header, &body[2], "Sample").to_string(),
-        "none: 2 of 3 records tested, the rest could not be (see the Summary's reason)"
+        cell(&header, &body[0], "Drawn").to_string(),
+        "population tested in full (n <= k)"
     );
     assert_eq!(
-        cell(&header, &body[0], "Sample").to_string(),
-        "none: population tested in full"
+        cell(&header, &body[0], "Selected rows").to_string(),
+        "1, 2, 3"
     );
+    assert_eq!(
+        cell(&header, &body[0], "Population SHA-256").to_string(),
+        crate::util::sha256_hex(&files["populations/changes.csv"])
+    );
+    let start = rows
+        .iter()
+        .position(|r| r.get(1).is_some_and(|d| *d == "Stratum"))
+        .expect("the sampled items table");
+    let (header, items) = table(&rows[start..], "Control");
+    let cm01: Vec<_> = items.iter().filter(|r| r[0] == "CM-01").collect();
+    assert_eq!(cm01.len(), 3);
+    assert_eq!(cell(&header, cm01[0], "Record").to_string(), "101");
 
     let rows = range(&mut book, RECONCILIATION);
-    let (header, body) = table(&rows, "repository");
-    let by_repo = |repo: &str| -> Vec<f64> {
-        let row = body
-            .iter()
+    let (header, body) = table(&rows, "repo");
+    let repo_row = |repo: &str| {
+        body.iter()
             .find(|r| r[0] == repo)
-            .unwrap_or_else(|| panic!("no {repo}"));
-        row[1..header.len()]
-            .iter()
-            .map(|d| match d {
-                Data::Float(f) => *f,
-                other => panic!("{repo}: {other:?}"),
-            })
-            .collect()
+            .unwrap_or_else(|| panic!("no {repo}"))
     };
     // acme/api: #101 and #102; three commits, the first from #101, two direct pushes.
-    assert_eq!(by_repo("acme/api"), [2.0, 1.0, 1.0, 3.0, 1.0, 0.0, 2.0]);
+    let api = repo_row("acme/api");
+    assert_eq!(cell(&header, api, "reconciled").to_string(), "no");
     assert_eq!(
-        by_repo("acme/payments"),
-        [1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0]
+        cell(&header, api, "commits_without_change").to_string(),
+        "2"
     );
-    assert_eq!(by_repo("total"), [3.0, 1.0, 2.0, 3.0, 1.0, 0.0, 2.0]);
-    assert_eq!(body.len(), 3, "two repositories and the total: {body:?}");
+    assert!(
+        cell(&header, api, "flags")
+            .to_string()
+            .contains("2 production commits without a change")
+    );
+    assert!(
+        !body.iter().any(|r| r[0] == "acme/sandbox-play"),
+        "an excluded repository is not reconciled"
+    );
     let (header, queries) = table(&rows, "source");
     assert_eq!(queries.len(), fixture.evidence.queries.len());
     assert_eq!(

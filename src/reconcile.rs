@@ -1,0 +1,465 @@
+//! Population reconciliation (SPEC §6): per repository, the merged changes against the
+//! commits on production branches against the production deployments, with every
+//! difference listed and every repository whose counts do not reconcile flagged.
+//!
+//! The three sources are independent API populations (the pull-request search, the
+//! branch-history query, the deployments list), so agreement between them is evidence of
+//! completeness; each difference is for the auditor to follow up:
+//!
+//! - a change whose merge commit, head commit or commits are not in the collected history
+//!   of a production branch (the change population claims code the branch does not show);
+//! - a production-branch commit that no change introduced (CM-05's direct pushes);
+//! - a production deployment whose commit is neither in a production branch's collected
+//!   history nor carried by a change merged into a production branch, or that is on a
+//!   production branch but traced to no change;
+//! - a change never deployed to production (informational, and only for repositories
+//!   with production deployments: a library without deployments is not a difference).
+//!
+//! Pure: a function of the evidence, the config and the evaluated populations.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::evaluate::{ChangeRow, CommitRow};
+use crate::locker::Window;
+use crate::model::{Evidence, Timestamp};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Reconciliation {
+    /// One line per in-scope repository, sorted by name.
+    pub repositories: Vec<RepoReconciliation>,
+    /// Every difference, sorted by (repository, kind, time, subject).
+    pub differences: Vec<Difference>,
+    /// Population queries whose record count differs from the API's own total.
+    pub query_mismatches: Vec<String>,
+    /// True when every repository reconciles and every query count agrees.
+    pub reconciled: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RepoReconciliation {
+    pub repo: String,
+    /// Changes in the population (merged into a production branch in the window).
+    pub changes: u64,
+    pub changes_on_branch: u64,
+    pub changes_not_on_branch: u64,
+    /// Production-branch commits in the window (the CM-05 population).
+    pub commits: u64,
+    pub commits_with_change: u64,
+    /// Of those, attributed to a change outside the change population (merged before
+    /// the window, for instance).
+    pub commits_with_change_outside: u64,
+    pub commits_without_change: u64,
+    /// Production deployments created in the window.
+    pub deployments: u64,
+    pub deployments_traced: u64,
+    pub deployments_not_on_branch: u64,
+    pub deployments_without_change: u64,
+    /// Changes whose code reached a production deployment; `None` when the repository
+    /// has no production deployment at all (nothing to reconcile against).
+    pub changes_deployed: Option<u64>,
+    pub changes_not_deployed: Option<u64>,
+    /// Whether the production-branch history of the repository was collected at all.
+    pub history_collected: bool,
+    /// True when no difference other than informational ones was found.
+    pub reconciled: bool,
+    /// Why it does not reconcile, in words.
+    pub flags: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DifferenceKind {
+    ChangeNotOnProductionBranch,
+    CommitWithoutChange,
+    DeploymentNotOnProductionBranch,
+    DeploymentWithoutChange,
+    ChangeNeverDeployed,
+}
+
+impl DifferenceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DifferenceKind::ChangeNotOnProductionBranch => "change_not_on_production_branch",
+            DifferenceKind::CommitWithoutChange => "commit_without_change",
+            DifferenceKind::DeploymentNotOnProductionBranch => {
+                "deployment_not_on_production_branch"
+            }
+            DifferenceKind::DeploymentWithoutChange => "deployment_without_change",
+            DifferenceKind::ChangeNeverDeployed => "change_never_deployed",
+        }
+    }
+
+    /// Informational differences do not make a repository unreconciled.
+    pub fn informational(self) -> bool {
+        self == DifferenceKind::ChangeNeverDeployed
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Difference {
+    pub repo: String,
+    pub kind: DifferenceKind,
+    /// `change`, `commit` or `deployment`.
+    pub subject_type: String,
+    /// The PR number, the full commit SHA or the deployment id.
+    pub subject: String,
+    pub time: Timestamp,
+    pub url: String,
+    pub detail: String,
+    pub informational: bool,
+}
+
+/// Reconciles the populations of one evaluation.
+pub fn reconcile(
+    evidence: &Evidence,
+    config: &Config,
+    window: Window,
+    changes: &[ChangeRow],
+    commits: &[CommitRow],
+) -> Reconciliation {
+    let scope = &config.scope;
+    // In-scope repositories and their default branches (the config's globs decide).
+    let mut repos: BTreeMap<&str, &str> = BTreeMap::new();
+    for r in &evidence.repositories {
+        let name = r.full_name.rsplit('/').next().unwrap_or(&r.full_name);
+        let excluded = config
+            .sources
+            .iter()
+            .find(|s| s.name == r.source)
+            .is_some_and(|s| !s.includes_repo(name));
+        if !excluded {
+            repos
+                .entry(r.full_name.as_str())
+                .or_insert(r.default_branch.as_str());
+        }
+    }
+    let is_production = |repo: &str, branch: &str| {
+        repos
+            .get(repo)
+            .is_some_and(|default| scope.is_production_branch(branch, default))
+    };
+
+    // Production-branch history: (repo, sha) and parents, every collected commit.
+    let mut on_branch: BTreeSet<(&str, String)> = BTreeSet::new();
+    let mut parents: BTreeMap<(&str, String), Vec<String>> = BTreeMap::new();
+    let mut history_repos: BTreeSet<&str> = BTreeSet::new();
+    for c in &evidence.branch_commits {
+        if !is_production(&c.repo, &c.branch) {
+            continue;
+        }
+        history_repos.insert(c.repo.as_str());
+        let sha = c.sha.to_ascii_lowercase();
+        parents
+            .entry((c.repo.as_str(), sha.clone()))
+            .or_insert_with(|| c.parents.iter().map(|p| p.to_ascii_lowercase()).collect());
+        on_branch.insert((c.repo.as_str(), sha));
+    }
+    for q in &evidence.queries {
+        if q.evidence_type == "branch_commits"
+            && let Some(repo) = q.repo.as_deref()
+            && let Some((name, _)) = repos.get_key_value(repo)
+        {
+            history_repos.insert(name);
+        }
+    }
+    // (repo, sha) → the earliest-numbered production change carrying it.
+    let mut carried_by: BTreeMap<(&str, String), u64> = BTreeMap::new();
+    for change in &evidence.changes {
+        if !is_production(&change.repo, &change.base_branch) {
+            continue;
+        }
+        let shas = change
+            .merge_commit_sha
+            .iter()
+            .chain(std::iter::once(&change.head_sha))
+            .chain(change.commits.iter().map(|c| &c.sha));
+        for sha in shas {
+            carried_by
+                .entry((change.repo.as_str(), sha.to_ascii_lowercase()))
+                .and_modify(|n| *n = (*n).min(change.number))
+                .or_insert(change.number);
+        }
+    }
+    for c in &evidence.branch_commits {
+        if !is_production(&c.repo, &c.branch) {
+            continue;
+        }
+        for a in &c.associated_changes {
+            if a.merged && is_production(&c.repo, &a.base_branch) {
+                carried_by
+                    .entry((c.repo.as_str(), c.sha.to_ascii_lowercase()))
+                    .and_modify(|n| *n = (*n).min(a.number))
+                    .or_insert(a.number);
+            }
+        }
+    }
+
+    let mut lines: BTreeMap<&str, RepoReconciliation> = repos
+        .keys()
+        .map(|r| {
+            (
+                *r,
+                RepoReconciliation {
+                    repo: r.to_string(),
+                    history_collected: history_repos.contains(r),
+                    ..Default::default()
+                },
+            )
+        })
+        .collect();
+    let mut differences = Vec::new();
+
+    // Changes against the branch history.
+    let attributed: BTreeSet<(&str, u64)> = commits
+        .iter()
+        .filter_map(|c| c.change.map(|n| (c.repo.as_str(), n)))
+        .collect();
+    let in_population: BTreeSet<(&str, u64)> = changes
+        .iter()
+        .map(|c| (c.repo.as_str(), c.number))
+        .collect();
+    for c in changes {
+        let Some(line) = lines.get_mut(c.repo.as_str()) else {
+            continue;
+        };
+        line.changes += 1;
+        let found = attributed.contains(&(c.repo.as_str(), c.number))
+            || [&c.merge_commit_sha, &c.head_sha]
+                .iter()
+                .any(|sha| on_branch.contains(&(c.repo.as_str(), sha.to_ascii_lowercase())));
+        if found {
+            line.changes_on_branch += 1;
+        } else {
+            line.changes_not_on_branch += 1;
+            let commit = if c.merge_commit_sha.is_empty() {
+                "no merge commit recorded".to_string()
+            } else {
+                format!("merge commit {}", c.merge_commit_sha)
+            };
+            differences.push(Difference {
+                repo: c.repo.clone(),
+                kind: DifferenceKind::ChangeNotOnProductionBranch,
+                subject_type: "change".into(),
+                subject: c.number.to_string(),
+                time: c.merged_at,
+                url: c.url.clone(),
+                detail: format!(
+                    "PR #{} merged into {} at {}: neither its {commit} nor its head {} is in the collected history of a production branch",
+                    c.number,
+                    c.base_branch,
+                    c.merged_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                    c.head_sha
+                ),
+                informational: false,
+            });
+        }
+    }
+
+    // Commits against the changes.
+    for c in commits {
+        let Some(line) = lines.get_mut(c.repo.as_str()) else {
+            continue;
+        };
+        line.commits += 1;
+        match c.change {
+            Some(number) => {
+                line.commits_with_change += 1;
+                if !in_population.contains(&(c.repo.as_str(), number)) {
+                    line.commits_with_change_outside += 1;
+                }
+            }
+            None => {
+                line.commits_without_change += 1;
+                differences.push(Difference {
+                    repo: c.repo.clone(),
+                    kind: DifferenceKind::CommitWithoutChange,
+                    subject_type: "commit".into(),
+                    subject: c.sha.clone(),
+                    time: c.committed_at,
+                    url: c.url.clone(),
+                    detail: format!(
+                        "commit on {} by {} (committer {}) that no merged change introduced: a direct push (CM-05)",
+                        c.branch, c.author, c.committer
+                    ),
+                    informational: false,
+                });
+            }
+        }
+    }
+
+    // Deployments against the branch history and the changes.
+    let mut deployed_shas: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for d in &evidence.deployments {
+        if !repos.contains_key(d.repo.as_str()) || !scope.is_production_environment(&d.environment)
+        {
+            continue;
+        }
+        let sha = d.sha.to_ascii_lowercase();
+        deployed_shas
+            .entry(d.repo.as_str())
+            .or_default()
+            .push(sha.clone());
+        if !window.contains(d.created_at) {
+            continue;
+        }
+        let Some(line) = lines.get_mut(d.repo.as_str()) else {
+            continue;
+        };
+        line.deployments += 1;
+        let key = (d.repo.as_str(), sha);
+        let change = carried_by.get(&key);
+        let branch = on_branch.contains(&key);
+        let kind = match (change, branch) {
+            (Some(_), _) => {
+                line.deployments_traced += 1;
+                continue;
+            }
+            (None, false) => {
+                line.deployments_not_on_branch += 1;
+                DifferenceKind::DeploymentNotOnProductionBranch
+            }
+            (None, true) => {
+                line.deployments_without_change += 1;
+                DifferenceKind::DeploymentWithoutChange
+            }
+        };
+        let detail = match kind {
+            DifferenceKind::DeploymentNotOnProductionBranch => format!(
+                "deployment to {} of {}: the commit is in no collected production-branch history and no merged change carries it",
+                d.environment, d.sha
+            ),
+            _ => format!(
+                "deployment to {} of {}: the commit is on a production branch, but no merged change introduced it",
+                d.environment, d.sha
+            ),
+        };
+        differences.push(Difference {
+            repo: d.repo.clone(),
+            kind,
+            subject_type: "deployment".into(),
+            subject: d.id.clone(),
+            time: d.created_at,
+            url: d.url.clone(),
+            detail,
+            informational: false,
+        });
+    }
+
+    // Changes never deployed: the change's commits are not reachable, through the
+    // collected history's parent links, from any production deployment's commit.
+    for (repo, shas) in &deployed_shas {
+        let mut reached: BTreeSet<String> = BTreeSet::new();
+        let mut stack: Vec<String> = shas.clone();
+        while let Some(sha) = stack.pop() {
+            if !reached.insert(sha.clone()) {
+                continue;
+            }
+            if let Some(ps) = parents.get(&(*repo, sha)) {
+                stack.extend(ps.iter().filter(|p| !reached.contains(*p)).cloned());
+            }
+        }
+        let Some(line) = lines.get_mut(repo) else {
+            continue;
+        };
+        let (mut deployed, mut not_deployed) = (0, 0);
+        for c in changes.iter().filter(|c| c.repo == *repo) {
+            let hit = [&c.merge_commit_sha, &c.head_sha]
+                .iter()
+                .any(|s| !s.is_empty() && reached.contains(&s.to_ascii_lowercase()));
+            if hit {
+                deployed += 1;
+            } else {
+                not_deployed += 1;
+                differences.push(Difference {
+                    repo: c.repo.clone(),
+                    kind: DifferenceKind::ChangeNeverDeployed,
+                    subject_type: "change".into(),
+                    subject: c.number.to_string(),
+                    time: c.merged_at,
+                    url: c.url.clone(),
+                    detail: format!(
+                        "PR #{}: no production deployment recorded up to the snapshot deploys its merge commit or a later commit of the branch",
+                        c.number
+                    ),
+                    informational: true,
+                });
+            }
+        }
+        line.changes_deployed = Some(deployed);
+        line.changes_not_deployed = Some(not_deployed);
+    }
+
+    let mut query_mismatches = Vec::new();
+    for q in &evidence.queries {
+        if let Some(total) = q.total_count
+            && total != q.records
+        {
+            query_mismatches.push(format!(
+                "`{}` for {} ({}): {} records obtained, the API counts {total}",
+                q.endpoint,
+                q.repo
+                    .clone()
+                    .unwrap_or_else(|| format!("source {}", q.source)),
+                q.parameters,
+                q.records
+            ));
+        }
+    }
+
+    for line in lines.values_mut() {
+        let mut flags = Vec::new();
+        if !line.history_collected && (line.changes > 0 || line.deployments > 0) {
+            flags.push(
+                "no production-branch history was collected: the changes and deployments cannot be reconciled with it"
+                    .to_string(),
+            );
+        }
+        let counted = [
+            (
+                line.changes_not_on_branch,
+                "change",
+                "not found on a production branch",
+            ),
+            (
+                line.commits_without_change,
+                "production commit",
+                "without a change",
+            ),
+            (
+                line.deployments_not_on_branch,
+                "deployment",
+                "of a commit on no production branch",
+            ),
+            (
+                line.deployments_without_change,
+                "deployment",
+                "traced to no change",
+            ),
+        ];
+        for (count, noun, what) in counted {
+            if count > 0 {
+                let plural = if count == 1 { "" } else { "s" };
+                flags.push(format!("{count} {noun}{plural} {what}"));
+            }
+        }
+        line.reconciled = flags.is_empty();
+        line.flags = flags;
+    }
+    differences.sort_by(|a, b| {
+        (&a.repo, a.kind, a.time, &a.subject).cmp(&(&b.repo, b.kind, b.time, &b.subject))
+    });
+    let repositories: Vec<RepoReconciliation> = lines.into_values().collect();
+    let reconciled = query_mismatches.is_empty() && repositories.iter().all(|r| r.reconciled);
+    Reconciliation {
+        repositories,
+        differences,
+        query_mismatches,
+        reconciled,
+    }
+}
+
+#[cfg(test)]
+mod tests;
