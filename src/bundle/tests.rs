@@ -291,6 +291,7 @@ fn evidence(
             enforce_admins: true,
             allow_force_pushes: false,
             bypass_actors: vec![],
+            ruleset_ids: vec![],
             evidence: vec![format!("sha256:{protection_sha}#")],
         }],
         rule_suites: vec![],
@@ -308,6 +309,8 @@ fn evidence(
             responses: vec![search_sha.to_string()],
         }],
         gaps: vec![],
+        ruleset_versions: vec![],
+        coverage: vec![],
     }
 }
 
@@ -331,6 +334,10 @@ fn change_row(repo: &str, number: u64, title: &str) -> ChangeRow {
         required_checks: vec!["ci/test".into(), "lint".into()],
         labels: vec![],
         emergency: false,
+        judged_by_cm09: false,
+        retro_approvers: vec![],
+        retro_review_at: None,
+        retro_review_due: None,
     }
 }
 
@@ -475,6 +482,8 @@ fn evaluation(window: Window, complete: bool, evidence_ref: &str) -> Evaluation 
             commit_row(2, None, UNICODE_NAME),
             commit_row(3, None, "release-bot"),
         ],
+        branches: vec![],
+        coverage: vec![],
     }
 }
 

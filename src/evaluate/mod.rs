@@ -29,6 +29,9 @@ use crate::model::{Evidence, Timestamp};
 
 use context::Context;
 
+pub use controls::cm10::{BranchRow, ConfigChange};
+pub use controls::op04::CoverageRow;
+
 /// Everything evaluation reads.
 pub struct EvalInput<'a> {
     pub evidence: &'a Evidence,
@@ -49,6 +52,12 @@ pub struct Evaluation {
     /// The CM-05 population: distinct production-branch commits in the window, sorted by
     /// (committed_at, repo, sha).
     pub commits: Vec<CommitRow>,
+    /// The CM-10 population: production branches at the snapshot, by repository.
+    #[serde(default)]
+    pub branches: Vec<BranchRow>,
+    /// The OP-04 population: time-limited evidence sources and what they cover.
+    #[serde(default)]
+    pub coverage: Vec<CoverageRow>,
 }
 
 /// One change with the attributes the controls tested (SPEC §6).
@@ -79,6 +88,20 @@ pub struct ChangeRow {
     pub labels: Vec<String>,
     /// Carries an emergency label (judged by CM-09 instead of CM-01/CM-02).
     pub emergency: bool,
+    /// An emergency change merged without enough independent approvals: CM-09 judges it
+    /// on its retro review instead of CM-01/CM-02.
+    #[serde(default)]
+    pub judged_by_cm09: bool,
+    /// Independent approvers after the merge (the retro review), in time order.
+    #[serde(default)]
+    pub retro_approvers: Vec<String>,
+    /// The first independent approval after the merge.
+    #[serde(default)]
+    pub retro_review_at: Option<Timestamp>,
+    /// For an emergency change: when its retro review was due (merge time plus
+    /// `emergency_review_within`).
+    #[serde(default)]
+    pub retro_review_due: Option<Timestamp>,
 }
 
 /// One production-branch commit of the CM-05 population.
@@ -126,8 +149,14 @@ pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
             controls,
             exceptions,
         },
-        changes: ctx.changes.iter().map(rows::change_row).collect(),
+        changes: ctx
+            .changes
+            .iter()
+            .map(|f| rows::change_row(&ctx.index, f))
+            .collect(),
         commits: ctx.commits.iter().map(rows::commit_row).collect(),
+        branches: controls::cm10::rows(&ctx.index),
+        coverage: controls::op04::rows(&ctx.index),
     }
 }
 
@@ -244,7 +273,15 @@ mod tests {
         kit.add(pr(1).approve("bob"));
         kit.add_commit(bc("acme/api", "main", &merge_sha(1)).associated(1, true, "main"));
         let eval = kit.run();
-        for c in &eval.findings.controls {
+        // Controls over other populations (emergency changes, branches, sources) have
+        // their own tests.
+        let change_controls = ["CM-01", "CM-02", "CM-03", "CM-04", "CM-05"];
+        for c in eval
+            .findings
+            .controls
+            .iter()
+            .filter(|c| change_controls.contains(&c.id.as_str()))
+        {
             assert_eq!(c.result, ResultKind::Effective, "{c:?}");
             assert_eq!(
                 (c.population, c.tested, c.exceptions, c.waived),
@@ -258,7 +295,10 @@ mod tests {
             .iter()
             .map(|c| c.id.as_str())
             .collect();
-        assert_eq!(ids, ["CM-01", "CM-02", "CM-03", "CM-04", "CM-05"]);
+        assert_eq!(
+            ids,
+            ["CM-01", "CM-02", "CM-03", "CM-04", "CM-05", "CM-09", "CM-10", "OP-04"]
+        );
         assert!(eval.findings.complete);
         assert_eq!(eval.findings.schema, crate::findings::FINDINGS_SCHEMA);
     }

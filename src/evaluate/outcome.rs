@@ -43,6 +43,14 @@ pub struct Outcome {
     pub untested: BTreeMap<String, Vec<String>>,
     /// Why the population itself may be incomplete.
     pub caveats: Vec<String>,
+    /// Records of the population another control judges instead (reason → subjects, in
+    /// population order): counted in the population, not as tested, and named in the
+    /// reason without making the result `not_tested`.
+    pub deferred: BTreeMap<String, Vec<String>>,
+    /// For a control whose population is not a recorded query's result: why an empty
+    /// population means the control does not apply (used only when nothing suggests the
+    /// population is incomplete).
+    pub not_applicable: Option<String>,
 }
 
 impl Outcome {
@@ -64,6 +72,12 @@ impl Outcome {
             }
             Judgement::Untested(reason) => self.untested.entry(reason).or_default().push(subject),
         }
+    }
+
+    /// Adds one record of the population that another control judges instead.
+    pub fn defer(&mut self, subject: String, reason: String) {
+        self.population += 1;
+        self.deferred.entry(reason).or_default().push(subject);
     }
 
     fn untested_count(&self) -> usize {
@@ -121,7 +135,12 @@ pub fn assemble(
         .map(|f| exception(entry, catalog, f))
         .collect();
     let (result, reason) = if outcome.population == 0 {
-        empty_population(&outcome, kind, index)
+        match &outcome.not_applicable {
+            Some(why) if outcome.caveats.is_empty() => {
+                (ResultKind::NotApplicable, Some(why.clone()))
+            }
+            _ => empty_population(&outcome, kind, index),
+        }
     } else {
         let notes = untested_reason(&outcome, kind);
         let result = if !exceptions.is_empty() {
@@ -132,6 +151,10 @@ pub fn assemble(
             ResultKind::Effective
         };
         (result, notes)
+    };
+    let reason = match (reason, deferred_note(&outcome, kind)) {
+        (Some(reason), Some(note)) => Some(format!("{reason}. {note}")),
+        (reason, note) => reason.or(note),
     };
     let mut line = base(result, reason);
     line.population = outcome.population;
@@ -217,6 +240,25 @@ fn empty_population(
             list(&described, "; ")
         )),
     )
+}
+
+/// Names the records another control judges: informational, the result stands.
+fn deferred_note(outcome: &Outcome, kind: PopulationKind) -> Option<String> {
+    let count: usize = outcome.deferred.values().map(Vec::len).sum();
+    if count == 0 {
+        return None;
+    }
+    let groups: Vec<String> = outcome
+        .deferred
+        .iter()
+        .map(|(reason, subjects)| format!("{reason} ({})", list(subjects, ", ")))
+        .collect();
+    Some(format!(
+        "{count} of {} {} judged by another control instead: {}",
+        outcome.population,
+        kind.noun,
+        groups.join("; ")
+    ))
 }
 
 fn untested_reason(outcome: &Outcome, kind: PopulationKind) -> Option<String> {

@@ -104,6 +104,7 @@ fn protection(repo: &str, branch: &str) -> BranchProtection {
         enforce_admins: true,
         allow_force_pushes: false,
         bypass_actors: Vec::new(),
+        ruleset_ids: Vec::new(),
         evidence: vec![format!("sha256:bp-{repo}-{branch}#/")],
     }
 }

@@ -86,6 +86,8 @@ impl Collected {
             },
             queries: self.queries.finish(),
             gaps,
+            ruleset_versions: Vec::new(),
+            coverage: Vec::new(),
         }
     }
 }

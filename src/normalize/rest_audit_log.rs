@@ -107,6 +107,7 @@ impl AuditLog {
                 }),
                 at,
                 document_id: item.document_id,
+                fields: Default::default(),
                 evidence: vec![origin.evidence(&format!("/{i}"))],
             };
             self.events.insert(

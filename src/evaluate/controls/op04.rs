@@ -1,0 +1,269 @@
+//! OP-04: the evidence covers the whole window. Sources GitHub keeps for a limited time
+//! — rule suites (about a month, per repository), the organisation audit log (90 to 180
+//! days), git events (7 days) — are tested against the window start: the earliest time
+//! each call could return records for (its documented retention or the query's own
+//! period, from the time it was made), or its oldest record if that is older.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::evaluate::context::{Context, Index, describe_gap, owner};
+use crate::evaluate::outcome::{Finding, Judgement, Outcome, PopulationKind};
+use crate::findings::SubjectType;
+use crate::model::{SourceCoverage, Timestamp};
+
+use super::{ControlDef, detail};
+
+kinds! {
+    pub enum Kind {
+        CoverageGap => "coverage_gap",
+    }
+}
+
+pub const DEF: ControlDef = ControlDef {
+    id: "OP-04",
+    kinds: Kind::NAMES,
+    population: SOURCES,
+    run,
+};
+
+pub const SOURCES: PopulationKind = PopulationKind {
+    evidence_type: "rule_suites",
+    noun: "sources",
+};
+
+/// One time-limited source of the population, with what it covered (SPEC §6 row).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoverageRow {
+    /// The repository (rule suites) or the organisation (audit log, git events).
+    pub scope: String,
+    /// `rule_suites`, `audit_log` or `git_events`.
+    pub source: String,
+    pub retention: String,
+    /// The earliest time the evidence reaches back to (`None`: not collected).
+    pub covered_from: Option<Timestamp>,
+    pub oldest_record: Option<Timestamp>,
+    pub requested_at: Option<Timestamp>,
+    pub window_start: Timestamp,
+    /// The part of the window the source does not cover, if any.
+    pub uncovered_from: Option<Timestamp>,
+    pub uncovered_until: Option<Timestamp>,
+    /// Why the source could not be tested.
+    pub not_tested: Option<String>,
+}
+
+/// The earliest time a coverage record shows the source reaching back to.
+pub fn covered_from(c: &SourceCoverage) -> Timestamp {
+    c.oldest_record
+        .map_or(c.retention_from, |oldest| oldest.min(c.retention_from))
+}
+
+/// A source of the population and what is known of it.
+struct Subject<'a> {
+    evidence_type: &'static str,
+    scope: String,
+    source: String,
+    coverage: Vec<&'a SourceCoverage>,
+    gaps: Vec<String>,
+}
+
+fn run(ctx: &Context<'_>) -> Outcome {
+    let index = &ctx.index;
+    let mut outcome = Outcome::new(Vec::new());
+    outcome.not_applicable = Some(
+        "no time-limited evidence source is used: no ruleset applies to a production branch (so there are no rule suites to keep), the organisation audit log was not requested, and git events are not collected"
+            .into(),
+    );
+    for subject in population(index) {
+        let judgement = judge(index, &subject).0;
+        outcome.record(
+            format!("{} of {}", subject.evidence_type, subject.scope),
+            judgement,
+        );
+    }
+    outcome
+}
+
+pub fn rows(index: &Index<'_>) -> Vec<CoverageRow> {
+    population(index)
+        .iter()
+        .map(|s| judge(index, s).1)
+        .collect()
+}
+
+fn population<'a>(index: &Index<'a>) -> Vec<Subject<'a>> {
+    let evidence = index.evidence;
+    let mut subjects = Vec::new();
+    // Rule suites matter where a ruleset protects a production branch, or where the
+    // API returned some (a ruleset applied at some time).
+    for repo in index.repos.values() {
+        let name = repo.full_name.as_str();
+        let rulesets = repo.production_branches.iter().any(|b| {
+            index
+                .protection(name, b)
+                .is_some_and(|p| p.has_rulesets)
+        }) || evidence
+            .rule_suites
+            .iter()
+            .any(|s| s.repo.eq_ignore_ascii_case(name));
+        if !rulesets {
+            continue;
+        }
+        subjects.push(subject(index, "rule_suites", &repo.source, name));
+    }
+    // Org-wide sources: where a call was made (a coverage record) or attempted (a gap).
+    for evidence_type in ["audit_log", "git_events"] {
+        let mut scopes: Vec<(String, String)> = evidence
+            .coverage
+            .iter()
+            .filter(|c| c.evidence_type == evidence_type)
+            .map(|c| (c.source.clone(), c.scope.clone()))
+            .chain(
+                evidence
+                    .gaps
+                    .iter()
+                    .filter(|g| g.evidence_type == evidence_type)
+                    .map(|g| {
+                        let scope = g.repo.as_deref().map_or_else(
+                            || org_of_source(index, &g.source),
+                            |r| owner(r).to_string(),
+                        );
+                        (g.source.clone(), scope)
+                    }),
+            )
+            .collect();
+        scopes.sort();
+        scopes.dedup();
+        for (source, scope) in scopes {
+            subjects.push(subject(index, evidence_type, &source, &scope));
+        }
+    }
+    subjects
+}
+
+/// The organisation of a source: the owner of its repositories.
+fn org_of_source(index: &Index<'_>, source: &str) -> String {
+    index
+        .repos
+        .values()
+        .find(|r| r.source == source)
+        .map_or_else(|| source.to_string(), |r| owner(&r.full_name).to_string())
+}
+
+fn subject<'a>(
+    index: &Index<'a>,
+    evidence_type: &'static str,
+    source: &str,
+    scope: &str,
+) -> Subject<'a> {
+    Subject {
+        evidence_type,
+        scope: scope.to_string(),
+        source: source.to_string(),
+        coverage: index
+            .evidence
+            .coverage
+            .iter()
+            .filter(|c| {
+                c.evidence_type == evidence_type
+                    && c.source == source
+                    && c.scope.eq_ignore_ascii_case(scope)
+            })
+            .collect(),
+        gaps: index
+            .gaps(evidence_type, source, scope)
+            .into_iter()
+            .map(describe_gap)
+            .collect(),
+    }
+}
+
+/// `rule suites`, `the audit log` …, with the verb that agrees with it.
+fn noun(evidence_type: &str) -> (&'static str, &'static str) {
+    match evidence_type {
+        "rule_suites" => ("rule suites", "cover"),
+        "audit_log" => ("the audit log", "covers"),
+        "git_events" => ("git events", "cover"),
+        _ => ("the source", "covers"),
+    }
+}
+
+fn day(t: Timestamp) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
+fn judge(index: &Index<'_>, s: &Subject<'_>) -> (Judgement, CoverageRow) {
+    let start = index.window.start;
+    let mut row = CoverageRow {
+        scope: s.scope.clone(),
+        source: s.evidence_type.to_string(),
+        retention: String::new(),
+        covered_from: None,
+        oldest_record: None,
+        requested_at: None,
+        window_start: start,
+        uncovered_from: None,
+        uncovered_until: None,
+        not_tested: None,
+    };
+    let untested = |mut row: CoverageRow, reason: String| {
+        row.not_tested = Some(reason.clone());
+        (Judgement::Untested(reason), row)
+    };
+    if !s.gaps.is_empty() {
+        return untested(row, s.gaps.join("; "));
+    }
+    // The weakest call decides: every call of the source must reach the window start.
+    let Some(weakest) = s.coverage.iter().max_by_key(|c| covered_from(c)) else {
+        return untested(
+            row,
+            format!(
+                "no record of how far {} of {} reach back",
+                noun(s.evidence_type).0,
+                s.scope
+            ),
+        );
+    };
+    let from = covered_from(weakest);
+    row.retention = weakest.retention.clone();
+    row.covered_from = Some(from);
+    row.oldest_record = s.coverage.iter().filter_map(|c| c.oldest_record).min();
+    row.requested_at = Some(weakest.requested_at);
+    if from <= start {
+        return (Judgement::Pass, row);
+    }
+    let until = from.min(index.window.end);
+    row.uncovered_from = Some(start);
+    row.uncovered_until = Some(until);
+    let (name, verb) = noun(s.evidence_type);
+    let summary = format!(
+        "{name} of {} {verb} {} … {}; {} … {} is not covered",
+        s.scope,
+        day(from),
+        day(weakest.requested_at),
+        day(start),
+        day(until)
+    );
+    let finding = Finding {
+        kind: Kind::CoverageGap.as_str(),
+        repo: s.scope.clone(),
+        subject_type: SubjectType::Source,
+        subject: s.evidence_type.to_string(),
+        summary,
+        url: String::new(),
+        evidence: s
+            .coverage
+            .iter()
+            .flat_map(|c| c.responses.iter().map(|h| format!("sha256:{h}#")))
+            .collect(),
+        detail: detail([
+            ("source", json!(s.source)),
+            ("retention", json!(weakest.retention)),
+            ("covered_from", json!(from)),
+            ("oldest_record", json!(row.oldest_record)),
+            ("requested_at", json!(weakest.requested_at)),
+            ("uncovered", json!({"from": start, "until": until})),
+        ]),
+    };
+    (Judgement::Fail(vec![finding]), row)
+}
