@@ -693,3 +693,356 @@ fn actor(name: &str) -> String {
         format!("@{name}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::evaluate::testkit::*;
+    use crate::findings::ResultKind;
+
+    fn branch(repo: &str, kind: &str) -> (String, String) {
+        (format!("{repo}/branch/main"), kind.to_string())
+    }
+
+    /// Both repositories' `main` meet the baseline and the audit log is collected.
+    fn baseline() -> Kit {
+        let mut kit = Kit::new();
+        kit.audit_log_collected();
+        kit
+    }
+
+    #[test]
+    fn baseline_protection_passes() {
+        let eval = baseline().run();
+        assert_eq!(eval.kinds("CM-10"), []);
+        let r = eval.result("CM-10");
+        assert_eq!(
+            (r.result, r.population, r.tested),
+            (ResultKind::Effective, 2, 2)
+        );
+        let row = &eval.branches[0];
+        assert_eq!((row.repo.as_str(), row.branch.as_str()), ("acme/api", "main"));
+        assert_eq!(row.required_approvals, Some(1));
+        assert_eq!(row.min_approvals, 1);
+        assert_eq!(row.enforce_admins, Some(true));
+        assert!(row.failing_settings.is_empty() && !row.weakened_in_window);
+    }
+
+    #[test]
+    fn no_protection_and_no_rulesets_is_unprotected() {
+        let mut kit = baseline();
+        let p = kit.protection("acme/api", "main");
+        p.protected = false;
+        p.require_pull_request = false;
+        p.required_approvals = 0;
+        let eval = kit.run();
+        assert_eq!(eval.kinds("CM-10"), [branch("acme/api", "unprotected_branch")]);
+        let e = eval.exception("CM-10/acme/api/branch/main/unprotected_branch");
+        assert_eq!(
+            e.summary,
+            "`main` of acme/api has no branch protection and no ruleset applies to it"
+        );
+        assert_eq!(e.url, "https://github.com/acme/api/settings/branches");
+        assert!(e.evidence.contains(&"sha256:bp-acme/api-main#/".to_string()));
+    }
+
+    #[test]
+    fn every_failing_setting_is_named_in_one_exception() {
+        let mut kit = baseline();
+        let p = kit.protection("acme/api", "main");
+        p.require_pull_request = false;
+        p.required_approvals = 0;
+        p.dismiss_stale_reviews = false;
+        p.required_checks.clear();
+        p.enforce_admins = false;
+        p.bypass_actors = vec!["olivia".into()];
+        p.allow_force_pushes = true;
+        let eval = kit.run();
+        assert_eq!(eval.kinds("CM-10"), [branch("acme/api", "weak_protection")]);
+        let e = eval.exception("CM-10/acme/api/branch/main/weak_protection");
+        let settings: Vec<&str> = e.detail["failing_settings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["setting"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            settings,
+            [
+                "pull request required",
+                "required approvals",
+                "stale approvals dismissed on new commits",
+                "required status checks",
+                "administrators included",
+                "bypass actors",
+                "force pushes"
+            ]
+        );
+        assert!(
+            e.summary.starts_with(
+                "`main` of acme/api is protected below the baseline: pull request required: not required (baseline: required); required approvals: 0 (baseline: at least 1)"
+            ),
+            "{}",
+            e.summary
+        );
+        assert_eq!(eval.branches[0].failing_settings.len(), 7);
+    }
+
+    #[test]
+    fn each_setting_alone_fails_and_the_rest_pass() {
+        type Weaken = fn(&mut crate::model::BranchProtection);
+        let cases: [(&str, Weaken); 4] = [
+            ("stale approvals dismissed", |p| p.dismiss_stale_reviews = false),
+            ("administrators included", |p| p.enforce_admins = false),
+            ("force pushes", |p| p.allow_force_pushes = true),
+            ("required status checks", |p| p.required_checks.clear()),
+        ];
+        for (setting, weaken) in cases {
+            let mut kit = baseline();
+            weaken(kit.protection("acme/api", "main"));
+            let eval = kit.run();
+            let e = eval.exception("CM-10/acme/api/branch/main/weak_protection");
+            assert_eq!(e.detail["failing_settings"].as_array().unwrap().len(), 1);
+            assert!(e.summary.contains(setting), "{setting}: {}", e.summary);
+        }
+    }
+
+    #[test]
+    fn required_approvals_follow_the_repository_override() {
+        let mut kit = baseline();
+        kit.config_min_approvals("acme/payments", 2);
+        let eval = kit.run();
+        assert_eq!(eval.kinds("CM-10"), [branch("acme/payments", "weak_protection")]);
+        let e = eval.exception("CM-10/acme/payments/branch/main/weak_protection");
+        assert_eq!(e.detail["failing_settings"][0]["actual"], "1");
+        assert_eq!(e.detail["min_approvals"], 2);
+        kit.protection("acme/payments", "main").required_approvals = 2;
+        assert_eq!(kit.run().kinds("CM-10"), []);
+    }
+
+    #[test]
+    fn rulesets_alone_are_judged_with_their_bypass_actors() {
+        let mut kit = baseline();
+        let p = kit.protection("acme/payments", "main");
+        p.protected = false;
+        p.enforce_admins = false;
+        p.has_rulesets = true;
+        p.ruleset_ids = vec![7];
+        // Without the ruleset's history its bypass actors are unknown.
+        let r = kit.run().result("CM-10").clone();
+        assert_eq!(r.result, ResultKind::NotTested);
+        assert!(
+            r.reason
+                .as_deref()
+                .unwrap()
+                .contains("the bypass actors of ruleset 7 are unknown"),
+            "{:?}",
+            r.reason
+        );
+        // Administrators are bound by rulesets: no bypass actor, no exception.
+        kit.evidence
+            .ruleset_versions
+            .push(ruleset_version(7, 1, "2025-01-10T10:00:00Z"));
+        let eval = kit.run();
+        assert_eq!(eval.kinds("CM-10"), []);
+        assert_eq!(eval.result("CM-10").result, ResultKind::Effective);
+        // The latest version's bypass actors count.
+        let mut v2 = ruleset_version(7, 2, "2025-02-10T10:00:00Z");
+        v2.bypass_actors = vec!["Team 234 (always)".into()];
+        kit.evidence.ruleset_versions.push(v2);
+        let eval = kit.run();
+        let e = eval.exception("CM-10/acme/payments/branch/main/weak_protection");
+        assert_eq!(
+            e.detail["failing_settings"][0]["actual"],
+            "Team 234 (always)"
+        );
+        assert_eq!(eval.branches[1].bypass_actors, ["Team 234 (always)"]);
+    }
+
+    #[test]
+    fn unknown_protection_is_not_tested() {
+        let mut kit = baseline();
+        kit.remove_protection("acme/api", "main");
+        let r = kit.run().result("CM-10").clone();
+        assert_eq!((r.result, r.tested), (ResultKind::NotTested, 1));
+        assert!(r.reason.unwrap().contains("no branch protection record for the branch (acme/api:main)"));
+        kit.gap("branch_protection", Some("acme/api"));
+        let r = kit.run().result("CM-10").clone();
+        assert!(r.reason.unwrap().contains("`branch_protection` of acme/api could not be collected (HTTP 403)"));
+        // No classic protection, and the rulesets could not be collected.
+        let mut kit = baseline();
+        kit.protection("acme/api", "main").protected = false;
+        kit.gap("rulesets", Some("acme/api"));
+        let eval = kit.run();
+        assert_eq!(eval.kinds("CM-10"), []);
+        assert!(
+            eval.result("CM-10")
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("whether rulesets apply is unknown")
+        );
+    }
+
+    #[test]
+    fn audit_log_event_that_weakened_protection_in_the_window() {
+        let mut kit = baseline();
+        kit.audit_event(
+            "protected_branch.update_admin_enforced",
+            "2026-08-12T14:03:00Z",
+            &[("name", "main"), ("admin_enforced", "false")],
+        );
+        kit.audit_event(
+            "protected_branch.update_admin_enforced",
+            "2026-08-13T09:00:00Z",
+            &[("name", "main"), ("admin_enforced", "true")],
+        );
+        let eval = kit.run();
+        assert_eq!(
+            eval.kinds("CM-10"),
+            [branch("acme/api", "protection_weakened_in_window")]
+        );
+        let e = eval.exception("CM-10/acme/api/branch/main/protection_weakened_in_window");
+        assert_eq!(
+            e.summary,
+            "the protection of `main` of acme/api was weakened on 2026-08-12 14:03 UTC by @olivia (protected_branch.update_admin_enforced: administrators exempted from the protection)"
+        );
+        assert_eq!(e.evidence, ["sha256:audit#/0"]);
+        let row = &eval.branches[0];
+        assert_eq!(row.configuration_changes.len(), 2);
+        assert!(row.weakened_in_window);
+        assert!(row.configuration_changes[1].weakened.is_empty());
+    }
+
+    #[test]
+    fn events_that_do_not_weaken_this_branch_in_the_window_raise_nothing() {
+        let mut kit = baseline();
+        // Before the window; another branch pattern; a bypass (CM-04's); a strengthening.
+        kit.audit_event(
+            "protected_branch.destroy",
+            "2026-06-30T23:59:59Z",
+            &[("name", "main")],
+        );
+        kit.audit_event(
+            "protected_branch.destroy",
+            "2026-08-01T10:00:00Z",
+            &[("name", "release/*")],
+        );
+        kit.audit_event("protected_branch.policy_override", "2026-08-01T10:00:00Z", &[]);
+        kit.audit_event(
+            "protected_branch.update_required_approving_review_count",
+            "2026-08-02T10:00:00Z",
+            &[("name", "main"), ("required_approving_review_count", "2")],
+        );
+        kit.audit_event(
+            "protected_branch.update_required_status_checks_enforcement_level",
+            "2026-08-03T10:00:00Z",
+            &[
+                ("name", "main"),
+                ("required_status_checks_enforcement_level", "everyone"),
+            ],
+        );
+        let eval = kit.run();
+        assert_eq!(eval.kinds("CM-10"), []);
+        assert_eq!(eval.branches[0].configuration_changes.len(), 2);
+        // The same destroy inside the window, on the branch's pattern, is a weakening.
+        kit.audit_event(
+            "protected_branch.destroy",
+            "2026-09-01T10:00:00Z",
+            &[("name", "ma*")],
+        );
+        assert_eq!(
+            kit.run().kinds("CM-10"),
+            [branch("acme/api", "protection_weakened_in_window")]
+        );
+    }
+
+    #[test]
+    fn ruleset_history_that_weakened_protection_in_the_window() {
+        let mut kit = baseline();
+        let p = kit.protection("acme/payments", "main");
+        p.has_rulesets = true;
+        p.ruleset_ids = vec![7];
+        let v1 = ruleset_version(7, 1, "2025-01-10T10:00:00Z");
+        // A strengthening inside the window raises nothing.
+        let mut v2 = ruleset_version(7, 2, "2026-07-20T10:00:00Z");
+        v2.required_approvals = 2;
+        let mut v3 = ruleset_version(7, 3, "2026-08-20T10:00:00Z");
+        v3.required_approvals = 2;
+        v3.enforcement = "disabled".into();
+        let mut v4 = ruleset_version(7, 4, "2026-08-21T10:00:00Z");
+        v4.required_approvals = 2;
+        kit.evidence.ruleset_versions = vec![v1, v2];
+        let eval = kit.run();
+        assert_eq!(eval.kinds("CM-10"), []);
+        assert_eq!(eval.branches[1].configuration_changes.len(), 1);
+        kit.evidence.ruleset_versions.extend([v3, v4]);
+        let eval = kit.run();
+        assert_eq!(
+            eval.kinds("CM-10"),
+            [branch("acme/payments", "protection_weakened_in_window")]
+        );
+        let e = eval.exception("CM-10/acme/payments/branch/main/protection_weakened_in_window");
+        assert_eq!(
+            e.summary,
+            "the protection of `main` of acme/payments was weakened on 2026-08-20 10:00 UTC by User 7 (ruleset 7 version 3: ruleset enforcement set to disabled)"
+        );
+        assert_eq!(e.detail["changes"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn ruleset_versions_compare_every_setting() {
+        let base = ruleset_version(7, 1, "2026-07-02T00:00:00Z");
+        let mut weaker = base.clone();
+        weaker.require_pull_request = false;
+        weaker.required_approvals = 0;
+        weaker.dismiss_stale_reviews = false;
+        weaker.required_checks.clear();
+        weaker.blocks_force_pushes = false;
+        weaker.bypass_actors = vec!["Team 1 (always)".into()];
+        let found = super::version_weakens(&base, &weaker, "main", "main");
+        assert_eq!(found.len(), 6, "{found:?}");
+        let mut retargeted = base.clone();
+        retargeted.include = vec!["refs/heads/release/*".into()];
+        assert_eq!(
+            super::version_weakens(&base, &retargeted, "main", "main"),
+            ["ruleset no longer applies to the branch"]
+        );
+        let mut excluded = base.clone();
+        excluded.exclude = vec!["refs/heads/ma*".into()];
+        assert_eq!(super::version_weakens(&base, &excluded, "main", "main").len(), 1);
+        // A ruleset that did not apply before cannot have been weakened for the branch.
+        assert!(super::version_weakens(&retargeted, &weaker, "main", "main").is_empty());
+        assert!(super::version_weakens(&base, &base.clone(), "main", "main").is_empty());
+    }
+
+    #[test]
+    fn window_changes_that_cannot_be_seen_leave_passing_branches_untested() {
+        // No audit log at all.
+        let kit = Kit::new();
+        let r = kit.run().result("CM-10").clone();
+        assert_eq!((r.result, r.tested), (ResultKind::NotTested, 0));
+        assert!(
+            r.reason
+                .as_deref()
+                .unwrap()
+                .contains("the organisation audit log was not collected")
+        );
+        // The audit log refused (no Enterprise Cloud): the reason quotes the gap.
+        let mut kit = Kit::new();
+        kit.gap("audit_log", Some("acme"));
+        let r = kit.run().result("CM-10").clone();
+        assert_eq!(r.result, ResultKind::NotTested);
+        assert!(r.reason.as_deref().unwrap().contains("`audit_log` of acme could not be collected"));
+        // A branch failing at the snapshot is an exception all the same.
+        kit.protection("acme/api", "main").enforce_admins = false;
+        let eval = kit.run();
+        assert_eq!(eval.kinds("CM-10"), [branch("acme/api", "weak_protection")]);
+        assert_eq!(eval.result("CM-10").result, ResultKind::Exceptions);
+        // An audit log that starts after the window start.
+        let mut kit = baseline();
+        kit.evidence.coverage[0].retention_from = t("2026-07-05T09:00:00Z");
+        let r = kit.run().result("CM-10").clone();
+        assert_eq!(r.result, ResultKind::NotTested);
+        assert!(r.reason.unwrap().contains("reaches back only to 2026-07-05 09:00 UTC"));
+    }
+}

@@ -267,3 +267,122 @@ fn judge(index: &Index<'_>, s: &Subject<'_>) -> (Judgement, CoverageRow) {
     };
     (Judgement::Fail(vec![finding]), row)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::evaluate::testkit::*;
+    use crate::findings::ResultKind;
+
+    fn rulesets_on_payments(kit: &mut Kit) {
+        let p = kit.protection("acme/payments", "main");
+        p.has_rulesets = true;
+        p.ruleset_ids = vec![7];
+    }
+
+    #[test]
+    fn rule_suites_kept_for_a_month_do_not_cover_the_quarter() {
+        let mut kit = Kit::new();
+        rulesets_on_payments(&mut kit);
+        kit.evidence
+            .coverage
+            .push(coverage("rule_suites", "acme/payments", "2026-09-05T08:50:00Z"));
+        // acme/api has no ruleset: its rule suites are not in the population.
+        kit.evidence
+            .coverage
+            .push(coverage("rule_suites", "acme/api", "2026-09-05T08:50:00Z"));
+        let eval = kit.run();
+        assert_eq!(
+            eval.kinds("OP-04"),
+            [(
+                "acme/payments/source/rule_suites".to_string(),
+                "coverage_gap".to_string()
+            )]
+        );
+        let e = eval.exception("OP-04/acme/payments/source/rule_suites/coverage_gap");
+        assert_eq!(
+            e.summary,
+            "rule suites of acme/payments cover 2026-09-05 … 2026-10-05; 2026-07-01 … 2026-09-05 is not covered"
+        );
+        assert_eq!(e.evidence, ["sha256:cov-rule_suites-acme/payments#"]);
+        assert_eq!(e.severity, crate::findings::Severity::Medium);
+        let r = eval.result("OP-04");
+        assert_eq!((r.result, r.population, r.tested), (ResultKind::Exceptions, 1, 1));
+        let row = &eval.coverage[0];
+        assert_eq!(row.uncovered_until, Some(t("2026-09-05T08:50:00Z")));
+    }
+
+    #[test]
+    fn a_source_reaching_the_window_start_passes() {
+        let mut kit = Kit::new();
+        rulesets_on_payments(&mut kit);
+        kit.audit_log_collected();
+        kit.evidence
+            .coverage
+            .push(coverage("rule_suites", "acme/payments", "2026-07-01T00:00:00Z"));
+        let eval = kit.run();
+        assert_eq!(eval.kinds("OP-04"), []);
+        let r = eval.result("OP-04");
+        assert_eq!((r.result, r.population), (ResultKind::Effective, 2));
+        let sources: Vec<&str> = eval.coverage.iter().map(|c| c.source.as_str()).collect();
+        assert_eq!(sources, ["rule_suites", "audit_log"]);
+    }
+
+    #[test]
+    fn an_older_record_than_the_documented_retention_extends_coverage() {
+        let mut kit = Kit::new();
+        rulesets_on_payments(&mut kit);
+        let mut c = coverage("rule_suites", "acme/payments", "2026-09-05T08:50:00Z");
+        c.oldest_record = Some(t("2026-06-20T00:00:00Z"));
+        kit.evidence.coverage.push(c);
+        assert_eq!(kit.run().kinds("OP-04"), []);
+    }
+
+    #[test]
+    fn the_call_that_reaches_back_least_decides() {
+        let mut kit = Kit::new();
+        rulesets_on_payments(&mut kit);
+        kit.evidence
+            .coverage
+            .push(coverage("rule_suites", "acme/payments", "2026-06-01T00:00:00Z"));
+        kit.evidence
+            .coverage
+            .push(coverage("rule_suites", "acme/payments", "2026-08-01T00:00:00Z"));
+        let eval = kit.run();
+        let e = eval.exception("OP-04/acme/payments/source/rule_suites/coverage_gap");
+        assert!(e.summary.contains("2026-07-01 … 2026-08-01 is not covered"), "{}", e.summary);
+    }
+
+    #[test]
+    fn audit_log_short_of_the_window_is_a_gap_of_the_org() {
+        let mut kit = Kit::new();
+        kit.audit_log_collected();
+        kit.evidence.coverage[0].retention_from = t("2026-07-05T09:00:00Z");
+        let eval = kit.run();
+        let e = eval.exception("OP-04/acme/source/audit_log/coverage_gap");
+        assert_eq!(
+            e.summary,
+            "the audit log of acme covers 2026-07-05 … 2026-10-05; 2026-07-01 … 2026-07-05 is not covered"
+        );
+    }
+
+    #[test]
+    fn sources_that_could_not_be_collected_are_not_tested() {
+        let mut kit = Kit::new();
+        kit.gap("audit_log", Some("acme"));
+        rulesets_on_payments(&mut kit);
+        let eval = kit.run();
+        assert_eq!(eval.kinds("OP-04"), []);
+        let r = eval.result("OP-04");
+        assert_eq!((r.result, r.population, r.tested), (ResultKind::NotTested, 2, 0));
+        let reason = r.reason.as_deref().unwrap();
+        assert!(reason.contains("`audit_log` of acme could not be collected (HTTP 403)"), "{reason}");
+        assert!(reason.contains("no record of how far rule suites of acme/payments reach back"), "{reason}");
+    }
+
+    #[test]
+    fn no_time_limited_source_is_not_applicable() {
+        let r = Kit::new().run().result("OP-04").clone();
+        assert_eq!(r.result, ResultKind::NotApplicable);
+        assert!(r.reason.unwrap().starts_with("no time-limited evidence source is used"));
+    }
+}
