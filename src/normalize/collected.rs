@@ -13,7 +13,9 @@ use super::rest_credentials::Credentials;
 use super::rest_deployments::Deployments;
 use super::rest_protection::Protections;
 use super::rest_repos::Repositories;
+use super::coverage::Coverage;
 use super::rest_rule_suites::RuleSuites;
+use super::rest_rulesets::Rulesets;
 use super::rest_teams::Teams;
 use crate::locker::LockerMeta;
 use crate::model::{Access, BranchCommit, Change, EVIDENCE_SCHEMA, Evidence, Gap};
@@ -26,6 +28,8 @@ pub(super) struct Collected {
     pub deployments: Deployments,
     pub protections: Protections,
     pub rule_suites: RuleSuites,
+    pub rulesets: Rulesets,
+    pub coverage: Coverage,
     pub audit_log: AuditLog,
     pub access: AccessLists,
     pub teams: Teams,
@@ -66,7 +70,7 @@ impl Collected {
             ))
         });
         gaps.dedup();
-        Evidence {
+        let mut evidence = Evidence {
             schema: EVIDENCE_SCHEMA.to_string(),
             snapshot_time: meta.snapshot_time,
             repositories: self.repositories.finish(),
@@ -86,8 +90,10 @@ impl Collected {
             },
             queries: self.queries.finish(),
             gaps,
-            ruleset_versions: Vec::new(),
+            ruleset_versions: self.rulesets.finish(),
             coverage: Vec::new(),
-        }
+        };
+        evidence.coverage = self.coverage.finish(&evidence);
+        evidence
     }
 }

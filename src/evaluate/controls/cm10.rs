@@ -118,8 +118,8 @@ struct Assessment<'a> {
     protection: Option<&'a BranchProtection>,
     min_approvals: u32,
     ruleset_bypass: Vec<String>,
-    /// (setting, expected, actual) below the baseline.
-    failing: Vec<(&'static str, String, String)>,
+    /// Settings below the baseline.
+    failing: Vec<Failing>,
     changes: Vec<ConfigChange>,
     /// Why the branch cannot be judged at all.
     untested: Option<String>,
@@ -194,20 +194,31 @@ fn assess<'a>(index: &Index<'a>, repo: &'a Repository, branch: &'a str) -> Asses
     a
 }
 
-fn failing_settings(
-    p: &BranchProtection,
-    min: u32,
-    ruleset_bypass: &[String],
-) -> Vec<(&'static str, String, String)> {
+/// One setting below the baseline.
+struct Failing {
+    setting: &'static str,
+    baseline: String,
+    actual: String,
+    /// The shortfall as a clause for summaries and rows.
+    clause: String,
+}
+
+fn failing_settings(p: &BranchProtection, min: u32, ruleset_bypass: &[String]) -> Vec<Failing> {
     let mut failing = Vec::new();
-    let mut fail = |setting: &'static str, expected: String, actual: String| {
-        failing.push((setting, expected, actual));
+    let mut fail = |setting: &'static str, baseline: String, actual: String, clause: String| {
+        failing.push(Failing {
+            setting,
+            baseline,
+            actual,
+            clause,
+        });
     };
     if !p.require_pull_request {
         fail(
             "pull request required",
             "required".into(),
             "not required".into(),
+            "a pull request is not required".into(),
         );
     }
     if p.required_approvals < min {
@@ -215,6 +226,10 @@ fn failing_settings(
             "required approvals",
             format!("at least {min}"),
             p.required_approvals.to_string(),
+            format!(
+                "{} required where the policy asks for {min}",
+                super::count(p.required_approvals as usize, "approval")
+            ),
         );
     }
     if !p.dismiss_stale_reviews {
@@ -222,6 +237,7 @@ fn failing_settings(
             "stale approvals dismissed on new commits",
             "dismissed".into(),
             "not dismissed".into(),
+            "stale approvals are not dismissed when commits are pushed".into(),
         );
     }
     if p.required_checks.is_empty() {
@@ -229,6 +245,7 @@ fn failing_settings(
             "required status checks",
             "at least one".into(),
             "none".into(),
+            "no status check is required".into(),
         );
     }
     if p.protected && !p.enforce_admins {
@@ -236,6 +253,7 @@ fn failing_settings(
             "administrators included",
             "enforced for administrators".into(),
             "administrators exempt".into(),
+            "administrators are exempt (enforce_admins off)".into(),
         );
     }
     let mut bypass: Vec<String> = p
@@ -247,10 +265,21 @@ fn failing_settings(
     bypass.sort();
     bypass.dedup();
     if !bypass.is_empty() {
-        fail("bypass actors", "none".into(), bypass.join(", "));
+        let listed = bypass.join(", ");
+        fail(
+            "bypass actors",
+            "none".into(),
+            listed.clone(),
+            format!("bypass allowed for {listed}"),
+        );
     }
     if p.allow_force_pushes {
-        fail("force pushes", "blocked".into(), "allowed".into());
+        fail(
+            "force pushes",
+            "blocked".into(),
+            "allowed".into(),
+            "force pushes are allowed".into(),
+        );
     }
     failing
 }
@@ -556,15 +585,12 @@ impl Assessment<'_> {
                     detail([("classic_protection", json!(false)), ("rulesets", json!(false))]),
                 ));
             } else if !self.failing.is_empty() {
-                let settings: Vec<String> = self
-                    .failing
-                    .iter()
-                    .map(|(s, e, a)| format!("{s}: {a} (baseline: {e})"))
-                    .collect();
+                let settings: Vec<&str> =
+                    self.failing.iter().map(|f| f.clause.as_str()).collect();
                 let failing: Vec<Value> = self
                     .failing
                     .iter()
-                    .map(|(s, e, a)| json!({"setting": s, "baseline": e, "actual": a}))
+                    .map(|f| json!({"setting": f.setting, "baseline": f.baseline, "actual": f.actual}))
                     .collect();
                 findings.push(self.finding(
                     Kind::WeakProtection,
@@ -674,11 +700,7 @@ impl Assessment<'_> {
             enforce_admins: p.map(|p| p.enforce_admins),
             bypass_actors: bypass,
             allow_force_pushes: p.map(|p| p.allow_force_pushes),
-            failing_settings: self
-                .failing
-                .iter()
-                .map(|(s, e, a)| format!("{s}: {a} (baseline: {e})"))
-                .collect(),
+            failing_settings: self.failing.iter().map(|f| f.clause.clone()).collect(),
             weakened_in_window: self.changes.iter().any(|c| !c.weakened.is_empty()),
             configuration_changes: self.changes.clone(),
         }
@@ -777,12 +799,9 @@ mod tests {
                 "force pushes"
             ]
         );
-        assert!(
-            e.summary.starts_with(
-                "`main` of acme/api is protected below the baseline: pull request required: not required (baseline: required); required approvals: 0 (baseline: at least 1)"
-            ),
-            "{}",
-            e.summary
+        assert_eq!(
+            e.summary,
+            "`main` of acme/api is protected below the baseline: a pull request is not required; 0 approvals required where the policy asks for 1; stale approvals are not dismissed when commits are pushed; no status check is required; administrators are exempt (enforce_admins off); bypass allowed for olivia; force pushes are allowed"
         );
         assert_eq!(eval.branches[0].failing_settings.len(), 7);
     }
@@ -791,10 +810,12 @@ mod tests {
     fn each_setting_alone_fails_and_the_rest_pass() {
         type Weaken = fn(&mut crate::model::BranchProtection);
         let cases: [(&str, Weaken); 4] = [
-            ("stale approvals dismissed", |p| p.dismiss_stale_reviews = false),
-            ("administrators included", |p| p.enforce_admins = false),
-            ("force pushes", |p| p.allow_force_pushes = true),
-            ("required status checks", |p| p.required_checks.clear()),
+            ("stale approvals are not dismissed", |p| {
+                p.dismiss_stale_reviews = false
+            }),
+            ("administrators are exempt", |p| p.enforce_admins = false),
+            ("force pushes are allowed", |p| p.allow_force_pushes = true),
+            ("no status check is required", |p| p.required_checks.clear()),
         ];
         for (setting, weaken) in cases {
             let mut kit = baseline();
