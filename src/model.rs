@@ -424,14 +424,15 @@ pub struct SourceCoverage {
     /// The repository (`owner/name`) or the organisation login.
     pub scope: String,
     /// The earliest time the call can return records for: the documented retention, or
-    /// the query's own period, counted back from the time the call was made.
+    /// the query's own period, counted back from the snapshot time (the collection ran
+    /// in the minutes before it).
     pub retention_from: Timestamp,
     /// How that limit is documented (`time_period=month: the last month` …).
     pub retention: String,
     /// The oldest record actually retrieved, if any.
     pub oldest_record: Option<Timestamp>,
-    /// When the (last page of the) call was made.
-    pub requested_at: Timestamp,
+    /// The snapshot time the retention is counted back from.
+    pub as_of: Timestamp,
     /// SHA-256 of the responses the figures come from.
     pub responses: Vec<String>,
 }

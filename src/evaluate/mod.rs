@@ -297,7 +297,9 @@ mod tests {
             .collect();
         assert_eq!(
             ids,
-            ["CM-01", "CM-02", "CM-03", "CM-04", "CM-05", "CM-09", "CM-10", "OP-04"]
+            [
+                "CM-01", "CM-02", "CM-03", "CM-04", "CM-05", "CM-09", "CM-10", "OP-04"
+            ]
         );
         assert!(eval.findings.complete);
         assert_eq!(eval.findings.schema, crate::findings::FINDINGS_SCHEMA);

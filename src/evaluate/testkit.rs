@@ -539,7 +539,7 @@ pub fn coverage(evidence_type: &str, scope: &str, retention_from: &str) -> Sourc
         retention_from: t(retention_from),
         retention: "test retention".into(),
         oldest_record: None,
-        requested_at: t("2026-10-05T08:50:00Z"),
+        as_of: t("2026-10-05T08:50:00Z"),
         responses: vec![format!("cov-{evidence_type}-{scope}")],
     }
 }

@@ -345,11 +345,7 @@ fn collect_calls(w: &World, config: &Config) -> calls::Calls {
         rulesets.dedup();
         for id in rulesets {
             let history = format!("{base}/rulesets/{id}/history");
-            c.get_list(
-                &history,
-                "per_page=100",
-                rest::ruleset_history(w, repo, id),
-            );
+            c.get_list(&history, "per_page=100", rest::ruleset_history(w, repo, id));
             for v in rest::ruleset_versions_fetched(w, repo, id) {
                 c.get(
                     &format!("{history}/{}", v.version_id),

@@ -363,10 +363,7 @@ pub fn ruleset_versions_fetched<'w>(
         .filter(|v| v.repo == repo && v.ruleset_id == ruleset_id)
         .collect();
     all.sort_by_key(|v| (v.at, v.version_id));
-    let from = all
-        .iter()
-        .rposition(|v| v.at < w.window.start)
-        .unwrap_or(0);
+    let from = all.iter().rposition(|v| v.at < w.window.start).unwrap_or(0);
     all.split_off(from)
 }
 

@@ -132,7 +132,12 @@ fn emergency_late_retro_review(g: &mut Gen) {
         "dvolkov",
         "hotfix",
     );
-    retro_review(g, &mut p, "sarah-oconnor", Duration::days(5) + Duration::hours(2));
+    retro_review(
+        g,
+        &mut p,
+        "sarah-oconnor",
+        Duration::days(5) + Duration::hours(2),
+    );
     p.plants.push(Plant {
         control: "CM-09",
         kind: "emergency_unreviewed",
@@ -326,22 +331,54 @@ fn branch_findings(g: &mut Gen) {
         plan.branch_findings
             .push((repo, branch.to_string(), kind, why.to_string()));
     };
-    plant(api, "main", "weak_protection",
-        "classic protection does not apply to administrators (enforce_admins off): that is how an owner merged over it (the CM-04 audit-log case)");
-    plant(api, "release/2026.08", "weak_protection",
-        "release branches keep stale approvals and exempt administrators");
-    plant(api, "release/2026.09", "weak_protection",
-        "release branches keep stale approvals and exempt administrators (its protection.create in the window weakened nothing)");
-    plant(infra, "master", "unprotected_branch",
-        "acme/infra has no branch protection and no ruleset");
-    plant(payments, "main", "weak_protection",
-        "the payments ruleset lets organisation admins bypass it (OrganizationAdmin, always): @mwebb merged over a failed scan that way");
-    plant(web, "main", "weak_protection",
-        "stale approvals survive new commits (the CM-02 cases) and administrators are exempt");
-    plant(web, "main", "protection_weakened_in_window",
-        "required status checks were switched off for everyone on 2026-07-26 15:12 and back on at 18:40 (audit log)");
-    plant(mobile, "main", "protection_weakened_in_window",
-        "the ruleset was disabled on 2026-08-10 22:04 and re-enabled the next day (ruleset history version 2, and the audit log)");
+    plant(
+        api,
+        "main",
+        "weak_protection",
+        "classic protection does not apply to administrators (enforce_admins off): that is how an owner merged over it (the CM-04 audit-log case)",
+    );
+    plant(
+        api,
+        "release/2026.08",
+        "weak_protection",
+        "release branches keep stale approvals and exempt administrators",
+    );
+    plant(
+        api,
+        "release/2026.09",
+        "weak_protection",
+        "release branches keep stale approvals and exempt administrators (its protection.create in the window weakened nothing)",
+    );
+    plant(
+        infra,
+        "master",
+        "unprotected_branch",
+        "acme/infra has no branch protection and no ruleset",
+    );
+    plant(
+        payments,
+        "main",
+        "weak_protection",
+        "the payments ruleset lets organisation admins bypass it (OrganizationAdmin, always): @mwebb merged over a failed scan that way",
+    );
+    plant(
+        web,
+        "main",
+        "weak_protection",
+        "stale approvals survive new commits (the CM-02 cases) and administrators are exempt",
+    );
+    plant(
+        web,
+        "main",
+        "protection_weakened_in_window",
+        "required status checks were switched off for everyone on 2026-07-26 15:12 and back on at 18:40 (audit log)",
+    );
+    plant(
+        mobile,
+        "main",
+        "protection_weakened_in_window",
+        "the ruleset was disabled on 2026-08-10 22:04 and re-enabled the next day (ruleset history version 2, and the audit log)",
+    );
     plan.tricky_branches.push((
         mobile,
         "main".into(),

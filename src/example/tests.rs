@@ -114,7 +114,12 @@ const EXPECTED: &[(&str, &str, &str, usize)] = &[
     ("CM-10", "weak_protection", "acme/payments", 1),
     ("CM-10", "weak_protection", "acme/web", 1),
     ("CM-10", "protection_weakened_in_window", "acme/web", 1),
-    ("CM-10", "protection_weakened_in_window", "acme/mobile-app", 1),
+    (
+        "CM-10",
+        "protection_weakened_in_window",
+        "acme/mobile-app",
+        1,
+    ),
     ("OP-04", "coverage_gap", "acme/mobile-app", 1),
     ("OP-04", "coverage_gap", "acme/payments", 1),
 ];
@@ -205,7 +210,11 @@ fn ground_truth_ids_are_well_formed_sorted_and_unique() {
     assert_eq!(ids, sorted);
     for t in &truth.tricky {
         assert!(!t.why.is_empty());
-        assert!(t.repo == "acme" || t.repo.starts_with("acme/"), "{}", t.repo);
+        assert!(
+            t.repo == "acme" || t.repo.starts_with("acme/"),
+            "{}",
+            t.repo
+        );
     }
     // The ground truth round-trips through its JSON form.
     let json = serde_json::to_string(&truth).expect("serializes");

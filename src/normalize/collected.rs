@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::coverage::Coverage;
 use super::graphql_branch_history::CommitKey;
 use super::graphql_pull_requests::ChangeKey;
 use super::ipe::Queries;
@@ -13,7 +14,6 @@ use super::rest_credentials::Credentials;
 use super::rest_deployments::Deployments;
 use super::rest_protection::Protections;
 use super::rest_repos::Repositories;
-use super::coverage::Coverage;
 use super::rest_rule_suites::RuleSuites;
 use super::rest_rulesets::Rulesets;
 use super::rest_teams::Teams;

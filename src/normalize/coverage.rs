@@ -1,7 +1,11 @@
 //! How far back the time-limited sources reach (OP-04): for each rule-suite and
 //! audit-log call, the earliest time it could return records for — GitHub's documented
-//! retention or the query's own period, counted back from when the call was made — and
-//! the oldest record it actually returned.
+//! retention or the query's own period, counted back from the snapshot time — and the
+//! oldest record it actually returned.
+//!
+//! The snapshot, not each request's own time, is the reference: normalization must give
+//! the same evidence for the same responses however long the collection took (a call
+//! made earlier in the collection reaches back a little further, never less far).
 
 use std::collections::BTreeMap;
 
@@ -16,8 +20,6 @@ type CallKey = (String, String, String, String);
 
 #[derive(Debug, Default)]
 struct Observed {
-    /// The latest page's request time: the API counts its period back from there.
-    requested_at: Option<Timestamp>,
     responses: Vec<String>,
 }
 
@@ -43,20 +45,13 @@ impl Coverage {
             call.parameters.clone(),
         );
         let observed = self.calls.entry(key).or_default();
-        observed.requested_at = Some(
-            observed
-                .requested_at
-                .map_or(record.time, |t| t.max(record.time)),
-        );
         observed.responses.push(record.response_sha256.clone());
     }
 
     pub fn finish(self, evidence: &Evidence) -> Vec<SourceCoverage> {
         let mut out = Vec::new();
+        let as_of = evidence.snapshot_time;
         for ((evidence_type, source, scope, parameters), observed) in self.calls {
-            let Some(requested_at) = observed.requested_at else {
-                continue;
-            };
             let query = query_pairs(&parameters);
             let param = |name: &str| {
                 query
@@ -66,7 +61,7 @@ impl Coverage {
             };
             let (retention_from, retention, oldest_record) = match evidence_type.as_str() {
                 "rule_suites" => {
-                    let (from, text) = rule_suite_period(param("time_period"), requested_at);
+                    let (from, text) = rule_suite_period(param("time_period"), as_of);
                     let ref_name = param("ref");
                     let oldest = evidence
                         .rule_suites
@@ -82,7 +77,7 @@ impl Coverage {
                 }
                 "audit_log" => {
                     let phrase = param("phrase").unwrap_or_default();
-                    let (from, text) = audit_log_period(phrase, requested_at);
+                    let (from, text) = audit_log_period(phrase, as_of);
                     let categories: Vec<&str> = phrase
                         .split_whitespace()
                         .filter_map(|t| t.strip_prefix("action:"))
@@ -111,7 +106,7 @@ impl Coverage {
                 retention_from,
                 retention,
                 oldest_record,
-                requested_at,
+                as_of,
                 responses: observed.responses,
             });
         }
@@ -146,7 +141,7 @@ fn rule_suite_period(period: Option<&str>, at: Timestamp) -> (Timestamp, String)
     (
         from,
         format!(
-            "time_period={period}: the rule suites of the last {period} before the request (GitHub keeps them for about a month)"
+            "time_period={period}: the rule suites of the last {period} before the snapshot (GitHub keeps them for about a month)"
         ),
     )
 }

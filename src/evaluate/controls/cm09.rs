@@ -170,7 +170,10 @@ fn judge(index: &Index<'_>, facts: &ChangeFacts<'_>) -> Judgement {
     let summary = if before.is_empty() {
         summary
     } else {
-        format!("{summary}; before the merge only {} approved", people(&before))
+        format!(
+            "{summary}; before the merge only {} approved",
+            people(&before)
+        )
     };
     Judgement::Fail(vec![change_finding(
         facts,
@@ -213,19 +216,26 @@ mod tests {
     #[test]
     fn timely_retro_review_passes_and_cm01_defers() {
         let mut kit = Kit::new();
-        kit.add(
-            pr(1)
-                .label("Emergency")
-                .review("bob", ReviewState::Approved, 5 * HOUR, Some(HEAD)),
-        );
+        kit.add(pr(1).label("Emergency").review(
+            "bob",
+            ReviewState::Approved,
+            5 * HOUR,
+            Some(HEAD),
+        ));
         let eval = kit.run();
         assert_eq!(eval.kinds("CM-09"), []);
         assert_eq!(eval.kinds("CM-01"), []);
         let r = eval.result("CM-09");
-        assert_eq!((r.result, r.population, r.tested), (ResultKind::Effective, 1, 1));
+        assert_eq!(
+            (r.result, r.population, r.tested),
+            (ResultKind::Effective, 1, 1)
+        );
         // CM-01 counts the change but leaves it to CM-09, and says so.
         let r = eval.result("CM-01");
-        assert_eq!((r.result, r.population, r.tested), (ResultKind::Effective, 1, 0));
+        assert_eq!(
+            (r.result, r.population, r.tested),
+            (ResultKind::Effective, 1, 0)
+        );
         let reason = r.reason.as_deref().unwrap();
         assert!(reason.contains("judged by CM-09 (acme/api#1)"), "{reason}");
         // Not in CM-02's population.
@@ -233,7 +243,10 @@ mod tests {
         let row = &eval.changes[0];
         assert!(row.emergency && row.judged_by_cm09);
         assert_eq!(row.retro_approvers, ["bob"]);
-        assert_eq!(row.retro_review_at, Some(merged() + chrono::Duration::hours(5)));
+        assert_eq!(
+            row.retro_review_at,
+            Some(merged() + chrono::Duration::hours(5))
+        );
         assert_eq!(
             row.retro_review_due,
             Some(merged() + chrono::Duration::hours(72))
@@ -301,7 +314,10 @@ mod tests {
         let eval = kit.run();
         assert_eq!(
             eval.kinds("CM-09"),
-            [exc(4, "emergency_unreviewed"), exc(5, "emergency_unreviewed")]
+            [
+                exc(4, "emergency_unreviewed"),
+                exc(5, "emergency_unreviewed")
+            ]
         );
     }
 
@@ -310,12 +326,12 @@ mod tests {
         let mut kit = Kit::new();
         kit.add(pr(6).label("hotfix").approve("bob"));
         // A self-approved emergency change is CM-09's, not CM-01's.
-        kit.add(
-            pr(7)
-                .label("hotfix")
-                .approve("alice")
-                .review("carol", ReviewState::Approved, 2 * HOUR, Some(HEAD)),
-        );
+        kit.add(pr(7).label("hotfix").approve("alice").review(
+            "carol",
+            ReviewState::Approved,
+            2 * HOUR,
+            Some(HEAD),
+        ));
         let eval = kit.run();
         assert_eq!(eval.kinds("CM-09"), []);
         assert_eq!(eval.kinds("CM-01"), []);
@@ -346,7 +362,12 @@ mod tests {
         assert_eq!(eval.kinds("CM-09"), []);
         let r = eval.result("CM-09");
         assert_eq!((r.result, r.tested), (ResultKind::NotTested, 0));
-        assert!(r.reason.as_deref().unwrap().contains("had not ended at the snapshot"));
+        assert!(
+            r.reason
+                .as_deref()
+                .unwrap()
+                .contains("had not ended at the snapshot")
+        );
         // A review after the window end but inside the period counts.
         let mut kit = Kit::new();
         kit.add(

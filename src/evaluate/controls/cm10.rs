@@ -305,7 +305,10 @@ fn history_unknown(index: &Index<'_>, repo: &Repository, p: &BranchProtection) -
         .map(describe_gap)
         .collect();
     let audit_queried = index.queries("audit_log").iter().any(|q| {
-        q.source == repo.source && q.repo.as_deref().is_none_or(|r| r.eq_ignore_ascii_case(org))
+        q.source == repo.source
+            && q.repo
+                .as_deref()
+                .is_none_or(|r| r.eq_ignore_ascii_case(org))
     });
     if !audit_gaps.is_empty() {
         unknown.push(format!(
@@ -348,7 +351,9 @@ fn audit_log_reaches(index: &Index<'_>, source: &str, org: &str) -> Option<Times
         .coverage
         .iter()
         .filter(|c| {
-            c.evidence_type == "audit_log" && c.source == source && c.scope.eq_ignore_ascii_case(org)
+            c.evidence_type == "audit_log"
+                && c.source == source
+                && c.scope.eq_ignore_ascii_case(org)
         })
         .map(super::op04::covered_from)
         .max()
@@ -476,12 +481,12 @@ fn event_weakens(event: &AuditEvent, min: u32) -> Vec<String> {
                 field("required_status_checks_enforcement_level").unwrap_or_default()
             ))
         }
-        "protected_branch.update_required_approving_review_count" => field(
-            "required_approving_review_count",
-        )
-        .and_then(|v| v.parse::<u32>().ok())
-        .filter(|n| *n < min)
-        .map(|n| format!("required approvals lowered to {n}")),
+        "protected_branch.update_required_approving_review_count" => {
+            field("required_approving_review_count")
+                .and_then(|v| v.parse::<u32>().ok())
+                .filter(|n| *n < min)
+                .map(|n| format!("required approvals lowered to {n}"))
+        }
         "protected_branch.dismiss_stale_reviews" if off(field("dismiss_stale_reviews_on_push")) => {
             Some("stale approvals no longer dismissed".into())
         }
@@ -582,11 +587,13 @@ impl Assessment<'_> {
                         self.branch, self.repo.full_name
                     ),
                     p.evidence.clone(),
-                    detail([("classic_protection", json!(false)), ("rulesets", json!(false))]),
+                    detail([
+                        ("classic_protection", json!(false)),
+                        ("rulesets", json!(false)),
+                    ]),
                 ));
             } else if !self.failing.is_empty() {
-                let settings: Vec<&str> =
-                    self.failing.iter().map(|f| f.clause.as_str()).collect();
+                let settings: Vec<&str> = self.failing.iter().map(|f| f.clause.as_str()).collect();
                 let failing: Vec<Value> = self
                     .failing
                     .iter()
@@ -623,7 +630,11 @@ impl Assessment<'_> {
                 .unwrap_or_default();
             let more = match weakening.len() {
                 1 => String::new(),
-                n => format!(" (and {} more change{})", n - 1, if n == 2 { "" } else { "s" }),
+                n => format!(
+                    " (and {} more change{})",
+                    n - 1,
+                    if n == 2 { "" } else { "s" }
+                ),
             };
             let listed: Vec<Value> = weakening
                 .iter()
@@ -631,22 +642,24 @@ impl Assessment<'_> {
                     json!({"at": c.at, "actor": c.actor, "basis": c.basis, "action": c.action, "weakened": c.weakened})
                 })
                 .collect();
-            findings.push(self.finding(
-                Kind::ProtectionWeakenedInWindow,
-                format!(
-                    "the protection of `{}` of {} was weakened on {}{by} ({}: {}){more}",
-                    self.branch,
-                    self.repo.full_name,
-                    first.at.format("%Y-%m-%d %H:%M UTC"),
-                    first.action,
-                    first.weakened.join("; ")
+            findings.push(
+                self.finding(
+                    Kind::ProtectionWeakenedInWindow,
+                    format!(
+                        "the protection of `{}` of {} was weakened on {}{by} ({}: {}){more}",
+                        self.branch,
+                        self.repo.full_name,
+                        first.at.format("%Y-%m-%d %H:%M UTC"),
+                        first.action,
+                        first.weakened.join("; ")
+                    ),
+                    weakening
+                        .iter()
+                        .flat_map(|c| c.evidence.iter().cloned())
+                        .collect(),
+                    detail([("changes", json!(listed))]),
                 ),
-                weakening
-                    .iter()
-                    .flat_map(|c| c.evidence.iter().cloned())
-                    .collect(),
-                detail([("changes", json!(listed))]),
-            ));
+            );
         }
         if !findings.is_empty() {
             return Judgement::Fail(findings);
@@ -742,7 +755,10 @@ mod tests {
             (ResultKind::Effective, 2, 2)
         );
         let row = &eval.branches[0];
-        assert_eq!((row.repo.as_str(), row.branch.as_str()), ("acme/api", "main"));
+        assert_eq!(
+            (row.repo.as_str(), row.branch.as_str()),
+            ("acme/api", "main")
+        );
         assert_eq!(row.required_approvals, Some(1));
         assert_eq!(row.min_approvals, 1);
         assert_eq!(row.enforce_admins, Some(true));
@@ -757,14 +773,20 @@ mod tests {
         p.require_pull_request = false;
         p.required_approvals = 0;
         let eval = kit.run();
-        assert_eq!(eval.kinds("CM-10"), [branch("acme/api", "unprotected_branch")]);
+        assert_eq!(
+            eval.kinds("CM-10"),
+            [branch("acme/api", "unprotected_branch")]
+        );
         let e = eval.exception("CM-10/acme/api/branch/main/unprotected_branch");
         assert_eq!(
             e.summary,
             "`main` of acme/api has no branch protection and no ruleset applies to it"
         );
         assert_eq!(e.url, "https://github.com/acme/api/settings/branches");
-        assert!(e.evidence.contains(&"sha256:bp-acme/api-main#/".to_string()));
+        assert!(
+            e.evidence
+                .contains(&"sha256:bp-acme/api-main#/".to_string())
+        );
     }
 
     #[test]
@@ -832,7 +854,10 @@ mod tests {
         let mut kit = baseline();
         kit.config_min_approvals("acme/payments", 2);
         let eval = kit.run();
-        assert_eq!(eval.kinds("CM-10"), [branch("acme/payments", "weak_protection")]);
+        assert_eq!(
+            eval.kinds("CM-10"),
+            [branch("acme/payments", "weak_protection")]
+        );
         let e = eval.exception("CM-10/acme/payments/branch/main/weak_protection");
         assert_eq!(e.detail["failing_settings"][0]["actual"], "1");
         assert_eq!(e.detail["min_approvals"], 2);
@@ -885,10 +910,18 @@ mod tests {
         kit.remove_protection("acme/api", "main");
         let r = kit.run().result("CM-10").clone();
         assert_eq!((r.result, r.tested), (ResultKind::NotTested, 1));
-        assert!(r.reason.unwrap().contains("no branch protection record for the branch (acme/api:main)"));
+        assert!(
+            r.reason
+                .unwrap()
+                .contains("no branch protection record for the branch (acme/api:main)")
+        );
         kit.gap("branch_protection", Some("acme/api"));
         let r = kit.run().result("CM-10").clone();
-        assert!(r.reason.unwrap().contains("`branch_protection` of acme/api could not be collected (HTTP 403)"));
+        assert!(
+            r.reason
+                .unwrap()
+                .contains("`branch_protection` of acme/api could not be collected (HTTP 403)")
+        );
         // No classic protection, and the rulesets could not be collected.
         let mut kit = baseline();
         kit.protection("acme/api", "main").protected = false;
@@ -948,7 +981,11 @@ mod tests {
             "2026-08-01T10:00:00Z",
             &[("name", "release/*")],
         );
-        kit.audit_event("protected_branch.policy_override", "2026-08-01T10:00:00Z", &[]);
+        kit.audit_event(
+            "protected_branch.policy_override",
+            "2026-08-01T10:00:00Z",
+            &[],
+        );
         kit.audit_event(
             "protected_branch.update_required_approving_review_count",
             "2026-08-02T10:00:00Z",
@@ -1030,7 +1067,10 @@ mod tests {
         );
         let mut excluded = base.clone();
         excluded.exclude = vec!["refs/heads/ma*".into()];
-        assert_eq!(super::version_weakens(&base, &excluded, "main", "main").len(), 1);
+        assert_eq!(
+            super::version_weakens(&base, &excluded, "main", "main").len(),
+            1
+        );
         // A ruleset that did not apply before cannot have been weakened for the branch.
         assert!(super::version_weakens(&retargeted, &weaker, "main", "main").is_empty());
         assert!(super::version_weakens(&base, &base.clone(), "main", "main").is_empty());
@@ -1053,7 +1093,12 @@ mod tests {
         kit.gap("audit_log", Some("acme"));
         let r = kit.run().result("CM-10").clone();
         assert_eq!(r.result, ResultKind::NotTested);
-        assert!(r.reason.as_deref().unwrap().contains("`audit_log` of acme could not be collected"));
+        assert!(
+            r.reason
+                .as_deref()
+                .unwrap()
+                .contains("`audit_log` of acme could not be collected")
+        );
         // A branch failing at the snapshot is an exception all the same.
         kit.protection("acme/api", "main").enforce_admins = false;
         let eval = kit.run();
@@ -1064,6 +1109,10 @@ mod tests {
         kit.evidence.coverage[0].retention_from = t("2026-07-05T09:00:00Z");
         let r = kit.run().result("CM-10").clone();
         assert_eq!(r.result, ResultKind::NotTested);
-        assert!(r.reason.unwrap().contains("reaches back only to 2026-07-05 09:00 UTC"));
+        assert!(
+            r.reason
+                .unwrap()
+                .contains("reaches back only to 2026-07-05 09:00 UTC")
+        );
     }
 }

@@ -189,8 +189,15 @@ mod tests {
             }
             assert!(!entry.tsc.is_empty(), "{}: no TSC reference", entry.id);
             assert!(
-                ["recurring", "daily", "weekly", "monthly", "quarterly", "annual"]
-                    .contains(&entry.frequency.as_str()),
+                [
+                    "recurring",
+                    "daily",
+                    "weekly",
+                    "monthly",
+                    "quarterly",
+                    "annual"
+                ]
+                .contains(&entry.frequency.as_str()),
                 "{}: frequency {}",
                 entry.id,
                 entry.frequency

@@ -43,7 +43,7 @@ pub struct CoverageRow {
     /// The earliest time the evidence reaches back to (`None`: not collected).
     pub covered_from: Option<Timestamp>,
     pub oldest_record: Option<Timestamp>,
-    pub requested_at: Option<Timestamp>,
+    pub as_of: Option<Timestamp>,
     pub window_start: Timestamp,
     /// The part of the window the source does not cover, if any.
     pub uncovered_from: Option<Timestamp>,
@@ -98,14 +98,14 @@ fn population<'a>(index: &Index<'a>) -> Vec<Subject<'a>> {
     // API returned some (a ruleset applied at some time).
     for repo in index.repos.values() {
         let name = repo.full_name.as_str();
-        let rulesets = repo.production_branches.iter().any(|b| {
-            index
-                .protection(name, b)
-                .is_some_and(|p| p.has_rulesets)
-        }) || evidence
-            .rule_suites
+        let rulesets = repo
+            .production_branches
             .iter()
-            .any(|s| s.repo.eq_ignore_ascii_case(name));
+            .any(|b| index.protection(name, b).is_some_and(|p| p.has_rulesets))
+            || evidence
+                .rule_suites
+                .iter()
+                .any(|s| s.repo.eq_ignore_ascii_case(name));
         if !rulesets {
             continue;
         }
@@ -200,7 +200,7 @@ fn judge(index: &Index<'_>, s: &Subject<'_>) -> (Judgement, CoverageRow) {
         retention: String::new(),
         covered_from: None,
         oldest_record: None,
-        requested_at: None,
+        as_of: None,
         window_start: start,
         uncovered_from: None,
         uncovered_until: None,
@@ -228,7 +228,7 @@ fn judge(index: &Index<'_>, s: &Subject<'_>) -> (Judgement, CoverageRow) {
     row.retention = weakest.retention.clone();
     row.covered_from = Some(from);
     row.oldest_record = s.coverage.iter().filter_map(|c| c.oldest_record).min();
-    row.requested_at = Some(weakest.requested_at);
+    row.as_of = Some(weakest.as_of);
     if from <= start {
         return (Judgement::Pass, row);
     }
@@ -240,7 +240,7 @@ fn judge(index: &Index<'_>, s: &Subject<'_>) -> (Judgement, CoverageRow) {
         "{name} of {} {verb} {} … {}; {} … {} is not covered",
         s.scope,
         day(from),
-        day(weakest.requested_at),
+        day(weakest.as_of),
         day(start),
         day(until)
     );
@@ -261,7 +261,7 @@ fn judge(index: &Index<'_>, s: &Subject<'_>) -> (Judgement, CoverageRow) {
             ("retention", json!(weakest.retention)),
             ("covered_from", json!(from)),
             ("oldest_record", json!(row.oldest_record)),
-            ("requested_at", json!(weakest.requested_at)),
+            ("as_of", json!(weakest.as_of)),
             ("uncovered", json!({"from": start, "until": until})),
         ]),
     };
@@ -283,9 +283,11 @@ mod tests {
     fn rule_suites_kept_for_a_month_do_not_cover_the_quarter() {
         let mut kit = Kit::new();
         rulesets_on_payments(&mut kit);
-        kit.evidence
-            .coverage
-            .push(coverage("rule_suites", "acme/payments", "2026-09-05T08:50:00Z"));
+        kit.evidence.coverage.push(coverage(
+            "rule_suites",
+            "acme/payments",
+            "2026-09-05T08:50:00Z",
+        ));
         // acme/api has no ruleset: its rule suites are not in the population.
         kit.evidence
             .coverage
@@ -306,7 +308,10 @@ mod tests {
         assert_eq!(e.evidence, ["sha256:cov-rule_suites-acme/payments#"]);
         assert_eq!(e.severity, crate::findings::Severity::Medium);
         let r = eval.result("OP-04");
-        assert_eq!((r.result, r.population, r.tested), (ResultKind::Exceptions, 1, 1));
+        assert_eq!(
+            (r.result, r.population, r.tested),
+            (ResultKind::Exceptions, 1, 1)
+        );
         let row = &eval.coverage[0];
         assert_eq!(row.uncovered_until, Some(t("2026-09-05T08:50:00Z")));
     }
@@ -316,9 +321,11 @@ mod tests {
         let mut kit = Kit::new();
         rulesets_on_payments(&mut kit);
         kit.audit_log_collected();
-        kit.evidence
-            .coverage
-            .push(coverage("rule_suites", "acme/payments", "2026-07-01T00:00:00Z"));
+        kit.evidence.coverage.push(coverage(
+            "rule_suites",
+            "acme/payments",
+            "2026-07-01T00:00:00Z",
+        ));
         let eval = kit.run();
         assert_eq!(eval.kinds("OP-04"), []);
         let r = eval.result("OP-04");
@@ -341,15 +348,23 @@ mod tests {
     fn the_call_that_reaches_back_least_decides() {
         let mut kit = Kit::new();
         rulesets_on_payments(&mut kit);
-        kit.evidence
-            .coverage
-            .push(coverage("rule_suites", "acme/payments", "2026-06-01T00:00:00Z"));
-        kit.evidence
-            .coverage
-            .push(coverage("rule_suites", "acme/payments", "2026-08-01T00:00:00Z"));
+        kit.evidence.coverage.push(coverage(
+            "rule_suites",
+            "acme/payments",
+            "2026-06-01T00:00:00Z",
+        ));
+        kit.evidence.coverage.push(coverage(
+            "rule_suites",
+            "acme/payments",
+            "2026-08-01T00:00:00Z",
+        ));
         let eval = kit.run();
         let e = eval.exception("OP-04/acme/payments/source/rule_suites/coverage_gap");
-        assert!(e.summary.contains("2026-07-01 … 2026-08-01 is not covered"), "{}", e.summary);
+        assert!(
+            e.summary.contains("2026-07-01 … 2026-08-01 is not covered"),
+            "{}",
+            e.summary
+        );
     }
 
     #[test]
@@ -373,16 +388,29 @@ mod tests {
         let eval = kit.run();
         assert_eq!(eval.kinds("OP-04"), []);
         let r = eval.result("OP-04");
-        assert_eq!((r.result, r.population, r.tested), (ResultKind::NotTested, 2, 0));
+        assert_eq!(
+            (r.result, r.population, r.tested),
+            (ResultKind::NotTested, 2, 0)
+        );
         let reason = r.reason.as_deref().unwrap();
-        assert!(reason.contains("`audit_log` of acme could not be collected (HTTP 403)"), "{reason}");
-        assert!(reason.contains("no record of how far rule suites of acme/payments reach back"), "{reason}");
+        assert!(
+            reason.contains("`audit_log` of acme could not be collected (HTTP 403)"),
+            "{reason}"
+        );
+        assert!(
+            reason.contains("no record of how far rule suites of acme/payments reach back"),
+            "{reason}"
+        );
     }
 
     #[test]
     fn no_time_limited_source_is_not_applicable() {
         let r = Kit::new().run().result("OP-04").clone();
         assert_eq!(r.result, ResultKind::NotApplicable);
-        assert!(r.reason.unwrap().starts_with("no time-limited evidence source is used"));
+        assert!(
+            r.reason
+                .unwrap()
+                .starts_with("no time-limited evidence source is used")
+        );
     }
 }
