@@ -351,11 +351,11 @@ pub fn rules(r: &Repo, branch: &str) -> Value {
 
 /// The ruleset versions a collector fetches: the latest before the window start and
 /// every later one, oldest first (the contract of `crate::github`).
-pub fn ruleset_versions_fetched<'w>(
-    w: &'w World,
+pub fn ruleset_versions_fetched(
+    w: &World,
     repo: usize,
     ruleset_id: u64,
-) -> Vec<&'w super::scenarios_branch::RulesetVersionPlan> {
+) -> Vec<&super::scenarios_branch::RulesetVersionPlan> {
     let mut all: Vec<_> = w
         .branch_plan
         .ruleset_versions
