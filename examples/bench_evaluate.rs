@@ -451,6 +451,7 @@ impl Plan {
                 enforce_admins: true,
                 allow_force_pushes: false,
                 bypass_actors: vec![],
+                ruleset_ids: vec![],
                 evidence: evidence_ref(31, r, ""),
             })
             .collect()

@@ -25,6 +25,9 @@ pub const CATALOG_FILES: &[(&str, &str)] = &[
     ("CM-03.toml", include_str!("../controls/CM-03.toml")),
     ("CM-04.toml", include_str!("../controls/CM-04.toml")),
     ("CM-05.toml", include_str!("../controls/CM-05.toml")),
+    ("CM-09.toml", include_str!("../controls/CM-09.toml")),
+    ("CM-10.toml", include_str!("../controls/CM-10.toml")),
+    ("OP-04.toml", include_str!("../controls/OP-04.toml")),
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

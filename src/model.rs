@@ -39,6 +39,12 @@ pub struct Evidence {
     pub queries: Vec<PopulationQuery>,
     /// Evidence that could not be obtained; dependent controls become `not_tested`.
     pub gaps: Vec<Gap>,
+    /// Versions of the rulesets that protect production branches (ruleset history).
+    #[serde(default)]
+    pub ruleset_versions: Vec<RulesetVersion>,
+    /// How far back in time each time-limited source reaches (OP-04).
+    #[serde(default)]
+    pub coverage: Vec<SourceCoverage>,
 }
 
 /// An account as an API reports it on a record (author, reviewer, merger, deployer …).
@@ -333,6 +339,9 @@ pub struct BranchProtection {
     pub allow_force_pushes: bool,
     /// Actors allowed to bypass (ruleset bypass actors, PR-review bypass allowances).
     pub bypass_actors: Vec<String>,
+    /// The rulesets whose rules apply to the branch (`ruleset_id` of each rule).
+    #[serde(default)]
+    pub ruleset_ids: Vec<u64>,
     pub evidence: Vec<EvidenceRef>,
 }
 
@@ -367,7 +376,65 @@ pub struct AuditEvent {
     pub branch: Option<String>,
     pub at: Timestamp,
     pub document_id: Option<String>,
+    /// The event's other scalar fields as recorded (e.g. `admin_enforced` → `false`,
+    /// `name` → the protected branch pattern), for configuration-change events.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub fields: std::collections::BTreeMap<String, String>,
     pub evidence: Vec<EvidenceRef>,
+}
+
+/// One version of a ruleset (`GET …/rulesets/{id}/history/{version_id}`), folded into
+/// the protection terms CM-10 compares.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesetVersion {
+    pub source: String,
+    /// The repository (`owner/name`) whose ruleset this is.
+    pub repo: String,
+    pub ruleset_id: u64,
+    pub version_id: u64,
+    pub updated_at: Timestamp,
+    /// `User 123`: the history names actors by type and id only.
+    pub actor: Option<String>,
+    pub name: String,
+    /// `active`, `evaluate` or `disabled`.
+    pub enforcement: String,
+    /// `branch`, `tag` or `push`.
+    pub target: String,
+    /// `conditions.ref_name` patterns (`refs/heads/main`, `~DEFAULT_BRANCH`, `~ALL` …).
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub require_pull_request: bool,
+    pub required_approvals: u32,
+    pub dismiss_stale_reviews: bool,
+    pub required_checks: Vec<String>,
+    pub blocks_force_pushes: bool,
+    /// `Team 234 (always)`, `RepositoryRole 5 (pull_request)` …
+    pub bypass_actors: Vec<String>,
+    pub evidence: Vec<EvidenceRef>,
+}
+
+/// How far back a time-limited source reaches, per repository or organisation (OP-04).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceCoverage {
+    pub source: String,
+    /// `rule_suites`, `audit_log` or `git_events`.
+    pub evidence_type: String,
+    /// The repository (`owner/name`) or the organisation login.
+    pub scope: String,
+    /// The earliest time the call can return records for: the documented retention, or
+    /// the query's own period, counted back from the snapshot time (the collection ran
+    /// in the minutes before it).
+    pub retention_from: Timestamp,
+    /// How that limit is documented (`time_period=month: the last month` …).
+    pub retention: String,
+    /// The oldest record actually retrieved, if any.
+    pub oldest_record: Option<Timestamp>,
+    /// The snapshot time the retention is counted back from.
+    pub as_of: Timestamp,
+    /// SHA-256 of the responses the figures come from.
+    pub responses: Vec<String>,
 }
 
 /// Access lists at the snapshot.
@@ -504,6 +571,7 @@ pub const EVIDENCE_TYPES: &[&str] = &[
     "branch_protection",
     "rulesets",
     "rule_suites",
+    "ruleset_history",
     "audit_log",
     "deployments",
     "deployment_statuses",

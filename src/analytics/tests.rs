@@ -65,6 +65,10 @@ fn change(repo: &str, number: u64, author: &str, merged_at: &str) -> ChangeRow {
         required_checks: vec![],
         labels: vec![],
         emergency: false,
+        judged_by_cm09: false,
+        retro_approvers: vec![],
+        retro_review_at: None,
+        retro_review_due: None,
     }
 }
 

@@ -327,6 +327,7 @@ fn evidence(
             enforce_admins: true,
             allow_force_pushes: false,
             bypass_actors: vec![],
+            ruleset_ids: vec![],
             evidence: vec![format!("sha256:{protection_sha}#")],
         }],
         rule_suites: vec![],
@@ -344,6 +345,8 @@ fn evidence(
             responses: vec![search_sha.to_string()],
         }],
         gaps: vec![],
+        ruleset_versions: vec![],
+        coverage: vec![],
     }
 }
 
@@ -367,6 +370,10 @@ fn change_row(repo: &str, number: u64, title: &str) -> ChangeRow {
         required_checks: vec!["ci/test".into(), "lint".into()],
         labels: vec![],
         emergency: false,
+        judged_by_cm09: false,
+        retro_approvers: vec![],
+        retro_review_at: None,
+        retro_review_due: None,
     }
 }
 

@@ -558,10 +558,48 @@ impl Plan {
         for branch in production {
             tasks.spawn(Arc::clone(&self).branch(name.clone(), branch));
         }
-        self.join(tasks).await
+        // The repository rulesets that apply to some production branch, once each.
+        let mut rulesets = BTreeSet::new();
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok(result) => rulesets.extend(result?),
+                Err(e) => self.missing(format!("internal error in a collection task: {e}")),
+            }
+        }
+        for id in rulesets {
+            self.ruleset_history(&name, id).await?;
+        }
+        Ok(())
     }
 
-    async fn branch(self: Arc<Self>, name: String, branch: String) -> Step<()> {
+    /// A ruleset's history: the list of versions, then each version updated inside or
+    /// after the window and the one in force at the window start.
+    async fn ruleset_history(&self, name: &str, id: u64) -> Step<()> {
+        let full = format!("{}/{name}", self.org);
+        let what = format!("{full} ruleset_history ({id})");
+        let path = self.repo_path(name, &format!("/rulesets/{id}/history"));
+        let Fetched::Got(pages) = self.pages(&path, "per_page=100", &what).await? else {
+            return Ok(());
+        };
+        let mut versions: Vec<(String, u64)> = items(&pages)
+            .filter_map(|v| {
+                Some((
+                    v.get("updated_at")?.as_str()?.to_string(),
+                    v.get("version_id")?.as_u64()?,
+                ))
+            })
+            .collect();
+        versions.sort();
+        let start = iso(self.window.start);
+        let before = versions.iter().rposition(|(at, _)| *at < start);
+        let from = before.unwrap_or(0);
+        for (_, version) in &versions[from..] {
+            self.object(&format!("{path}/{version}"), "", &what).await?;
+        }
+        Ok(())
+    }
+
+    async fn branch(self: Arc<Self>, name: String, branch: String) -> Step<BTreeSet<u64>> {
         let full = format!("{}/{name}", self.org);
         let encoded = encode(&branch);
         // History by GraphQL, completeness against its totalCount.
@@ -619,12 +657,24 @@ impl Plan {
             &format!("{full} branch_protection ({branch})"),
         )
         .await?;
-        self.pages(
-            &self.repo_path(&name, &format!("/rules/branches/{encoded}")),
-            "per_page=100",
-            &format!("{full} rulesets ({branch})"),
-        )
-        .await?;
+        let mut rulesets = BTreeSet::new();
+        if let Fetched::Got(pages) = self
+            .pages(
+                &self.repo_path(&name, &format!("/rules/branches/{encoded}")),
+                "per_page=100",
+                &format!("{full} rulesets ({branch})"),
+            )
+            .await?
+        {
+            // Organisation rulesets keep their history at the organisation: not collected.
+            rulesets.extend(
+                items(&pages)
+                    .filter(|r| {
+                        r.get("ruleset_source_type").and_then(Value::as_str) == Some("Repository")
+                    })
+                    .filter_map(|r| r.get("ruleset_id").and_then(Value::as_u64)),
+            );
+        }
         self.pages(
             &self.repo_path(&name, "/rulesets/rule-suites"),
             &format!(
@@ -634,7 +684,7 @@ impl Plan {
             &format!("{full} rule_suites ({branch})"),
         )
         .await?;
-        Ok(())
+        Ok(rulesets)
     }
 
     /// Deployments; statuses and approvals of those to production environments created
@@ -750,12 +800,14 @@ impl Plan {
     async fn organisation(self: Arc<Self>) -> Step<()> {
         let org = self.org.clone();
         let o = encode(&org);
-        self.pages(
-            &format!("/orgs/{o}/audit-log"),
-            "phrase=action%3Aprotected_branch.policy_override&per_page=100",
-            &format!("{org} audit_log"),
-        )
-        .await?;
+        for phrase in crate::github::audit_log_phrases(self.window.start) {
+            self.pages(
+                &format!("/orgs/{o}/audit-log"),
+                &format!("phrase={phrase}&per_page=100"),
+                &format!("{org} audit_log"),
+            )
+            .await?;
+        }
         for (query, what) in [
             ("role=admin&per_page=100", "org_members (owners)"),
             ("role=all&per_page=100", "org_members"),

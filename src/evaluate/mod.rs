@@ -35,6 +35,8 @@ use context::Context;
 
 pub use access::GrantRow;
 pub use access_rows::{AccessChangeRow, AccountRow, CredentialRow};
+pub use controls::cm10::{BranchRow, ConfigChange};
+pub use controls::op04::CoverageRow;
 
 /// Everything evaluation reads.
 pub struct EvalInput<'a> {
@@ -81,6 +83,12 @@ pub struct Evaluation {
     /// goes into the bundle's `config/`). Set by `pipeline`, which reads the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waivers: Option<crate::waivers::WaiversFile>,
+    /// The CM-10 population: production branches at the snapshot, by repository.
+    #[serde(default)]
+    pub branches: Vec<BranchRow>,
+    /// The OP-04 population: time-limited evidence sources and what they cover.
+    #[serde(default)]
+    pub coverage: Vec<CoverageRow>,
 }
 
 impl Evaluation {
@@ -99,6 +107,8 @@ impl Evaluation {
             aggregates: None,
             reconciliation: Default::default(),
             waivers: None,
+            branches: Vec::new(),
+            coverage: Vec::new(),
         }
     }
 }
@@ -131,6 +141,20 @@ pub struct ChangeRow {
     pub labels: Vec<String>,
     /// Carries an emergency label (judged by CM-09 instead of CM-01/CM-02).
     pub emergency: bool,
+    /// An emergency change merged without enough independent approvals: CM-09 judges it
+    /// on its retro review instead of CM-01/CM-02.
+    #[serde(default)]
+    pub judged_by_cm09: bool,
+    /// Independent approvers after the merge (the retro review), in time order.
+    #[serde(default)]
+    pub retro_approvers: Vec<String>,
+    /// The first independent approval after the merge.
+    #[serde(default)]
+    pub retro_review_at: Option<Timestamp>,
+    /// For an emergency change: when its retro review was due (merge time plus
+    /// `emergency_review_within`).
+    #[serde(default)]
+    pub retro_review_due: Option<Timestamp>,
 }
 
 /// One production-branch commit of the CM-05 population.
@@ -169,7 +193,11 @@ pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
         exceptions.extend(found);
     }
     exceptions.sort_by(|a, b| a.id.cmp(&b.id));
-    let changes: Vec<ChangeRow> = ctx.changes.iter().map(rows::change_row).collect();
+    let changes: Vec<ChangeRow> = ctx
+        .changes
+        .iter()
+        .map(|f| rows::change_row(&ctx.index, f))
+        .collect();
     let commits: Vec<CommitRow> = ctx.commits.iter().map(rows::commit_row).collect();
     let reconciliation = crate::reconcile::reconcile(
         input.evidence,
@@ -202,6 +230,8 @@ pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
         aggregates: None,
         reconciliation,
         waivers: None,
+        branches: controls::cm10::rows(&ctx.index),
+        coverage: controls::op04::rows(&ctx.index),
     }
 }
 
@@ -318,13 +348,15 @@ mod tests {
         kit.add(pr(1).approve("bob"));
         kit.add_commit(bc("acme/api", "main", &merge_sha(1)).associated(1, true, "main"));
         let eval = kit.run();
-        // The access controls have their own populations (see controls/acNN.rs).
-        let change_controls = eval
+        // Controls over other populations (emergency changes, branches, sources) have
+        // their own tests.
+        let change_controls = ["CM-01", "CM-02", "CM-03", "CM-04", "CM-05"];
+        for c in eval
             .findings
             .controls
             .iter()
-            .filter(|c| c.id.starts_with("CM-"));
-        for c in change_controls {
+            .filter(|c| change_controls.contains(&c.id.as_str()))
+        {
             assert_eq!(c.result, ResultKind::Effective, "{c:?}");
             assert_eq!(
                 (c.population, c.tested, c.exceptions, c.waived),
@@ -342,7 +374,7 @@ mod tests {
             ids,
             [
                 "AC-01", "AC-02", "AC-03", "AC-04", "AC-05", "CM-01", "CM-02", "CM-03", "CM-04",
-                "CM-05"
+                "CM-05", "CM-09", "CM-10", "OP-04"
             ]
         );
         assert!(eval.findings.complete);

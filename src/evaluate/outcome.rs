@@ -49,6 +49,14 @@ pub struct Outcome {
     /// The control as a whole could not be tested (an input it needs is missing): the
     /// result is `not_tested` with this reason, whatever the population.
     pub unavailable: Option<String>,
+    /// Records of the population another control judges instead (reason → subjects, in
+    /// population order): counted in the population, not as tested, and named in the
+    /// reason without making the result `not_tested`.
+    pub deferred: BTreeMap<String, Vec<String>>,
+    /// For a control whose population is not a recorded query's result: why an empty
+    /// population means the control does not apply (used only when nothing suggests the
+    /// population is incomplete).
+    pub not_applicable: Option<String>,
 }
 
 impl Outcome {
@@ -70,6 +78,12 @@ impl Outcome {
             }
             Judgement::Untested(reason) => self.untested.entry(reason).or_default().push(subject),
         }
+    }
+
+    /// Adds one record of the population that another control judges instead.
+    pub fn defer(&mut self, subject: String, reason: String) {
+        self.population += 1;
+        self.deferred.entry(reason).or_default().push(subject);
     }
 
     fn untested_count(&self) -> usize {
@@ -129,7 +143,12 @@ pub fn assemble(
     let (result, reason) = if let Some(reason) = &outcome.unavailable {
         (ResultKind::NotTested, Some(reason.clone()))
     } else if outcome.population == 0 {
-        empty_population(&outcome, kind, index)
+        match &outcome.not_applicable {
+            Some(why) if outcome.caveats.is_empty() => {
+                (ResultKind::NotApplicable, Some(why.clone()))
+            }
+            _ => empty_population(&outcome, kind, index),
+        }
     } else {
         let notes = untested_reason(&outcome, kind);
         let result = if !exceptions.is_empty() {
@@ -140,6 +159,10 @@ pub fn assemble(
             ResultKind::Effective
         };
         (result, notes)
+    };
+    let reason = match (reason, deferred_note(&outcome, kind)) {
+        (Some(reason), Some(note)) => Some(format!("{reason}. {note}")),
+        (reason, note) => reason.or(note),
     };
     let reason = if outcome.notes.is_empty() {
         reason
@@ -234,6 +257,25 @@ fn empty_population(
             list(&described, "; ")
         )),
     )
+}
+
+/// Names the records another control judges: informational, the result stands.
+fn deferred_note(outcome: &Outcome, kind: PopulationKind) -> Option<String> {
+    let count: usize = outcome.deferred.values().map(Vec::len).sum();
+    if count == 0 {
+        return None;
+    }
+    let groups: Vec<String> = outcome
+        .deferred
+        .iter()
+        .map(|(reason, subjects)| format!("{reason} ({})", list(subjects, ", ")))
+        .collect();
+    Some(format!(
+        "{count} of {} {} judged by another control instead: {}",
+        outcome.population,
+        kind.noun,
+        groups.join("; ")
+    ))
 }
 
 fn untested_reason(outcome: &Outcome, kind: PopulationKind) -> Option<String> {

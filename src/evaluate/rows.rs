@@ -3,6 +3,8 @@
 
 use crate::model::Actor;
 
+use super::context::Index;
+use super::controls::cm09;
 use super::facts::{ChangeFacts, CommitFacts};
 use super::{ChangeRow, CommitRow};
 
@@ -13,8 +15,9 @@ fn login(actor: Option<&Actor>) -> String {
     actor.map_or_else(|| GHOST.to_string(), |a| a.login.clone())
 }
 
-pub fn change_row(facts: &ChangeFacts<'_>) -> ChangeRow {
+pub fn change_row(index: &Index<'_>, facts: &ChangeFacts<'_>) -> ChangeRow {
     let change = facts.change;
+    let retro = cm09::Retro::of(index, facts);
     let mut labels = change.labels.clone();
     labels.sort();
     ChangeRow {
@@ -36,6 +39,10 @@ pub fn change_row(facts: &ChangeFacts<'_>) -> ChangeRow {
         required_checks: facts.checks.required.clone(),
         labels,
         emergency: facts.emergency,
+        judged_by_cm09: cm09::takes_over(index, facts),
+        retro_approvers: retro.approvers(),
+        retro_review_at: retro.first().map(|(_, at)| at),
+        retro_review_due: facts.emergency.then_some(retro.due),
     }
 }
 

@@ -104,6 +104,7 @@ fn protection(repo: &str, branch: &str) -> BranchProtection {
         enforce_admins: true,
         allow_force_pushes: false,
         bypass_actors: Vec::new(),
+        ruleset_ids: Vec::new(),
         evidence: vec![format!("sha256:bp-{repo}-{branch}#/")],
     }
 }
@@ -153,7 +154,13 @@ impl Kit {
             branch_protections: repos.iter().map(|r| protection(r, "main")).collect(),
             queries: repos
                 .iter()
-                .flat_map(|r| [query("pull_requests", r, 0), query("branch_commits", r, 0)])
+                .flat_map(|r| {
+                    [
+                        query("pull_requests", r, 0),
+                        query("branch_commits", r, 0),
+                        query("branch_protection", r, 1),
+                    ]
+                })
                 .collect(),
             ..Evidence::default()
         };
@@ -532,5 +539,84 @@ impl CommitBuilder {
             merge_commit_sha: merged_pr.then(|| merge_sha(number)),
         });
         self
+    }
+}
+
+/// A coverage record of a time-limited source, requested at the snapshot.
+pub fn coverage(evidence_type: &str, scope: &str, retention_from: &str) -> SourceCoverage {
+    SourceCoverage {
+        source: SOURCE.into(),
+        evidence_type: evidence_type.into(),
+        scope: scope.into(),
+        retention_from: t(retention_from),
+        retention: "test retention".into(),
+        oldest_record: None,
+        as_of: t("2026-10-05T08:50:00Z"),
+        responses: vec![format!("cov-{evidence_type}-{scope}")],
+    }
+}
+
+impl Kit {
+    /// Records the organisation audit log as collected, reaching back before the window.
+    pub fn audit_log_collected(&mut self) {
+        self.evidence.queries.push(PopulationQuery {
+            source: SOURCE.into(),
+            evidence_type: "audit_log".into(),
+            repo: None,
+            endpoint: "GET /orgs/acme/audit-log".into(),
+            parameters: "phrase=action%3Aprotected_branch".into(),
+            pages: 1,
+            records: 0,
+            total_count: None,
+            responses: vec!["audit".into()],
+        });
+        self.evidence
+            .coverage
+            .push(coverage("audit_log", "acme", "2026-04-08T09:00:00Z"));
+    }
+
+    /// An audit-log configuration event on `acme/api`.
+    pub fn audit_event(&mut self, action: &str, at: &str, fields: &[(&str, &str)]) {
+        let n = self.evidence.audit_events.len();
+        self.evidence.audit_events.push(AuditEvent {
+            source: SOURCE.into(),
+            org: "acme".into(),
+            action: action.into(),
+            actor: Some("olivia".into()),
+            repo: Some("acme/api".into()),
+            branch: None,
+            at: t(at),
+            document_id: Some(format!("doc{n}")),
+            fields: fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            evidence: vec![format!("sha256:audit#/{n}")],
+        });
+    }
+}
+
+/// A version of ruleset `id` of `acme/payments` applying to its default branch with
+/// the baseline settings.
+pub fn ruleset_version(id: u64, version: u64, at: &str) -> RulesetVersion {
+    RulesetVersion {
+        source: SOURCE.into(),
+        repo: "acme/payments".into(),
+        ruleset_id: id,
+        version_id: version,
+        updated_at: t(at),
+        actor: Some("User 7".into()),
+        name: "payments main".into(),
+        enforcement: "active".into(),
+        target: "branch".into(),
+        include: vec!["~DEFAULT_BRANCH".into()],
+        exclude: Vec::new(),
+        require_pull_request: true,
+        required_approvals: 1,
+        dismiss_stale_reviews: true,
+        required_checks: vec!["ci/test".into()],
+        blocks_force_pushes: true,
+        bypass_actors: Vec::new(),
+        evidence: vec![format!("sha256:ruleset-{id}-{version}#")],
     }
 }

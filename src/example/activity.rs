@@ -48,6 +48,8 @@ pub struct Gen {
     /// Times no other merge into the same repository may come near (planted bypass
     /// records match merges by time).
     pub reserved: Vec<(usize, Timestamp)>,
+    /// Branch-protection history and planted CM-09/CM-10/OP-04 cases.
+    pub branch_plan: super::scenarios_branch::BranchPlan,
 }
 
 impl Gen {
@@ -61,6 +63,7 @@ impl Gen {
             prs: Vec::new(),
             pushes: Vec::new(),
             reserved: Vec::new(),
+            branch_plan: Default::default(),
         }
     }
 

@@ -360,7 +360,7 @@ pub fn audit_events(g: &Gen, seed: u64) -> Vec<AuditEvent> {
 }
 
 /// A 22-character URL-safe id like GitHub's `_document_id`.
-fn document_id(rng: &mut Rng) -> String {
+pub fn document_id(rng: &mut Rng) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     (0..22).map(|_| ALPHABET[rng.index(64)] as char).collect()
 }

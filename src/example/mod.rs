@@ -38,6 +38,7 @@ mod render_rest;
 mod rng;
 mod scenarios;
 mod scenarios_access;
+mod scenarios_branch;
 mod scenarios_overflow;
 mod truth;
 mod truth_access;
@@ -134,6 +135,13 @@ pub struct Populations {
     pub credentials: u64,
     /// AC-05: grant changes since the previous quarter's snapshot (the demo's).
     pub access_changes: u64,
+    /// Changes CM-09 judges instead of CM-01/CM-02 (emergency changes merged without
+    /// enough independent approvals).
+    #[serde(default)]
+    pub judged_by_cm09: u64,
+    /// Production branches at the snapshot (CM-10).
+    #[serde(default)]
+    pub production_branches: u64,
 }
 
 /// The example's config (window, scope, parameters), as written into the locker.
@@ -311,6 +319,7 @@ fn build_world(params: ExampleParams, config: &Config) -> World {
         access,
         planted_commits,
         tricky_commits,
+        branch_plan: g.branch_plan,
     }
 }
 
@@ -413,6 +422,29 @@ fn collect_calls(w: &World, config: &Config) -> calls::Calls {
             );
             c.get_list(&format!("{base}/rulesets/rule-suites"), &query, items);
         }
+        // The history of each repository ruleset that applies to a production branch.
+        let mut rulesets: Vec<u64> = r
+            .production
+            .iter()
+            .filter_map(|b| match r.protection(b) {
+                world::Protection::Rulesets { ruleset_id, .. } => Some(*ruleset_id),
+                _ => None,
+            })
+            .collect();
+        rulesets.sort();
+        rulesets.dedup();
+        for id in rulesets {
+            let history = format!("{base}/rulesets/{id}/history");
+            c.get_list(&history, "per_page=100", rest::ruleset_history(w, repo, id));
+            for v in rest::ruleset_versions_fetched(w, repo, id) {
+                c.get(
+                    &format!("{history}/{}", v.version_id),
+                    "",
+                    200,
+                    &rest::ruleset_version(w, v),
+                );
+            }
+        }
         let deployments = rest::deployments(w, repo);
         c.get_list(&format!("{base}/deployments"), "per_page=100", deployments);
         // Statuses and approvals only where a population needs them: deployments to
@@ -472,11 +504,16 @@ fn collect_calls(w: &World, config: &Config) -> calls::Calls {
         );
     }
 
-    c.get_list(
-        &format!("/orgs/{org}/audit-log"),
-        "phrase=action%3Aprotected_branch.policy_override&per_page=100",
-        rest::audit_log(w).as_array().cloned().unwrap_or_default(),
-    );
+    for (category, phrase) in ["protected_branch", "repository_ruleset"]
+        .into_iter()
+        .zip(github::audit_log_phrases(w.window.start))
+    {
+        c.get_list(
+            &format!("/orgs/{org}/audit-log"),
+            &format!("phrase={phrase}&per_page=100"),
+            rest::audit_log_search(w, category),
+        );
+    }
     c.get_list(
         &format!("/orgs/{org}/members"),
         "role=admin&per_page=100",

@@ -340,7 +340,114 @@ pub fn rules(r: &Repo, branch: &str) -> Value {
             "ruleset_source": r.full_name(),
             "ruleset_id": ruleset_id,
         },
+        {
+            "type": "non_fast_forward",
+            "ruleset_source_type": "Repository",
+            "ruleset_source": r.full_name(),
+            "ruleset_id": ruleset_id,
+        },
     ])
+}
+
+/// The ruleset versions a collector fetches: the latest before the window start and
+/// every later one, oldest first (the contract of `crate::github`).
+pub fn ruleset_versions_fetched(
+    w: &World,
+    repo: usize,
+    ruleset_id: u64,
+) -> Vec<&super::scenarios_branch::RulesetVersionPlan> {
+    let mut all: Vec<_> = w
+        .branch_plan
+        .ruleset_versions
+        .iter()
+        .filter(|v| v.repo == repo && v.ruleset_id == ruleset_id)
+        .collect();
+    all.sort_by_key(|v| (v.at, v.version_id));
+    let from = all.iter().rposition(|v| v.at < w.window.start).unwrap_or(0);
+    all.split_off(from)
+}
+
+/// `GET /repos/{owner}/{repo}/rulesets/{id}/history`: newest first.
+pub fn ruleset_history(w: &World, repo: usize, ruleset_id: u64) -> Vec<Value> {
+    let mut all: Vec<_> = w
+        .branch_plan
+        .ruleset_versions
+        .iter()
+        .filter(|v| v.repo == repo && v.ruleset_id == ruleset_id)
+        .collect();
+    all.sort_by_key(|v| std::cmp::Reverse(v.version_id));
+    all.into_iter()
+        .map(|v| {
+            json!({
+                "version_id": v.version_id,
+                "actor": {"id": w.people.get(v.actor).id, "type": "User"},
+                "updated_at": iso(v.at),
+            })
+        })
+        .collect()
+}
+
+/// `GET /repos/{owner}/{repo}/rulesets/{id}/history/{version_id}`: the version's state.
+pub fn ruleset_version(w: &World, v: &super::scenarios_branch::RulesetVersionPlan) -> Value {
+    let r = &w.repos[v.repo];
+    let name = match r.protection(r.default_branch) {
+        Protection::Rulesets { ruleset_name, .. } => *ruleset_name,
+        _ => "branch protection",
+    };
+    let required: Vec<Value> = v
+        .checks
+        .iter()
+        .map(|c| {
+            if r.check_runs.contains(c) {
+                json!({"context": c, "integration_id": ACTIONS_APP_ID})
+            } else {
+                json!({"context": c})
+            }
+        })
+        .collect();
+    let bypass: Vec<Value> = v
+        .bypass
+        .iter()
+        .map(|(kind, id, mode)| json!({"actor_id": id, "actor_type": kind, "bypass_mode": mode}))
+        .collect();
+    json!({
+        "version_id": v.version_id,
+        "actor": {"id": w.people.get(v.actor).id, "type": "User"},
+        "updated_at": iso(v.at),
+        "state": {
+            "id": v.ruleset_id,
+            "name": name,
+            "target": "branch",
+            "source_type": "Repository",
+            "source": r.full_name(),
+            "enforcement": v.enforcement,
+            "bypass_actors": bypass,
+            "conditions": {"ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []}},
+            "rules": [
+                {"type": "deletion"},
+                {"type": "non_fast_forward"},
+                {
+                    "type": "pull_request",
+                    "parameters": {
+                        "required_approving_review_count": v.approvals,
+                        "dismiss_stale_reviews_on_push": v.dismiss_stale,
+                        "require_code_owner_review": false,
+                        "require_last_push_approval": false,
+                        "required_review_thread_resolution": false,
+                        "allowed_merge_methods": ["merge", "squash", "rebase"],
+                    },
+                },
+                {
+                    "type": "required_status_checks",
+                    "parameters": {
+                        "strict_required_status_checks_policy": false,
+                        "do_not_enforce_on_create": false,
+                        "required_status_checks": required,
+                    },
+                },
+            ],
+        },
+    })
 }
 
 /// `GET /repos/{owner}/{repo}/rulesets/rule-suites?ref=…`: newest first.
@@ -374,43 +481,80 @@ pub fn rule_suites(w: &World, repo: usize, branch: &str) -> Value {
     )
 }
 
-/// `GET /orgs/{org}/audit-log?phrase=action:protected_branch.policy_override`: newest first.
-pub fn audit_log(w: &World) -> Value {
-    let mut events: Vec<&super::world::AuditEvent> = w.audit_events.iter().collect();
-    events.sort_by_key(|e| std::cmp::Reverse(e.at));
-    Value::Array(
-        events
-            .into_iter()
-            .map(|e| {
-                let actor = w.people.get(e.actor);
-                let r = &w.repos[e.repo];
-                let ms = e.at.timestamp_millis();
-                let country = match actor.utc_offset_min {
-                    -480..=-180 => "US",
-                    60 => "IE",
-                    120 => "DK",
-                    _ => "GB",
-                };
-                json!({
-                    "@timestamp": ms,
-                    "_document_id": e.document_id,
-                    "action": "protected_branch.policy_override",
-                    "actor": actor.login,
-                    "actor_id": actor.id,
-                    "actor_is_bot": false,
-                    "actor_location": {"country_code": country},
-                    "branch": e.branch,
-                    "created_at": ms,
-                    "operation_type": "modify",
-                    "org": ORG,
-                    "org_id": ORG_ID,
-                    "public_repo": false,
-                    "repo": r.full_name(),
-                    "repo_id": r.id,
-                })
-            })
-            .collect(),
-    )
+/// `GET /orgs/{org}/audit-log?phrase=action:{category} created:>=…`: the events of one
+/// category (`protected_branch`, `repository_ruleset`), newest first: policy overrides
+/// and configuration changes.
+pub fn audit_log_search(w: &World, category: &str) -> Vec<Value> {
+    let prefix = format!("{category}.");
+    let mut events: Vec<(crate::model::Timestamp, Value)> = Vec::new();
+    if category == "protected_branch" {
+        events.extend(w.audit_events.iter().map(|e| (e.at, override_event(w, e))));
+    }
+    for e in w
+        .branch_plan
+        .config_events
+        .iter()
+        .filter(|e| e.action.starts_with(&prefix))
+    {
+        let actor = w.people.get(e.actor);
+        let r = &w.repos[e.repo];
+        let ms = e.at.timestamp_millis();
+        let mut item = serde_json::Map::new();
+        for (k, v) in &e.fields {
+            item.insert((*k).to_string(), v.clone());
+        }
+        let base = json!({
+            "@timestamp": ms,
+            "_document_id": e.document_id,
+            "action": e.action,
+            "actor": actor.login,
+            "actor_id": actor.id,
+            "actor_is_bot": false,
+            "created_at": ms,
+            "operation_type": if e.action.ends_with(".destroy") { "remove" } else if e.action.ends_with(".create") { "create" } else { "modify" },
+            "org": ORG,
+            "org_id": ORG_ID,
+            "public_repo": false,
+            "repo": r.full_name(),
+            "repo_id": r.id,
+        });
+        if let Value::Object(base) = base {
+            item.extend(base);
+        }
+        events.push((e.at, Value::Object(item)));
+    }
+    events.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+    events.into_iter().map(|(_, v)| v).collect()
+}
+
+/// One `protected_branch.policy_override` event.
+fn override_event(w: &World, e: &super::world::AuditEvent) -> Value {
+    let actor = w.people.get(e.actor);
+    let r = &w.repos[e.repo];
+    let ms = e.at.timestamp_millis();
+    let country = match actor.utc_offset_min {
+        -480..=-180 => "US",
+        60 => "IE",
+        120 => "DK",
+        _ => "GB",
+    };
+    json!({
+        "@timestamp": ms,
+        "_document_id": e.document_id,
+        "action": "protected_branch.policy_override",
+        "actor": actor.login,
+        "actor_id": actor.id,
+        "actor_is_bot": false,
+        "actor_location": {"country_code": country},
+        "branch": e.branch,
+        "created_at": ms,
+        "operation_type": "modify",
+        "org": ORG,
+        "org_id": ORG_ID,
+        "public_repo": false,
+        "repo": r.full_name(),
+        "repo_id": r.id,
+    })
 }
 
 fn actions_app() -> Value {

@@ -49,6 +49,7 @@ pub fn plant_all(g: &mut Gen) {
     tricky_release_branch_change(g);
     tricky_merge_commit_brings_commits(g);
     super::scenarios_overflow::plant_overflowing_pr(g);
+    super::scenarios_branch::plant_all(g);
 }
 
 fn plant(pr: &mut Pr, control: &'static str, kind: &'static str, why: String) {

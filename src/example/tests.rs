@@ -117,6 +117,20 @@ const EXPECTED: &[(&str, &str, &str, usize)] = &[
     ("AC-04", "write_deploy_key", "acme/payments", 1),
     ("AC-04", "stale_secret", "acme/api", 1),
     ("AC-04", "stale_secret", "acme", 1),
+    ("CM-09", "emergency_unreviewed", "acme/infra", 2),
+    ("CM-10", "unprotected_branch", "acme/infra", 1),
+    ("CM-10", "weak_protection", "acme/api", 3),
+    ("CM-10", "weak_protection", "acme/payments", 1),
+    ("CM-10", "weak_protection", "acme/web", 1),
+    ("CM-10", "protection_weakened_in_window", "acme/web", 1),
+    (
+        "CM-10",
+        "protection_weakened_in_window",
+        "acme/mobile-app",
+        1,
+    ),
+    ("OP-04", "coverage_gap", "acme/mobile-app", 1),
+    ("OP-04", "coverage_gap", "acme/payments", 1),
 ];
 
 #[test]
@@ -135,8 +149,8 @@ fn every_scenario_is_planted_at_every_size() {
             .map(|(c, k, r, n)| ((c.to_string(), k.to_string(), r.to_string()), *n))
             .collect();
         assert_eq!(counts, expected, "size {changes}, seed {seed}");
-        // 15 change and commit cases (one an overflowing PR), 12 access cases.
-        assert_eq!(truth.tricky.len(), 27, "size {changes}: every tricky case");
+        // 15 change and commit cases (one an overflowing PR), 12 access, 4 branch and source.
+        assert_eq!(truth.tricky.len(), 31, "size {changes}: every tricky case");
         // CM-04 is planted once on each basis, and the records GitHub keeps agree.
         let bases: BTreeSet<&str> = w
             .prs
@@ -192,6 +206,11 @@ fn ground_truth_ids_are_well_formed_sorted_and_unique() {
             "deploy_key" => {
                 assert!(e.subject.parse::<u64>().is_ok(), "{}", e.id);
                 SubjectType::DeployKey
+            }
+            "branch" => SubjectType::Branch,
+            "source" => {
+                assert!(["rule_suites", "audit_log"].contains(&e.subject.as_str()));
+                SubjectType::Source
             }
             other => panic!("unexpected subject type {other}"),
         };
@@ -316,7 +335,28 @@ fn oracle(w: &World, config: &Config) -> BTreeSet<String> {
             .collect();
         let min = config.controls.min_approvals_for(&repo) as usize;
         let mut cm01 = false;
-        if independent.len() < min {
+        let emergency = p.labels.iter().any(|l| {
+            config
+                .controls
+                .emergency_labels
+                .iter()
+                .any(|e| e.eq_ignore_ascii_case(l))
+        });
+        if independent.len() < min && emergency {
+            // CM-09 judges it on its retro review instead of CM-01/CM-02.
+            cm01 = true;
+            let due = m.at + config.controls.emergency_review_within.duration();
+            let timely = p.reviews.iter().any(|rv| {
+                rv.state == ReviewState::Approved
+                    && is_human(rv.author)
+                    && !authors.contains(&login(rv.author))
+                    && rv.submitted_at > m.at
+                    && rv.submitted_at <= due
+            });
+            if !timely {
+                ids.insert(id("CM-09", "emergency_unreviewed"));
+            }
+        } else if independent.len() < min {
             cm01 = true;
             let kind = if approvals.is_empty() {
                 "no_approval"
@@ -382,6 +422,7 @@ fn oracle(w: &World, config: &Config) -> BTreeSet<String> {
             ids.insert(id("CM-04", "protection_bypassed"));
         }
     }
+    branch_oracle(w, config, &mut ids);
     // CM-05.
     for (b, branch) in w.branches.iter().enumerate() {
         let r = &w.repos[branch.repo];
@@ -403,6 +444,113 @@ fn oracle(w: &World, config: &Config) -> BTreeSet<String> {
     }
     ids.extend(super::tests_access::oracle(w, config));
     ids
+}
+
+/// CM-10 and OP-04 from the world's protection plan and configuration history.
+fn branch_oracle(w: &World, config: &Config, ids: &mut BTreeSet<String>) {
+    for (i, r) in w.repos.iter().enumerate().filter(|(_, r)| r.in_scope) {
+        let repo = r.full_name();
+        let min = config.controls.min_approvals_for(&repo);
+        let id = |branch: &str, kind: &str| {
+            Exception::make_id("CM-10", &repo, SubjectType::Branch, branch, kind)
+        };
+        for branch in &r.production {
+            let weak = match r.protection(branch) {
+                Protection::None => {
+                    ids.insert(id(branch, "unprotected_branch"));
+                    false
+                }
+                Protection::Classic {
+                    approvals,
+                    dismiss_stale,
+                    checks,
+                    enforce_admins,
+                } => *approvals < min || !dismiss_stale || checks.is_empty() || !enforce_admins,
+                Protection::Rulesets {
+                    ruleset_id,
+                    approvals,
+                    dismiss_stale,
+                    checks,
+                    ..
+                } => {
+                    let bypass = w
+                        .branch_plan
+                        .ruleset_versions
+                        .iter()
+                        .filter(|v| v.ruleset_id == *ruleset_id)
+                        .max_by_key(|v| v.version_id)
+                        .is_some_and(|v| !v.bypass.is_empty());
+                    *approvals < min || !dismiss_stale || checks.is_empty() || bypass
+                }
+            };
+            if weak {
+                ids.insert(id(branch, "weak_protection"));
+            }
+            let event_weakens = w.branch_plan.config_events.iter().any(|e| {
+                let field = |k: &str| {
+                    e.fields
+                        .iter()
+                        .find(|(f, _)| *f == k)
+                        .map(|(_, v)| v.clone())
+                };
+                e.repo == i
+                    && w.window.contains(e.at)
+                    && match e.action {
+                        "protected_branch.update_required_status_checks_enforcement_level" => {
+                            field("name").is_some_and(|n| n == branch.as_str())
+                                && field("required_status_checks_enforcement_level")
+                                    .is_some_and(|v| v == "off")
+                        }
+                        "protected_branch.destroy" => {
+                            field("name").is_some_and(|n| n == branch.as_str())
+                        }
+                        "repository_ruleset.update" => {
+                            field("ruleset_enforcement").is_some_and(|v| v != "active")
+                        }
+                        _ => false,
+                    }
+            });
+            let version_weakens = match r.protection(branch) {
+                Protection::Rulesets { ruleset_id, .. } => {
+                    let mut versions: Vec<_> = w
+                        .branch_plan
+                        .ruleset_versions
+                        .iter()
+                        .filter(|v| v.ruleset_id == *ruleset_id)
+                        .collect();
+                    versions.sort_by_key(|v| v.version_id);
+                    versions.windows(2).any(|pair| {
+                        w.window.contains(pair[1].at)
+                            && pair[0].enforcement == "active"
+                            && (pair[1].enforcement != "active"
+                                || pair[1].approvals < pair[0].approvals)
+                    })
+                }
+                _ => false,
+            };
+            if event_weakens || version_weakens {
+                ids.insert(id(branch, "protection_weakened_in_window"));
+            }
+        }
+        // Rule suites are requested for the last month at the snapshot.
+        let rulesets = r
+            .production
+            .iter()
+            .any(|b| matches!(r.protection(b), Protection::Rulesets { .. }));
+        let month_back = w
+            .snapshot
+            .checked_sub_months(chrono::Months::new(1))
+            .expect("a month back");
+        if rulesets && month_back > w.window.start {
+            ids.insert(Exception::make_id(
+                "OP-04",
+                &repo,
+                SubjectType::Source,
+                "rule_suites",
+                "coverage_gap",
+            ));
+        }
+    }
 }
 
 fn missing_or_failing(p: &world::Pr, required: &[&str]) -> bool {
@@ -446,7 +594,9 @@ fn oracle_finds_exactly_the_planted_exceptions() {
         for t in &truth.tricky {
             let prefix = format!("/{}/{}/{}/", t.repo, t.subject_type, t.subject);
             assert!(
-                !found.iter().any(|id| id.contains(&prefix)),
+                !found
+                    .iter()
+                    .any(|id| id.contains(&prefix) && !planted.contains(id)),
                 "tricky {prefix} is flagged"
             );
         }
@@ -820,6 +970,12 @@ fn example_for(url: &str) -> Option<&'static str> {
         ["", "repos", _, _, "rulesets", "rule-suites"] => {
             "GET_repos_owner_repo_rulesets_rule-suites__default.json"
         }
+        ["", "repos", _, _, "rulesets", _, "history"] => {
+            "GET_repos_owner_repo_rulesets_ruleset_id_history__default.json"
+        }
+        ["", "repos", _, _, "rulesets", _, "history", _] => {
+            "GET_repos_owner_repo_rulesets_ruleset_id_history_version_id__default.json"
+        }
         ["", "repos", _, _, "deployments"] => "GET_repos_owner_repo_deployments__default.json",
         ["", "repos", _, _, "deployments", _, "statuses"] => {
             "GET_repos_owner_repo_deployments_deployment_id_statuses__default.json"
@@ -888,7 +1044,12 @@ fn rest_bodies_carry_every_key_of_githubs_examples() {
         };
         for o in &objects {
             let have: BTreeSet<String> = o.as_object().expect("object").keys().cloned().collect();
-            let missing: Vec<&String> = keys.difference(&have).collect();
+            let mut missing: Vec<&String> = keys.difference(&have).collect();
+            // Rules without settings (GitHub's `non_fast_forward`, `deletion` …) carry no
+            // `parameters`; the example only shows rules that have them.
+            if o.get("type").and_then(Value::as_str) == Some("non_fast_forward") {
+                missing.retain(|k| k.as_str() != "parameters");
+            }
             assert!(
                 missing.is_empty(),
                 "{}: missing {missing:?} of {name}",

@@ -51,6 +51,7 @@ pub fn ground_truth(w: &World, config: &Config) -> GroundTruth {
         });
     }
     exceptions.extend(super::truth_access::exceptions(w));
+    branch_and_source_truth(w, &mut exceptions);
     for e in &mut exceptions {
         e.waived = super::waived::waived(e);
     }
@@ -74,6 +75,23 @@ pub fn ground_truth(w: &World, config: &Config) -> GroundTruth {
             why: c.why.clone(),
         }))
         .chain(super::truth_access::tricky(w))
+        .chain(
+            w.branch_plan
+                .tricky_branches
+                .iter()
+                .map(|(repo, branch, why)| TrickyCase {
+                    repo: w.repos[*repo].full_name(),
+                    subject_type: SubjectType::Branch.as_str().into(),
+                    subject: branch.clone(),
+                    why: why.clone(),
+                }),
+        )
+        .chain(std::iter::once(TrickyCase {
+            repo: super::world::ORG.into(),
+            subject_type: SubjectType::Source.as_str().into(),
+            subject: "audit_log".into(),
+            why: "searched with created:>= a day before the window start, the audit log (kept 180 days) reaches back to the window start".into(),
+        }))
         .collect();
     tricky.sort_by(|a, b| {
         (&a.repo, &a.subject_type, a.subject.len(), &a.subject).cmp(&(
@@ -126,5 +144,60 @@ fn populations(w: &World, config: &Config) -> Populations {
         accounts: access.accounts,
         credentials: access.credentials,
         access_changes: access.access_changes,
+        judged_by_cm09: w.branch_plan.judged_by_cm09.len() as u64,
+        production_branches: w
+            .repos
+            .iter()
+            .filter(|r| r.in_scope)
+            .map(|r| r.production.len() as u64)
+            .sum(),
+    }
+}
+
+/// The planted CM-10 findings, and OP-04's: rule suites, kept for a month, cannot reach
+/// back from the snapshot to the window start wherever rulesets protect a branch.
+fn branch_and_source_truth(w: &World, exceptions: &mut Vec<ExpectedException>) {
+    for (repo, branch, kind, why) in &w.branch_plan.branch_findings {
+        let repo = w.repos[*repo].full_name();
+        exceptions.push(ExpectedException {
+            id: Exception::make_id("CM-10", &repo, SubjectType::Branch, branch, kind),
+            control: "CM-10".into(),
+            kind: (*kind).into(),
+            repo,
+            subject_type: SubjectType::Branch.as_str().into(),
+            subject: branch.clone(),
+            why: format!("`{branch}`: {why}"),
+            waived: false,
+        });
+    }
+    for r in w.repos.iter().filter(|r| r.in_scope) {
+        let rulesets = r
+            .production
+            .iter()
+            .any(|b| matches!(r.protection(b), super::world::Protection::Rulesets { .. }));
+        if !rulesets {
+            continue;
+        }
+        let repo = r.full_name();
+        exceptions.push(ExpectedException {
+            id: Exception::make_id(
+                "OP-04",
+                &repo,
+                SubjectType::Source,
+                "rule_suites",
+                "coverage_gap",
+            ),
+            control: "OP-04".into(),
+            kind: "coverage_gap".into(),
+            repo,
+            subject_type: SubjectType::Source.as_str().into(),
+            subject: "rule_suites".into(),
+            why: format!(
+                "rule suites are requested for the last month (time_period=month) at the snapshot {}, two months short of the window start {}",
+                w.snapshot.format("%Y-%m-%d"),
+                w.window.start.format("%Y-%m-%d")
+            ),
+            waived: false,
+        });
     }
 }

@@ -30,6 +30,8 @@ pub struct World {
     pub planted_commits: Vec<PlantedCommit>,
     /// Tricky commits and other non-change subjects.
     pub tricky_commits: Vec<TrickyCommit>,
+    /// Branch-protection history and planted CM-09/CM-10/OP-04 cases.
+    pub branch_plan: super::scenarios_branch::BranchPlan,
 }
 
 #[derive(Debug, Clone)]
@@ -187,7 +189,7 @@ pub fn repos() -> Vec<Repo> {
                     ruleset_id: 1_244_871,
                     ruleset_name: "main protection",
                     approvals: 1,
-                    dismiss_stale: false,
+                    dismiss_stale: true,
                     checks: vec!["build"],
                 },
             )],

@@ -21,7 +21,8 @@
 //! | branch_protection | `GET /repos/{owner}/{repo}/branches/{branch}/protection` (404 `Branch not protected` is evidence, not an error) |
 //! | rulesets | `GET /repos/{owner}/{repo}/rules/branches/{branch}?per_page=100` |
 //! | rule_suites | `GET /repos/{owner}/{repo}/rulesets/rule-suites?ref={ref}&time_period=month&per_page=100` |
-//! | audit_log | `GET /orgs/{org}/audit-log?phrase=action%3Aprotected_branch.policy_override&per_page=100` |
+//! | ruleset_history | `GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history?per_page=100` for every repository ruleset (`ruleset_source_type` `Repository`) whose rules apply to a production branch; then `GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history/{version_id}` for each version updated at or after the window start and the latest version before it |
+//! | audit_log | `GET /orgs/{org}/audit-log?phrase={phrase}&per_page=100`, once per phrase of [`audit_log_phrases`]: `action:protected_branch created:>={start - 1 day}` and `action:repository_ruleset created:>={start - 1 day}` (`YYYY-MM-DD`; spaces as `%20`, `:` as `%3A`, `>` as `%3E`, `=` as `%3D`). Without a `created:` qualifier the API returns only the past three months |
 //! | deployments | `GET /repos/{owner}/{repo}/deployments?per_page=100` |
 //! | deployment_statuses | `GET /repos/{owner}/{repo}/deployments/{id}/statuses?per_page=100`, for deployments to a production environment (config) created at or after the window start |
 //! | deployment_approvals | `GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals` (run id from the status `log_url`/`target_url` `…/actions/runs/{run_id}…`), once per run of those deployments |
@@ -65,6 +66,16 @@ pub const PULL_REQUEST_LABELS: &str = include_str!("queries/pull_request_labels.
 
 /// The timeline events of one pull request after the first page (overflow follow-up).
 pub const PULL_REQUEST_TIMELINE: &str = include_str!("queries/pull_request_timeline.graphql");
+/// The audit-log searches, each as its URL-encoded `phrase` parameter: the protected-branch
+/// and ruleset categories (configuration changes for CM-10, policy overrides for CM-04)
+/// from a day before the window start.
+pub fn audit_log_phrases(window_start: chrono::DateTime<chrono::Utc>) -> Vec<String> {
+    let since = (window_start - chrono::Duration::days(1)).format("%Y-%m-%d");
+    ["protected_branch", "repository_ruleset"]
+        .iter()
+        .map(|category| format!("action%3A{category}%20created%3A%3E%3D{since}"))
+        .collect()
+}
 
 /// Every GraphQL query changeproof sends, by operation name (validated against GitHub's
 /// schema in `tests/`).

@@ -79,6 +79,15 @@ pub enum Endpoint {
     RuleSuites {
         repo: String,
     },
+    RulesetHistory {
+        repo: String,
+        ruleset_id: u64,
+    },
+    RulesetVersion {
+        repo: String,
+        ruleset_id: u64,
+        version_id: u64,
+    },
     AuditLog {
         org: String,
     },
@@ -135,6 +144,7 @@ impl Endpoint {
             Endpoint::BranchProtection { .. } => "branch_protection",
             Endpoint::BranchRules { .. } => "rulesets",
             Endpoint::RuleSuites { .. } => "rule_suites",
+            Endpoint::RulesetHistory { .. } | Endpoint::RulesetVersion { .. } => "ruleset_history",
             Endpoint::AuditLog { .. } => "audit_log",
             Endpoint::Deployments { .. } => "deployments",
             Endpoint::DeploymentStatuses { .. } => "deployment_statuses",
@@ -166,6 +176,8 @@ impl Endpoint {
             Endpoint::BranchProtection { repo, .. }
             | Endpoint::BranchRules { repo, .. }
             | Endpoint::RuleSuites { repo }
+            | Endpoint::RulesetHistory { repo, .. }
+            | Endpoint::RulesetVersion { repo, .. }
             | Endpoint::Deployments { repo }
             | Endpoint::DeploymentStatuses { repo, .. }
             | Endpoint::RunApprovals { repo, .. }
@@ -296,6 +308,15 @@ fn repo_route(repo: String, rest: &[&str]) -> Option<Endpoint> {
             branch: branch.join("/"),
         },
         ["rulesets", "rule-suites"] => Endpoint::RuleSuites { repo },
+        ["rulesets", id, "history"] => Endpoint::RulesetHistory {
+            repo,
+            ruleset_id: id.parse().ok()?,
+        },
+        ["rulesets", id, "history", version] => Endpoint::RulesetVersion {
+            repo,
+            ruleset_id: id.parse().ok()?,
+            version_id: version.parse().ok()?,
+        },
         ["deployments"] => Endpoint::Deployments { repo },
         ["deployments", id, "statuses"] => Endpoint::DeploymentStatuses {
             repo,
@@ -415,6 +436,25 @@ mod tests {
             (
                 "/orgs/acme/audit-log?phrase=action%3Aprotected_branch.policy_override&per_page=100",
                 Endpoint::AuditLog { org: "acme".into() },
+            ),
+            (
+                "/orgs/acme/audit-log?phrase=action%3Arepository_ruleset%20created%3A%3E%3D2026-06-30&per_page=100",
+                Endpoint::AuditLog { org: "acme".into() },
+            ),
+            (
+                "/repos/acme/api/rulesets/42/history?per_page=100",
+                Endpoint::RulesetHistory {
+                    repo: "acme/api".into(),
+                    ruleset_id: 42,
+                },
+            ),
+            (
+                "/repos/acme/api/rulesets/42/history/3",
+                Endpoint::RulesetVersion {
+                    repo: "acme/api".into(),
+                    ruleset_id: 42,
+                    version_id: 3,
+                },
             ),
             (
                 "/repos/acme/api/deployments?per_page=100",

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::coverage::Coverage;
 use super::graphql_branch_history::CommitKey;
 use super::graphql_pull_requests::{ChangeKey, FollowUps, merge_follow_ups};
 use super::ipe::Queries;
@@ -14,6 +15,7 @@ use super::rest_deployments::Deployments;
 use super::rest_protection::Protections;
 use super::rest_repos::Repositories;
 use super::rest_rule_suites::RuleSuites;
+use super::rest_rulesets::Rulesets;
 use super::rest_teams::Teams;
 use crate::locker::LockerMeta;
 use crate::model::{Access, BranchCommit, Change, EVIDENCE_SCHEMA, Evidence, Gap};
@@ -28,6 +30,8 @@ pub(super) struct Collected {
     pub deployments: Deployments,
     pub protections: Protections,
     pub rule_suites: RuleSuites,
+    pub rulesets: Rulesets,
+    pub coverage: Coverage,
     pub audit_log: AuditLog,
     pub access: AccessLists,
     pub teams: Teams,
@@ -69,7 +73,7 @@ impl Collected {
             ))
         });
         gaps.dedup();
-        Evidence {
+        let mut evidence = Evidence {
             schema: EVIDENCE_SCHEMA.to_string(),
             snapshot_time: meta.snapshot_time,
             repositories: self.repositories.finish(),
@@ -89,6 +93,10 @@ impl Collected {
             },
             queries: self.queries.finish(),
             gaps,
-        }
+            ruleset_versions: self.rulesets.finish(),
+            coverage: Vec::new(),
+        };
+        evidence.coverage = self.coverage.finish(&evidence);
+        evidence
     }
 }

@@ -14,6 +14,7 @@
 
 mod call;
 mod collected;
+mod coverage;
 mod de;
 mod graphql;
 mod graphql_branch_history;
@@ -27,6 +28,7 @@ mod rest_deployments;
 mod rest_protection;
 mod rest_repos;
 mod rest_rule_suites;
+mod rest_rulesets;
 mod rest_teams;
 mod trailers;
 

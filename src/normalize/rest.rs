@@ -77,6 +77,12 @@ pub(super) fn process(
         }
         Endpoint::BranchRules { repo, branch } => c.protections.rules(origin, repo, branch, &body),
         Endpoint::RuleSuites { repo } => c.rule_suites.page(origin, repo, &body),
+        Endpoint::RulesetHistory { repo, ruleset_id } => {
+            c.rulesets.history(repo, *ruleset_id, &body)
+        }
+        Endpoint::RulesetVersion {
+            repo, ruleset_id, ..
+        } => c.rulesets.version(origin, repo, *ruleset_id, &body),
         Endpoint::AuditLog { org } => c.audit_log.page(origin, org, &body),
         Endpoint::Deployments { repo } => c.deployments.deployments(origin, repo, &body),
         Endpoint::DeploymentStatuses {
@@ -111,5 +117,18 @@ pub(super) fn process(
     collected
         .queries
         .add(query_key(), &record.response_sha256, contributed);
+    match endpoint {
+        Endpoint::RuleSuites { repo } => {
+            collected
+                .coverage
+                .observe("rule_suites", origin.source, repo, call, record)
+        }
+        Endpoint::AuditLog { org } => {
+            collected
+                .coverage
+                .observe("audit_log", origin.source, org, call, record)
+        }
+        _ => {}
+    }
     Ok(())
 }

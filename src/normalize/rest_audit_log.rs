@@ -26,6 +26,35 @@ struct EventItem {
     timestamp: Option<EventTime>,
     #[serde(rename = "_document_id")]
     document_id: Option<String>,
+    /// Everything else the event records.
+    #[serde(flatten)]
+    other: BTreeMap<String, Value>,
+}
+
+/// Whether an action records a configuration change (whose fields CM-10 reads), rather
+/// than a bypass or an unrelated event.
+fn is_configuration(action: &str) -> bool {
+    (action.starts_with("protected_branch.") || action.starts_with("repository_ruleset."))
+        && !matches!(
+            action,
+            "protected_branch.policy_override" | "protected_branch.rejected_ref_update"
+        )
+}
+
+/// The scalar fields of a configuration event, as text.
+fn scalar_fields(other: &BTreeMap<String, Value>) -> BTreeMap<String, String> {
+    other
+        .iter()
+        .filter_map(|(k, v)| {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                Value::Bool(b) => b.to_string(),
+                Value::Number(n) => n.to_string(),
+                _ => return None,
+            };
+            Some((k.clone(), text))
+        })
+        .collect()
 }
 
 /// An event time: milliseconds since the epoch as documented, or an RFC 3339 string.
@@ -94,6 +123,11 @@ impl AuditLog {
                 )
             });
             keys.push(format!("{}|{identity}", at.timestamp_millis()));
+            let fields = if is_configuration(&item.action) {
+                scalar_fields(&item.other)
+            } else {
+                BTreeMap::new()
+            };
             let event = AuditEvent {
                 source: origin.source.to_string(),
                 org: org.to_string(),
@@ -106,6 +140,7 @@ impl AuditLog {
                         .unwrap_or(b)
                 }),
                 at,
+                fields,
                 document_id: item.document_id,
                 evidence: vec![origin.evidence(&format!("/{i}"))],
             };

@@ -79,6 +79,7 @@ struct OptionalSlug {
 struct RuleItem {
     #[serde(rename = "type")]
     kind: String,
+    ruleset_id: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -126,6 +127,7 @@ struct Rules {
     required_checks: BTreeSet<String>,
     strict_checks: bool,
     blocks_force_pushes: bool,
+    ruleset_ids: BTreeSet<u64>,
     evidence: Vec<EvidenceRef>,
 }
 
@@ -226,6 +228,7 @@ impl Protections {
         let mut keys = Vec::with_capacity(items.len());
         for (i, (item, raw)) in items.iter().zip(list).enumerate() {
             rules.any = true;
+            rules.ruleset_ids.extend(item.ruleset_id);
             rules.evidence.push(origin.evidence(&format!("/{i}")));
             keys.push(format!("{repo}:{branch}:{i}:{}", item.kind));
             let parameters = raw.get("parameters").filter(|p| !p.is_null());
@@ -288,6 +291,7 @@ impl Protections {
                 enforce_admins: classic.enforce_admins,
                 allow_force_pushes: classic.allow_force_pushes && !rules.blocks_force_pushes,
                 bypass_actors: classic.bypass_actors.into_iter().collect(),
+                ruleset_ids: rules.ruleset_ids.into_iter().collect(),
                 evidence,
             });
         }

@@ -818,6 +818,28 @@ async fn the_cli_resumes_after_kill_9_and_logs_no_token() {
     let mut evidence = locker.evidence().unwrap();
     let mut expected = example.evidence.clone();
     expected.snapshot_time = evidence.snapshot_time;
+    // Coverage is counted back from the snapshot (here the wall clock): the same calls
+    // and responses, at other times.
+    let calls = |e: &changeproof::model::Evidence| -> Vec<(String, String, Vec<String>)> {
+        e.coverage
+            .iter()
+            .map(|c| {
+                (
+                    c.evidence_type.clone(),
+                    c.scope.clone(),
+                    c.responses.clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(calls(&evidence), calls(&expected));
+    assert!(
+        evidence
+            .coverage
+            .iter()
+            .all(|c| c.as_of == evidence.snapshot_time)
+    );
+    expected.coverage = evidence.coverage.clone();
     // The refused deploy-keys list of one repository is a gap in the collected evidence.
     let gaps: Vec<_> = evidence.gaps.drain(..).collect();
     assert_eq!(gaps.len(), 1, "{gaps:?}");

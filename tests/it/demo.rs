@@ -187,6 +187,11 @@ fn demo_findings_equal_the_planted_ground_truth() {
         "unapproved_admin",
         "write_deploy_key",
         "stale_secret",
+        "emergency_unreviewed",
+        "unprotected_branch",
+        "weak_protection",
+        "protection_weakened_in_window",
+        "coverage_gap",
     ] {
         assert!(kinds.contains(kind), "no `{kind}` exception in the demo");
     }
@@ -233,8 +238,20 @@ fn demo_populations_match_the_example() {
     };
     for id in ["CM-01", "CM-03", "CM-04"] {
         assert_eq!(control(id).population, truth.populations.changes, "{id}");
+    }
+    for id in ["CM-03", "CM-04"] {
         assert_eq!(control(id).tested, truth.populations.changes, "{id}");
     }
+    // CM-01 counts the emergency changes CM-09 judges, but does not test them.
+    assert!(truth.populations.judged_by_cm09 > 0);
+    assert_eq!(
+        control("CM-01").tested,
+        truth.populations.changes - truth.populations.judged_by_cm09
+    );
+    assert_eq!(
+        control("CM-10").population,
+        truth.populations.production_branches
+    );
     assert_eq!(
         control("CM-05").population,
         truth.populations.branch_commits
@@ -246,8 +263,8 @@ fn demo_populations_match_the_example() {
         .count() as u64;
     assert_eq!(
         control("CM-02").population,
-        truth.populations.changes - cm01_exceptions,
-        "CM-02 judges the changes without a CM-01 exception"
+        truth.populations.changes - cm01_exceptions - truth.populations.judged_by_cm09,
+        "CM-02 judges the changes without a CM-01 exception that CM-09 does not judge"
     );
     for c in &findings.controls {
         let expected = if c.exceptions > 0 {

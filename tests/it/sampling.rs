@@ -206,6 +206,12 @@ fn another_seed_draws_another_sample_and_no_seed_draws_none() {
         changeproof::example::EXAMPLE_WAIVERS,
     )
     .unwrap();
+    // The example config names its HR roster, relative to the config file.
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hr_roster.csv"),
+        config_dir.path().join("hr_roster.csv"),
+    )
+    .unwrap();
     let none = bundle(&[], Some(&config_dir.path().join("changeproof.toml")));
     assert_eq!(none["sampling"]["seed"], Value::Null);
     let first = &none["sampling"]["controls"][0];

@@ -26,7 +26,13 @@ pub const DEF: ControlDef = ControlDef {
 fn run(ctx: &Context<'_>) -> Outcome {
     let mut outcome = Outcome::new(ctx.index.population_caveats(CHANGES.evidence_type));
     for facts in &ctx.changes {
-        outcome.record(facts.subject(), judge(&ctx.index, facts));
+        match judge(&ctx.index, facts) {
+            // An emergency change that fell short is judged by CM-09 on its retro review.
+            Judgement::Fail(_) if facts.emergency => {
+                outcome.defer(facts.subject(), super::cm09::DEFERRED.to_string());
+            }
+            judgement => outcome.record(facts.subject(), judgement),
+        }
     }
     outcome
 }

@@ -382,6 +382,7 @@ mod tests {
             branch: branch.map(String::from),
             at: merged() + Duration::minutes(minutes),
             document_id: Some(format!("doc{minutes}")),
+            fields: Default::default(),
             evidence: vec![format!("sha256:audit#/{minutes}")],
         }
     }

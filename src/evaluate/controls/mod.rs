@@ -37,6 +37,9 @@ pub mod cm02;
 pub mod cm03;
 pub mod cm04;
 pub mod cm05;
+pub mod cm09;
+pub mod cm10;
+pub mod op04;
 
 /// A control's test logic.
 pub struct ControlDef {
@@ -59,6 +62,9 @@ pub const CONTROLS: &[ControlDef] = &[
     cm03::DEF,
     cm04::DEF,
     cm05::DEF,
+    cm09::DEF,
+    cm10::DEF,
+    op04::DEF,
 ];
 
 pub fn find(id: &str) -> Option<&'static ControlDef> {

@@ -21,6 +21,8 @@ ENDPOINTS = [
     "/repos/{owner}/{repo}/branches/{branch}/protection",
     "/repos/{owner}/{repo}/rules/branches/{branch}",
     "/repos/{owner}/{repo}/rulesets/rule-suites",
+    "/repos/{owner}/{repo}/rulesets/{ruleset_id}/history",
+    "/repos/{owner}/{repo}/rulesets/{ruleset_id}/history/{version_id}",
     "/orgs/{org}/audit-log",
     "/repos/{owner}/{repo}/deployments",
     "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses",

@@ -242,6 +242,132 @@ fn audit_log_policy_override_names_the_branch() {
 }
 
 #[test]
+fn ruleset_history_and_versions() {
+    let mut t = TestLocker::new();
+    t.get_json(
+        "/repos/acme/api/rulesets/42/history?per_page=100",
+        &example("GET_repos_owner_repo_rulesets_ruleset_id_history__default.json"),
+    );
+    let sha = t.get_json(
+        "/repos/acme/api/rulesets/42/history/3",
+        &example("GET_repos_owner_repo_rulesets_ruleset_id_history_version_id__default.json"),
+    );
+    let ev = t.normalize().unwrap();
+    assert_eq!(ev.ruleset_versions.len(), 1);
+    let v = &ev.ruleset_versions[0];
+    assert_eq!(
+        (v.repo.as_str(), v.ruleset_id, v.version_id),
+        ("acme/api", 42, 3)
+    );
+    assert_eq!(v.updated_at.to_rfc3339(), "2024-10-23T16:29:47+00:00");
+    assert_eq!(v.actor.as_deref(), Some("User 1"));
+    assert_eq!(
+        (v.name.as_str(), v.enforcement.as_str(), v.target.as_str()),
+        ("super cool ruleset", "active", "branch")
+    );
+    assert_eq!(v.include, ["refs/heads/main", "refs/heads/master"]);
+    assert_eq!(v.exclude, ["refs/heads/dev*"]);
+    assert_eq!(v.bypass_actors, ["Team 234 (always)"]);
+    // The example's only rule is a commit-author pattern: no protection terms.
+    assert!(!v.require_pull_request && !v.blocks_force_pushes && v.required_checks.is_empty());
+    assert_eq!(v.evidence, vec![evidence(&sha, "")]);
+    let q = query(
+        &ev,
+        "GET /repos/acme/api/rulesets/42/history",
+        "per_page=100",
+    );
+    assert_eq!(
+        (q.evidence_type.as_str(), q.records),
+        ("ruleset_history", 3)
+    );
+}
+
+#[test]
+fn ruleset_version_rules_become_protection_terms() {
+    let mut t = TestLocker::new();
+    t.get_json(
+        "/repos/acme/api/rulesets/7/history/2",
+        &json!({"version_id": 2, "actor": {"id": 9, "type": "User"},
+                "updated_at": "2026-08-10T22:04:00Z",
+                "state": {"id": 7, "name": "main", "target": "branch", "enforcement": "disabled",
+                  "bypass_actors": [{"actor_id": null, "actor_type": "OrganizationAdmin", "bypass_mode": "always"}],
+                  "conditions": {"ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []}},
+                  "rules": [{"type": "non_fast_forward"},
+                            {"type": "pull_request", "parameters": {"required_approving_review_count": 2, "dismiss_stale_reviews_on_push": true}},
+                            {"type": "required_status_checks", "parameters": {"required_status_checks": [{"context": "ci"}, {"context": "build"}]}}]}}),
+    );
+    let ev = t.normalize().unwrap();
+    let v = &ev.ruleset_versions[0];
+    assert_eq!(v.enforcement, "disabled");
+    assert!(v.require_pull_request && v.dismiss_stale_reviews && v.blocks_force_pushes);
+    assert_eq!(v.required_approvals, 2);
+    assert_eq!(v.required_checks, ["build", "ci"]);
+    assert_eq!(v.bypass_actors, ["OrganizationAdmin (always)"]);
+}
+
+#[test]
+fn audit_log_configuration_events_keep_their_fields_and_coverage_is_recorded() {
+    let mut t = TestLocker::new();
+    let phrase = "phrase=action%3Aprotected_branch%20created%3A%3E%3D2026-06-30&per_page=100";
+    t.get_json(
+        &format!("/orgs/acme/audit-log?{phrase}"),
+        &json!([{"@timestamp": 1788000000000u64, "_document_id": "d1",
+                 "action": "protected_branch.update_admin_enforced", "actor": "mallory",
+                 "org": "acme", "repo": "acme/api", "name": "main", "admin_enforced": false,
+                 "actor_location": {"country_code": "US"}},
+                {"@timestamp": 1788000001000u64, "_document_id": "d2",
+                 "action": "protected_branch.policy_override", "actor": "mallory",
+                 "org": "acme", "repo": "acme/api", "branch": "main"}]),
+    );
+    t.get_json(
+        "/repos/acme/payments/rulesets/rule-suites?ref=refs%2Fheads%2Fmain&time_period=month&per_page=100",
+        &json!([]),
+    );
+    let ev = t.normalize().unwrap();
+    let config = &ev.audit_events[0];
+    assert_eq!(
+        config.fields.get("admin_enforced").map(String::as_str),
+        Some("false")
+    );
+    assert_eq!(config.fields.get("name").map(String::as_str), Some("main"));
+    assert!(
+        !config.fields.contains_key("actor_location"),
+        "only scalar fields"
+    );
+    // A bypass event is not a configuration change: no fields kept.
+    assert!(ev.audit_events[1].fields.is_empty());
+    assert_eq!(ev.coverage.len(), 2);
+    let audit = ev
+        .coverage
+        .iter()
+        .find(|c| c.evidence_type == "audit_log")
+        .unwrap();
+    assert_eq!(audit.scope, "acme");
+    assert_eq!(
+        audit.retention_from.to_rfc3339(),
+        "2026-06-30T00:00:00+00:00"
+    );
+    assert_eq!(
+        audit.oldest_record.map(|t| t.timestamp_millis()),
+        Some(1788000000000)
+    );
+    assert_eq!(audit.as_of, ev.snapshot_time);
+    let suites = ev
+        .coverage
+        .iter()
+        .find(|c| c.evidence_type == "rule_suites")
+        .unwrap();
+    assert_eq!(suites.scope, "acme/payments");
+    assert_eq!(
+        suites.retention_from,
+        ev.snapshot_time
+            .checked_sub_months(chrono::Months::new(1))
+            .unwrap()
+    );
+    assert_eq!(suites.oldest_record, None);
+}
+
+#[test]
 fn deployments_with_statuses_and_run_approvals() {
     let mut t = TestLocker::new();
     let deployments = t.get_json(
