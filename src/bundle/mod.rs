@@ -32,6 +32,7 @@ mod pdf;
 mod population;
 mod results;
 pub mod signature;
+mod svg;
 mod tables;
 #[cfg(test)]
 mod tests;
