@@ -23,6 +23,19 @@ pub(super) const HTML_ROW_CAP: usize = 5_000;
 /// Exceptions listed in the page; exceptions.csv and findings.json hold all.
 pub(super) const HTML_EXCEPTION_CAP: usize = 5_000;
 pub(super) const INDEX: &str = include_str!("../../templates/index.html.hbs");
+/// The report's only script (sorting and filtering), allowed by its hash in the page's
+/// Content-Security-Policy: nothing else can run, nothing can be fetched.
+pub(super) const SCRIPT: &str = include_str!("../../templates/partials/tables.js");
+
+/// The CSP source that allows exactly [`SCRIPT`]: `sha256-<base64 of its SHA-256>`.
+pub(super) fn script_hash() -> String {
+    use sha2::Digest as _;
+    format!(
+        "sha256-{}",
+        crate::signing::encode_base64(&sha2::Sha256::digest(SCRIPT.as_bytes()))
+    )
+}
+
 /// Partials, by the name templates include them with.
 const PARTIALS: &[(&str, &str)] = &[
     (
@@ -130,6 +143,9 @@ struct Page {
     /// Set when the exceptions table shows only the first [`HTML_EXCEPTION_CAP`].
     exceptions_cap_note: Option<String>,
     populations: Vec<PopulationView>,
+    charts: ChartsView,
+    script: &'static str,
+    script_hash: String,
     queries: Vec<QueryView>,
     gaps: Vec<GapView>,
     notes: Vec<String>,
@@ -206,6 +222,15 @@ struct ExceptionView {
     status: &'static str,
     waiver: Option<String>,
     detail: Vec<String>,
+}
+
+/// Inline SVG charts (markup built in `svg.rs` with every text escaped).
+#[derive(Serialize)]
+struct ChartsView {
+    by_month: String,
+    by_result: String,
+    /// Exceptions the month chart cannot place, said under it.
+    undated: u64,
 }
 
 /// A population table as the page shows it.
@@ -458,6 +483,22 @@ impl Page {
                 )
             }),
             populations: populations.tables.iter().map(population_view).collect(),
+            charts: {
+                let ids: Vec<String> = findings.controls.iter().map(|c| c.id.clone()).collect();
+                let months = super::pdf::chart::MonthlyExceptions::count(
+                    &findings.exceptions,
+                    populations,
+                    (window.start, window.end),
+                    &ids,
+                );
+                ChartsView {
+                    by_month: super::svg::exceptions_by_month(&months),
+                    by_result: super::svg::results_by_control(&findings.controls, populations),
+                    undated: months.undated,
+                }
+            },
+            script: SCRIPT,
+            script_hash: script_hash(),
             queries: input.evidence.queries.iter().map(query_view).collect(),
             gaps: input.evidence.gaps.iter().map(gap_view).collect(),
             notes: populations.notes.clone(),

@@ -35,6 +35,7 @@ mod reconciliation;
 mod results;
 mod samples;
 pub mod signature;
+mod svg;
 mod tables;
 #[cfg(test)]
 mod tests;

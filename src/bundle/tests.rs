@@ -911,9 +911,11 @@ fn the_report_loads_nothing_from_the_network() {
         && attrs.contains("href=\"https://github.com/acme/api/pull/101\"")));
     for (name, attrs) in &tags {
         assert!(
-            !["script", "img", "link", "iframe", "object", "embed"].contains(&name.as_str()),
+            !["img", "link", "iframe", "object", "embed"].contains(&name.as_str()),
             "<{attrs}>"
         );
+        // The one script is inline (its hash is checked against the policy elsewhere).
+        assert!(name != "script" || attrs == "script", "<{attrs}>");
         if name != "a" {
             let lower = attrs.to_ascii_lowercase();
             assert!(
@@ -950,7 +952,11 @@ fn the_incomplete_banner_shows_exactly_when_incomplete() {
 fn the_report_escapes_a_malicious_title_and_shows_unicode() {
     let html = text(&Fixture::new(true).build(), "index.html");
     assert!(!html.contains(MALICIOUS_TITLE));
-    assert!(!html.contains("<script"));
+    assert_eq!(
+        html.matches("<script").count(),
+        1,
+        "only the report's own script"
+    );
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(html.contains(UNICODE_NAME));
     assert!(html.contains("Acme Corp — SOC 2 Type II, Q3 2026"));
@@ -986,6 +992,113 @@ fn the_report_shows_controls_exceptions_and_populations() {
         !html.contains("<td><span class=\"badge untested\">undetermined</span></td>"),
         "every cell is proven"
     );
+}
+
+/// The elements of an SVG fragment are balanced and properly nested.
+fn assert_well_formed(svg: &str) {
+    let mut open: Vec<String> = Vec::new();
+    let mut rest = svg;
+    while let Some(start) = rest.find('<') {
+        let end = rest[start..].find('>').expect("every tag closes") + start;
+        let tag = &rest[start + 1..end];
+        assert!(!tag.contains('<'), "a tag inside a tag: {tag}");
+        if let Some(name) = tag.strip_prefix('/') {
+            assert_eq!(open.pop().as_deref(), Some(name), "closing {name}");
+        } else if !tag.ends_with('/') {
+            let name: String = tag.chars().take_while(|c| !c.is_whitespace()).collect();
+            open.push(name);
+        }
+        // Text between tags holds no raw markup characters.
+        let text_end = rest[end..].find('<').map_or(rest.len(), |i| i + end);
+        assert!(!rest[end + 1..text_end].contains('>'), "raw `>` in text");
+        rest = &rest[end + 1..];
+    }
+    assert!(open.is_empty(), "unclosed: {open:?}");
+}
+
+#[test]
+fn the_report_is_one_offline_file_whose_only_script_its_policy_allows() {
+    let html = text(&Fixture::new(true).build(), "index.html");
+    // No resource of any kind is loaded: no src, no stylesheet link, no CSS url or import.
+    for needle in [
+        "src=", "<link", "url(", "@import", "<iframe", "<object", "<embed", "<img",
+    ] {
+        assert!(!html.contains(needle), "{needle}");
+    }
+    let csp_start = html.find("Content-Security-Policy\" content=\"").unwrap();
+    let csp = &html[csp_start..];
+    let csp = &csp[..csp.find("\">").unwrap()];
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline'; script") && !csp.contains("script-src 'unsafe"));
+    // The inline script is exactly the one the policy's hash allows.
+    let body = html
+        .split("<script>")
+        .nth(1)
+        .unwrap()
+        .split("</script>")
+        .next()
+        .unwrap();
+    use sha2::Digest as _;
+    let hash = crate::signing::encode_base64(&sha2::Sha256::digest(body.as_bytes()));
+    assert!(
+        csp.contains(&format!("script-src 'sha256-{hash}'")),
+        "{csp}"
+    );
+    for forbidden in [
+        "http",
+        "fetch(",
+        "XMLHttpRequest",
+        "eval(",
+        "localStorage",
+        "import(",
+    ] {
+        assert!(!body.contains(forbidden), "the script uses {forbidden}");
+    }
+    // Both charts are inline SVG, well-formed, with a title for assistive technology.
+    let svgs: Vec<&str> = html
+        .match_indices("<svg")
+        .map(|(i, _)| &html[i..i + html[i..].find("</svg>").unwrap() + 6])
+        .collect();
+    assert_eq!(svgs.len(), 2);
+    for svg in &svgs {
+        assert_well_formed(svg);
+        assert!(
+            svg.contains("role=\"img\"") && svg.contains("<title id="),
+            "{svg}"
+        );
+    }
+    // The month chart counts the fixture's exceptions per control, the results chart
+    // draws one row per control.
+    assert!(svgs[0].contains("Exceptions by month and control"));
+    assert!(svgs[0].contains("CM-01 ("), "{}", svgs[0]);
+    assert!(svgs[1].contains("CM-05"));
+    assert!(svgs[1].contains("pass"));
+}
+
+#[test]
+fn a_long_population_is_capped_in_the_page_with_a_note() {
+    let mut fixture = Fixture::new(true);
+    let row = fixture.evaluation.commits[0].clone();
+    fixture.evaluation.commits = (0..html::HTML_ROW_CAP + 3)
+        .map(|i| CommitRow {
+            sha: format!("{:040x}", i),
+            ..row.clone()
+        })
+        .collect();
+    let html = text(&fixture.build(), "index.html");
+    let section = &html[html.find("<section id=\"commits\"").unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert_eq!(
+        section.matches("<tr>").count(),
+        html::HTML_ROW_CAP + 1,
+        "header and capped rows"
+    );
+    assert!(section.contains(&format!(
+        "This page shows the first {} of the {} commits",
+        html::HTML_ROW_CAP,
+        html::HTML_ROW_CAP + 3
+    )));
+    assert!(section.contains("populations/commits.csv"));
 }
 
 #[test]

@@ -70,7 +70,7 @@ impl MonthlyExceptions {
         }
     }
 
-    fn totals(&self) -> Vec<u64> {
+    pub(in crate::bundle) fn totals(&self) -> Vec<u64> {
         (0..self.months.len())
             .map(|m| self.series.iter().map(|(_, counts)| counts[m]).sum())
             .collect()
@@ -97,12 +97,12 @@ fn months_of(start: Timestamp, end: Timestamp) -> Vec<(i32, u32)> {
     months
 }
 
-const MONTHS: [&str; 12] = [
+pub(in crate::bundle) const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
 /// A tick step of 1, 2 or 5 times a power of ten giving at most five intervals.
-fn tick_step(max: u64) -> u64 {
+pub(in crate::bundle) fn tick_step(max: u64) -> u64 {
     let mut step = 1;
     loop {
         for m in [1, 2, 5] {

@@ -158,11 +158,22 @@ pub(super) struct Sheet<'f> {
     /// Numbers and times aligned left, as in a list of facts rather than a table.
     pub(super) align_left: bool,
     pub(super) links: usize,
+    /// Measuring only: widths, wraps and links are counted, nothing is written.
+    dry_run: bool,
 }
 
 impl<'f> Sheet<'f> {
     pub(super) fn new(name: &str, f: &'f Formats) -> Result<Sheet<'f>, XlsxError> {
-        let mut ws = Worksheet::new();
+        Sheet::on(Worksheet::new(), name, f)
+    }
+
+    /// A sheet on a given worksheet (such as a low-memory one, which writes each row to
+    /// a temporary file as soon as the next begins).
+    pub(super) fn on(
+        mut ws: Worksheet,
+        name: &str,
+        f: &'f Formats,
+    ) -> Result<Sheet<'f>, XlsxError> {
         ws.set_name(name)?;
         // Printed, every sheet is one page wide: columns are never split across pages.
         ws.set_landscape();
@@ -175,6 +186,7 @@ impl<'f> Sheet<'f> {
             wrapped: BTreeMap::new(),
             align_left: false,
             links: 0,
+            dry_run: false,
         })
     }
 
@@ -214,8 +226,10 @@ impl<'f> Sheet<'f> {
             None if wraps => &self.f.wrap,
             None => &self.f.text,
         };
-        self.ws
-            .write_string_with_format(row, col, value.as_ref(), format)?;
+        if !self.dry_run {
+            self.ws
+                .write_string_with_format(row, col, value.as_ref(), format)?;
+        }
         self.fit(col, widest.min(limit));
         Ok(())
     }
@@ -232,16 +246,20 @@ impl<'f> Sheet<'f> {
                     } else {
                         &self.f.int
                     };
-                    self.ws
-                        .write_number_with_format(row, col, n as f64, format)?;
+                    if !self.dry_run {
+                        self.ws
+                            .write_number_with_format(row, col, n as f64, format)?;
+                    }
                     self.fit(col, n.to_string().len());
                 } else {
                     self.write_text(row, col, &n.to_string(), None)?;
                 }
             }
             Value::Bool(b) => {
-                self.ws
-                    .write_boolean_with_format(row, col, b, &self.f.text)?;
+                if !self.dry_run {
+                    self.ws
+                        .write_boolean_with_format(row, col, b, &self.f.text)?;
+                }
                 self.fit(col, 5);
             }
             Value::Time(t) => match excel_serial(t) {
@@ -251,7 +269,9 @@ impl<'f> Sheet<'f> {
                     } else {
                         &self.f.datetime
                     };
-                    self.ws.write_number_with_format(row, col, serial, format)?;
+                    if !self.dry_run {
+                        self.ws.write_number_with_format(row, col, serial, format)?;
+                    }
                     self.fit(col, DATETIME_WIDTH);
                 }
                 None => self.write_text(row, col, &format_time(t), None)?,
@@ -263,9 +283,11 @@ impl<'f> Sheet<'f> {
                     && url.encode_utf16().count() <= MAX_URL
                     && text.encode_utf16().count() <= MAX_URL
                 {
-                    let link = Url::new(url).set_text(text.as_str());
-                    self.ws
-                        .write_url_with_format(row, col, link, &self.f.link)?;
+                    if !self.dry_run {
+                        let link = Url::new(url).set_text(text.as_str());
+                        self.ws
+                            .write_url_with_format(row, col, link, &self.f.link)?;
+                    }
                     self.links += 1;
                     let width = display_width(&text).min(self.wrap_width(col));
                     self.fit(col, width);
@@ -282,8 +304,10 @@ impl<'f> Sheet<'f> {
     pub(super) fn header(&mut self, row: u32, names: &[&str]) -> Result<(), XlsxError> {
         for (col, name) in names.iter().enumerate() {
             let col = col as u16;
-            self.ws
-                .write_string_with_format(row, col, *name, &self.f.header)?;
+            if !self.dry_run {
+                self.ws
+                    .write_string_with_format(row, col, *name, &self.f.header)?;
+            }
             // Bold text and the filter button need room beyond the characters.
             self.fit(col, display_width(name) + 3);
         }
@@ -310,6 +334,51 @@ impl<'f> Sheet<'f> {
         self.ws.autofilter(first_row, 0, row, last_col)?;
         self.ws.set_repeat_rows(first_row, first_row)?;
         Ok(row + 1)
+    }
+
+    /// A table written row by row in one pass after measuring it in another, for a
+    /// low-memory worksheet: each row's height is known (from the final column widths)
+    /// when it is written, as a flushed row can no longer change. Gives the cells,
+    /// widths and heights of [`Sheet::table`].
+    pub(super) fn table_in_order<'v, I>(
+        &mut self,
+        names: &[&str],
+        rows: impl Fn() -> I,
+    ) -> Result<(), XlsxError>
+    where
+        I: Iterator<Item = Vec<Value<'v>>>,
+    {
+        self.dry_run = true;
+        self.table(0, names, rows())?;
+        self.dry_run = false;
+        self.links = 0;
+        let columns = self.final_widths();
+        let wrapped = std::mem::take(&mut self.wrapped);
+        self.header(0, names)?;
+        let mut row = 0;
+        for values in rows() {
+            row += 1;
+            for (col, value) in values.into_iter().enumerate() {
+                self.put(row, col as u16, value)?;
+            }
+            if let Some(cells) = wrapped.get(&row) {
+                self.ws.set_row_height(row, height_of(&columns, cells))?;
+            }
+        }
+        // Wraps were recorded again while writing: their heights are set already.
+        self.wrapped.clear();
+        let last_col = names.len().saturating_sub(1) as u16;
+        self.ws.autofilter(0, 0, row, last_col)?;
+        self.ws.set_repeat_rows(0, 0)?;
+        Ok(())
+    }
+
+    /// Column widths as [`Sheet::finish`] sets them.
+    fn final_widths(&self) -> BTreeMap<u16, usize> {
+        self.widths
+            .iter()
+            .map(|(col, width)| (*col, (width + 2).max(MIN_WIDTH)))
+            .collect()
     }
 
     /// A line of prose that may run across empty neighbouring cells: not measured.
@@ -344,28 +413,31 @@ impl<'f> Sheet<'f> {
     /// Applies the column widths and the heights of rows with wrapped text, and hands
     /// the worksheet over.
     pub(super) fn finish(mut self) -> Result<Worksheet, XlsxError> {
-        let mut columns = BTreeMap::new();
-        for (col, width) in &self.widths {
-            let width = (width + 2).max(MIN_WIDTH);
-            self.ws.set_column_width(*col, width as f64)?;
-            columns.insert(*col, width);
+        let columns = self.final_widths();
+        for (col, width) in &columns {
+            self.ws.set_column_width(*col, *width as f64)?;
         }
         for (row, cells) in &self.wrapped {
-            let lines = cells
-                .iter()
-                .map(|(col, lines)| {
-                    // A line wraps at about the column's width less its padding.
-                    let room = columns
-                        .get(col)
-                        .map_or(WRAP_AT, |w| w.saturating_sub(1).max(1));
-                    lines.iter().map(|w| w.div_ceil(room).max(1)).sum::<usize>()
-                })
-                .max()
-                .unwrap_or(1);
-            self.ws.set_row_height(*row, row_height(lines))?;
+            self.ws.set_row_height(*row, height_of(&columns, cells))?;
         }
         Ok(self.ws)
     }
+}
+
+/// The height of a row whose wrapped cells hold lines of these widths, by column.
+fn height_of(columns: &BTreeMap<u16, usize>, cells: &[(u16, Vec<usize>)]) -> f64 {
+    let lines = cells
+        .iter()
+        .map(|(col, lines)| {
+            // A line wraps at about the column's width less its padding.
+            let room = columns
+                .get(col)
+                .map_or(WRAP_AT, |w| w.saturating_sub(1).max(1));
+            lines.iter().map(|w| w.div_ceil(room).max(1)).sum::<usize>()
+        })
+        .max()
+        .unwrap_or(1);
+    row_height(lines)
 }
 
 /// The height in points of a row showing `lines` lines of 11-point text, within Excel's
