@@ -475,6 +475,7 @@ fn evaluation(window: Window, complete: bool, evidence_ref: &str) -> Evaluation 
             commit_row(2, None, UNICODE_NAME),
             commit_row(3, None, "release-bot"),
         ],
+        deployments: vec![],
     }
 }
 

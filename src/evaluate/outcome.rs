@@ -43,6 +43,9 @@ pub struct Outcome {
     pub untested: BTreeMap<String, Vec<String>>,
     /// Why the population itself may be incomplete.
     pub caveats: Vec<String>,
+    /// What the result line must say even when every record passed (e.g. a test the
+    /// config turned off): never a silent pass.
+    pub notes: Vec<String>,
 }
 
 impl Outcome {
@@ -123,15 +126,19 @@ pub fn assemble(
     let (result, reason) = if outcome.population == 0 {
         empty_population(&outcome, kind, index)
     } else {
-        let notes = untested_reason(&outcome, kind);
+        let untested = untested_reason(&outcome, kind);
         let result = if !exceptions.is_empty() {
             ResultKind::Exceptions
-        } else if notes.is_some() {
+        } else if untested.is_some() {
             ResultKind::NotTested
         } else {
             ResultKind::Effective
         };
-        (result, notes)
+        let reason = untested
+            .into_iter()
+            .chain(outcome.notes.iter().cloned())
+            .collect::<Vec<_>>();
+        (result, (!reason.is_empty()).then(|| reason.join(". ")))
     };
     let mut line = base(result, reason);
     line.population = outcome.population;
