@@ -23,7 +23,8 @@
 //!
 //! Modules: `rng` (the seeded PRNG), `people` and `world` (the plain data), `activity`
 //! (ordinary PRs), `scenarios` (the planted cases), `history` (branches, rule suites,
-//! audit log), `deploy`, `access`, `render_graphql` / `render_rest` (GitHub's shapes),
+//! audit log), `deploy` and `scenarios_deploy` (releases and the planted deployment
+//! cases), `access`, `render_graphql` / `render_rest` (GitHub's shapes),
 //! `calls` (the request log), `truth` (the ground truth, from the planting intent).
 
 mod access;
@@ -36,6 +37,7 @@ mod render_graphql;
 mod render_rest;
 mod rng;
 mod scenarios;
+mod scenarios_deploy;
 mod truth;
 mod world;
 
@@ -197,7 +199,7 @@ fn build_world(params: ExampleParams, config: &Config) -> World {
     let branches = history::build_branches(&mut g, seed);
     let rule_suites = history::rule_suites(&g, &branches, seed);
     let audit_events = history::audit_events(&g, seed);
-    let (deployments, run_approvals) = deploy::build(&g, &branches, seed);
+    let (deployments, run_approvals, deployment_plants) = deploy::build(&g, &branches, seed);
     let access = access::build(&g);
     let tricky_commits = inherited_commit(&g, &branches, &window)
         .into_iter()
@@ -222,6 +224,7 @@ fn build_world(params: ExampleParams, config: &Config) -> World {
         audit_events,
         deployments,
         run_approvals,
+        deployment_plants,
         access,
         planted_commits,
         tricky_commits,
@@ -282,7 +285,20 @@ fn collect_calls(w: &World, config: &Config) -> calls::Calls {
     for repo in in_scope {
         let r = &w.repos[repo];
         let base = format!("/repos/{}", r.full_name());
+        // The commits the search's merged production PRs carry: deployed commits outside
+        // them are looked up (contract: `deployed_changes`).
+        let mut carried = std::collections::BTreeSet::new();
         for page in render_graphql::merged_pull_requests(w, repo) {
+            let nodes = page
+                .data
+                .get("search")
+                .and_then(|s| s.get("nodes"))
+                .and_then(serde_json::Value::as_array);
+            for node in nodes.into_iter().flatten() {
+                carried.extend(github::carried_commits(node, |b| {
+                    config.scope.is_production_branch(b, r.default_branch)
+                }));
+            }
             c.graphql("MergedPullRequests", github::MERGED_PULL_REQUESTS, page);
         }
         for branch in &r.production {
@@ -324,6 +340,18 @@ fn collect_calls(w: &World, config: &Config) -> calls::Calls {
             c.get_list(&format!("{base}/rulesets/rule-suites"), &query, items);
         }
         let deployments = rest::deployments(w, repo);
+        let deployed: Vec<String> = deployments
+            .iter()
+            .filter(|d| {
+                github::selected_deployment(
+                    d,
+                    |e| config.scope.is_production_environment(e),
+                    w.window.start,
+                )
+            })
+            .filter_map(|d| d.get("sha").and_then(serde_json::Value::as_str))
+            .map(str::to_string)
+            .collect();
         c.get_list(&format!("{base}/deployments"), "per_page=100", deployments);
         // Statuses and approvals only where a population needs them: deployments to
         // production environments created from the window start on (the contract).
@@ -356,6 +384,10 @@ fn collect_calls(w: &World, config: &Config) -> calls::Calls {
                     &approvals,
                 );
             }
+        }
+        for sha in github::deployed_commit_lookups(&carried, deployed) {
+            let page = render_graphql::deployed_commit(w, repo, &sha);
+            c.graphql("DeployedCommit", github::DEPLOYED_COMMIT, page);
         }
         c.get_list(
             &format!("{base}/collaborators"),
@@ -455,3 +487,5 @@ fn collect_calls(w: &World, config: &Config) -> calls::Calls {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_deploy;

@@ -108,6 +108,48 @@ pub fn merged_pull_requests(w: &World, repo: usize) -> Vec<Page> {
     pages
 }
 
+/// `DeployedCommit`: the pull requests GitHub associates with a deployed commit (the
+/// PR that merged it as merge commit, or whose head or commits hold it), by number.
+pub fn deployed_commit(w: &World, repo: usize, sha: &str) -> Page {
+    let r = &w.repos[repo];
+    let mut prs: Vec<&Pr> = w
+        .prs
+        .iter()
+        .filter(|p| p.repo == repo)
+        .filter(|p| {
+            p.merge
+                .as_ref()
+                .is_some_and(|m| m.commit.eq_ignore_ascii_case(sha))
+                || p.commits.iter().any(|c| c.sha.eq_ignore_ascii_case(sha))
+        })
+        .collect();
+    prs.sort_by_key(|p| p.number);
+    let nodes: Vec<Value> = prs
+        .iter()
+        .map(|p| {
+            // The same fields as a search node, which alone selects `__typename`.
+            let mut node = pr_node(w, p);
+            if let Some(map) = node.as_object_mut() {
+                map.remove("__typename");
+            }
+            node
+        })
+        .collect();
+    let mut data = Map::new();
+    data.insert(
+        "repository".into(),
+        json!({"object": {
+            "__typename": "Commit",
+            "oid": sha,
+            "associatedPullRequests": {"totalCount": nodes.len(), "nodes": nodes},
+        }}),
+    );
+    Page {
+        variables: json!({"owner": super::world::ORG, "name": r.name, "oid": sha}),
+        data,
+    }
+}
+
 fn pr_node(w: &World, p: &Pr) -> Value {
     let r = &w.repos[p.repo];
     let merge = p.merge.as_ref();

@@ -108,6 +108,13 @@ const EXPECTED: &[(&str, &str, &str, usize)] = &[
     ("CM-04", "protection_bypassed", "acme/payments", 1),
     ("CM-05", "direct_push", "acme/infra", 2),
     ("CM-05", "direct_push", "acme/api", 1),
+    ("CM-06", "untraceable_deployment", "acme/web", 1),
+    ("CM-06", "deployed_unapproved_change", "acme/web", 1),
+    ("CM-07", "deployment_not_approved", "acme/payments", 1),
+    ("CM-08", "deployment_self_approved", "acme/api", 1),
+    ("OP-01", "off_hours_deployment", "acme/api", 1),
+    ("OP-02", "unknown_deployer", "acme/web", 1),
+    ("OP-03", "unrecovered_failure", "acme/api", 1),
 ];
 
 #[test]
@@ -126,7 +133,7 @@ fn every_scenario_is_planted_at_every_size() {
             .map(|(c, k, r, n)| ((c.to_string(), k.to_string(), r.to_string()), *n))
             .collect();
         assert_eq!(counts, expected, "size {changes}, seed {seed}");
-        assert_eq!(truth.tricky.len(), 14, "size {changes}: every tricky case");
+        assert_eq!(truth.tricky.len(), 19, "size {changes}: every tricky case");
         // CM-04 is planted once on each basis, and the records GitHub keeps agree.
         let bases: BTreeSet<&str> = w
             .prs
@@ -175,6 +182,10 @@ fn ground_truth_ids_are_well_formed_sorted_and_unique() {
             "commit" => {
                 assert!(e.subject.len() == 40 && e.subject.bytes().all(|b| b.is_ascii_hexdigit()));
                 SubjectType::Commit
+            }
+            "deployment" => {
+                assert!(e.subject.parse::<u64>().is_ok(), "{}", e.id);
+                SubjectType::Deployment
             }
             other => panic!("unexpected subject type {other}"),
         };
@@ -380,6 +391,7 @@ fn oracle(w: &World, config: &Config) -> BTreeSet<String> {
             }
         }
     }
+    ids.extend(super::tests_deploy::oracle(w, config));
     ids
 }
 

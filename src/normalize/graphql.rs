@@ -36,6 +36,13 @@ struct BranchHistoryVariables {
 }
 
 #[derive(Deserialize)]
+struct DeployedCommitVariables {
+    owner: String,
+    name: String,
+    oid: String,
+}
+
+#[derive(Deserialize)]
 struct GraphQlError {
     message: Option<String>,
     #[serde(rename = "type")]
@@ -46,6 +53,7 @@ struct GraphQlError {
 enum Operation {
     MergedPullRequests { repo: Option<String> },
     BranchHistory { repo: String, branch: String },
+    DeployedCommit { repo: String, oid: String },
 }
 
 impl Operation {
@@ -53,6 +61,7 @@ impl Operation {
         match self {
             Operation::MergedPullRequests { .. } => "MergedPullRequests",
             Operation::BranchHistory { .. } => "BranchHistory",
+            Operation::DeployedCommit { .. } => "DeployedCommit",
         }
     }
 
@@ -60,13 +69,16 @@ impl Operation {
         match self {
             Operation::MergedPullRequests { .. } => "pull_requests",
             Operation::BranchHistory { .. } => "branch_commits",
+            Operation::DeployedCommit { .. } => "deployed_changes",
         }
     }
 
     fn repo(&self) -> Option<&str> {
         match self {
             Operation::MergedPullRequests { repo } => repo.as_deref(),
-            Operation::BranchHistory { repo, .. } => Some(repo),
+            Operation::BranchHistory { repo, .. } | Operation::DeployedCommit { repo, .. } => {
+                Some(repo)
+            }
         }
     }
 
@@ -75,6 +87,7 @@ impl Operation {
         match self {
             Operation::MergedPullRequests { repo } => repo.clone().unwrap_or_default(),
             Operation::BranchHistory { repo, branch } => format!("{repo} branch {branch}"),
+            Operation::DeployedCommit { repo, oid } => format!("{repo} commit {oid}"),
         }
     }
 }
@@ -133,6 +146,14 @@ pub(super) fn process(
                 parse_at(&variables_value, "variables").map_err(request_shape)?;
             Operation::MergedPullRequests {
                 repo: search_repo(&v.q),
+            }
+        }
+        "DeployedCommit" => {
+            let v: DeployedCommitVariables =
+                parse_at(&variables_value, "variables").map_err(request_shape)?;
+            Operation::DeployedCommit {
+                repo: format!("{}/{}", v.owner, v.name),
+                oid: v.oid,
             }
         }
         _ => {
@@ -222,6 +243,10 @@ pub(super) fn process(
     let contributed = match &operation {
         Operation::MergedPullRequests { .. } => {
             graphql_pull_requests::page(&mut collected.changes, origin, data).map_err(shape)?
+        }
+        Operation::DeployedCommit { .. } => {
+            graphql_pull_requests::deployed_commit(&mut collected.changes, origin, data)
+                .map_err(shape)?
         }
         Operation::BranchHistory { repo, branch } => {
             let page =
