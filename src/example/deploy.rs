@@ -257,7 +257,7 @@ pub fn pick_approver(g: &Gen, repo: usize, included: &[usize], rng: &mut Rng) ->
                 || p.commits.iter().any(|c| {
                     c.author.login.as_deref() == Some(login)
                         || c.committer.login.as_deref() == Some(login)
-                        || c.message.contains(&g.people.get(a).noreply_email())
+                        || coauthored_by(&c.message, g.people.get(a))
                 })
         })
     };
@@ -273,6 +273,24 @@ pub fn pick_approver(g: &Gen, repo: usize, included: &[usize], rng: &mut Rng) ->
         .chain(fallback)
         .find(|a| !authored(*a))
         .unwrap_or(order[0])
+}
+
+/// Whether a commit message credits the account in a `Co-authored-by:` trailer, in any
+/// of the forms the generator writes (noreply address, commit address, login as name).
+fn coauthored_by(message: &str, a: &super::people::Account) -> bool {
+    let noreply = a.noreply_email().to_ascii_lowercase();
+    let email = a.git_identity().email.to_ascii_lowercase();
+    message.lines().any(|line| {
+        let Some(value) = line.strip_prefix("Co-authored-by:") else {
+            return false;
+        };
+        let value = value.trim().to_ascii_lowercase();
+        let (name, address) = value.rsplit_once('<').unwrap_or((value.as_str(), ""));
+        let address = address.trim_end_matches('>');
+        address == noreply
+            || (!email.is_empty() && address == email)
+            || name.trim() == a.login.to_ascii_lowercase()
+    })
 }
 
 fn approval_comment(rng: &mut Rng) -> String {

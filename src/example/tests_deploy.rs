@@ -27,15 +27,27 @@ fn authors(w: &World, p: &Pr) -> BTreeSet<String> {
             }
         }
         for line in c.message.lines() {
-            let Some(email) = line
+            let Some((name, email)) = line
                 .strip_prefix("Co-authored-by: ")
                 .and_then(|rest| rest.rsplit_once('<'))
-                .map(|(_, e)| e.trim_end_matches('>').to_ascii_lowercase())
+                .map(|(n, e)| (n.trim(), e.trim_end_matches('>').to_ascii_lowercase()))
             else {
                 continue;
             };
             if let Some(local) = email.strip_suffix("@users.noreply.github.com") {
                 out.insert(local.split_once('+').map_or(local, |(_, l)| l).to_string());
+            } else if let Some(a) = w.people.accounts.iter().find(|a| {
+                a.git_identity().login.is_some() && a.git_identity().email.eq_ignore_ascii_case(&email)
+            }) {
+                // An address the account's own (linked) commits carry.
+                out.insert(a.graphql_login.to_ascii_lowercase());
+            } else if let Some(a) = w
+                .people
+                .accounts
+                .iter()
+                .find(|a| a.login.eq_ignore_ascii_case(name))
+            {
+                out.insert(a.graphql_login.to_ascii_lowercase());
             }
         }
     }
