@@ -67,7 +67,7 @@ fn every_query_is_valid_against_githubs_schema() {
 fn a_misspelt_field_fails_validation() {
     let schema = github_schema();
     for (name, query) in QUERIES {
-        let field = if *name == "MergedPullRequests" {
+        let field = if query.contains("headRefOid") {
             "headRefOid"
         } else {
             "messageHeadline"
