@@ -714,17 +714,20 @@ window = { start = "2026-07-01", end = "2026-10-01" }
 
     #[test]
     fn unknown_time_zone_is_an_error_with_its_line() {
-        let text = MINIMAL.replace(
-            "window = {",
-            "timezone = \"America/New_Yrok\"\nwindow = {",
-        );
+        let text = MINIMAL.replace("window = {", "timezone = \"America/New_Yrok\"\nwindow = {");
         let err = parse(&text).unwrap_err().to_string();
         assert!(err.starts_with("changeproof.toml:4:"), "{err}");
-        assert!(err.contains("America/New_Yrok") && err.contains("IANA"), "{err}");
+        assert!(
+            err.contains("America/New_Yrok") && err.contains("IANA"),
+            "{err}"
+        );
         let text = MINIMAL.replace("window = {", "timezone = \"Europe/Berlin\"\nwindow = {");
         let config = parse(&text).unwrap();
         assert_eq!(config.audit.time_zone().unwrap(), chrono_tz::Europe::Berlin);
-        assert_eq!(parse(MINIMAL).unwrap().audit.time_zone().unwrap(), chrono_tz::UTC);
+        assert_eq!(
+            parse(MINIMAL).unwrap().audit.time_zone().unwrap(),
+            chrono_tz::UTC
+        );
     }
 
     #[test]
@@ -734,7 +737,11 @@ window = { start = "2026-07-01", end = "2026-10-01" }
         assert!(hours.contains(20 * 3600 - 1));
         assert!(!hours.contains(20 * 3600));
         assert!(!hours.contains(8 * 3600 - 1));
-        assert!(BusinessHours::parse("00:00-24:00").unwrap().contains(86_399));
+        assert!(
+            BusinessHours::parse("00:00-24:00")
+                .unwrap()
+                .contains(86_399)
+        );
         for bad in ["8-20", "20:00-08:00", "08:00", "08:00-25:00", "08:60-09:00"] {
             assert!(BusinessHours::parse(bad).is_err(), "{bad}");
         }
@@ -743,7 +750,10 @@ window = { start = "2026-07-01", end = "2026-10-01" }
         assert!(err.starts_with("changeproof.toml:7:"), "{err}");
         let text = format!("{MINIMAL}\n[controls]\nbusiness_days = [\"Mon\", \"Fry\"]\n");
         let err = parse(&text).unwrap_err().to_string();
-        assert!(err.starts_with("changeproof.toml:7:") && err.contains("Fry"), "{err}");
+        assert!(
+            err.starts_with("changeproof.toml:7:") && err.contains("Fry"),
+            "{err}"
+        );
         let days = parse_business_days(&["mon".into(), "Tuesday".into()]).unwrap();
         assert_eq!(days, [chrono::Weekday::Mon, chrono::Weekday::Tue]);
     }

@@ -353,12 +353,17 @@ impl Plan {
             let what = format!("{}/{name} deployed_changes ({sha})", self.org);
             let connection = "/data/repository/object/associatedPullRequests";
             if let Fetched::Got(pages) = self
-                .graphql_pages("DeployedCommit", DEPLOYED_COMMIT, variables, connection, &what)
+                .graphql_pages(
+                    "DeployedCommit",
+                    DEPLOYED_COMMIT,
+                    variables,
+                    connection,
+                    &what,
+                )
                 .await?
             {
-                let listed = |p: &Value, field: &str| {
-                    p.pointer(&format!("{connection}/{field}")).cloned()
-                };
+                let listed =
+                    |p: &Value, field: &str| p.pointer(&format!("{connection}/{field}")).cloned();
                 for page in &pages {
                     let total = listed(page, "totalCount").and_then(|v| v.as_u64());
                     let got = listed(page, "nodes")

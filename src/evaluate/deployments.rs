@@ -196,8 +196,7 @@ fn trace(index: &Index<'_>, by_sha: &ShaIndex<'_>, repo: &str, sha: &str) -> Opt
         if commit.repo != repo || !commit.sha.eq_ignore_ascii_case(sha) {
             continue;
         }
-        if population::is_production(&index.repos, index.scope, repo, &commit.branch)
-            != Some(true)
+        if population::is_production(&index.repos, index.scope, repo, &commit.branch) != Some(true)
         {
             continue;
         }

@@ -89,10 +89,7 @@ pub fn deployment_row(ctx: &Context<'_>, facts: &DeploymentFacts<'_>) -> Deploym
         approvers: facts.approvers.values().cloned().collect(),
         approval_required: ctx.index.params.require_deployment_approval,
         change: facts.trace.map(|t| format!("{}#{}", d.repo, t.number)),
-        traced_by: facts
-            .trace
-            .map_or("none", |t| t.basis.code())
-            .to_string(),
+        traced_by: facts.trace.map_or("none", |t| t.basis.code()).to_string(),
         change_merged_at: facts.trace.and_then(|t| t.merged_at),
         change_in_window: facts
             .change

@@ -636,9 +636,9 @@ impl DeploymentBuilder {
 
     pub fn build(self) -> Deployment {
         let mut d = self.deployment;
-        let run_url = d.workflow_run_id.map(|run| {
-            format!("https://github.com/{}/actions/runs/{run}/job/1", d.repo)
-        });
+        let run_url = d
+            .workflow_run_id
+            .map(|run| format!("https://github.com/{}/actions/runs/{run}/job/1", d.repo));
         let status = |state: &str, minutes: i64| DeploymentStatus {
             state: state.into(),
             created_at: d.created_at + Duration::minutes(minutes),

@@ -209,7 +209,13 @@ pub fn plant_deployments(
     let earlier = find(g, "api", ROLLBACK_EARLIER);
     let later = find(g, "api", ROLLBACK_LATER);
     let reviewer = g.who("zoe-lukasiewicz");
-    p.run(api, g.at(27, 15, 5), &merge_commit(g, later), Some(reviewer), &[("production", true)]);
+    p.run(
+        api,
+        g.at(27, 15, 5),
+        &merge_commit(g, later),
+        Some(reviewer),
+        &[("production", true)],
+    );
     let mwebb = g.who("mwebb");
     let rollback = p.run(
         api,

@@ -9,6 +9,7 @@ use chrono::{Datelike, Timelike, Weekday};
 
 use crate::config::Config;
 use crate::findings::{Exception, SubjectType};
+use crate::model::Timestamp;
 
 use super::people::{self, OrgRole};
 use super::world::{Pr, ReviewState, World};
@@ -37,7 +38,8 @@ fn authors(w: &World, p: &Pr) -> BTreeSet<String> {
             if let Some(local) = email.strip_suffix("@users.noreply.github.com") {
                 out.insert(local.split_once('+').map_or(local, |(_, l)| l).to_string());
             } else if let Some(a) = w.people.accounts.iter().find(|a| {
-                a.git_identity().login.is_some() && a.git_identity().email.eq_ignore_ascii_case(&email)
+                a.git_identity().login.is_some()
+                    && a.git_identity().email.eq_ignore_ascii_case(&email)
             }) {
                 // An address the account's own (linked) commits carry.
                 out.insert(a.graphql_login.to_ascii_lowercase());
@@ -65,8 +67,7 @@ pub fn oracle(w: &World, config: &Config) -> BTreeSet<String> {
     };
     let mut ids = BTreeSet::new();
     // (repo, environment) → (created, success time) of every successful deployment.
-    let mut successes: BTreeMap<(usize, &str), Vec<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>> =
-        BTreeMap::new();
+    let mut successes: BTreeMap<(usize, &str), Vec<(Timestamp, Timestamp)>> = BTreeMap::new();
     for d in &w.deployments {
         if let Some(s) = d.statuses.iter().find(|s| s.state == "success") {
             successes
@@ -76,14 +77,21 @@ pub fn oracle(w: &World, config: &Config) -> BTreeSet<String> {
         }
     }
     for d in &w.deployments {
-        if !config.scope.is_production_environment(d.environment) || !w.window.contains(d.created_at)
+        if !config.scope.is_production_environment(d.environment)
+            || !w.window.contains(d.created_at)
         {
             continue;
         }
         let r = &w.repos[d.repo];
         let repo = r.full_name();
         let id = |control: &str, kind: &str| {
-            Exception::make_id(control, &repo, SubjectType::Deployment, &d.id.to_string(), kind)
+            Exception::make_id(
+                control,
+                &repo,
+                SubjectType::Deployment,
+                &d.id.to_string(),
+                kind,
+            )
         };
         let production = |p: &&Pr| {
             p.repo == d.repo
@@ -148,11 +156,16 @@ pub fn oracle(w: &World, config: &Config) -> BTreeSet<String> {
         let workday = !matches!(local.weekday(), Weekday::Sat | Weekday::Sun);
         let hours = (8..20).contains(&local.hour());
         let emergency = traced.is_some_and(|p| {
-            p.labels
-                .iter()
-                .any(|l| config.controls.emergency_labels.iter().any(|e| e.eq_ignore_ascii_case(l)))
+            p.labels.iter().any(|l| {
+                config
+                    .controls
+                    .emergency_labels
+                    .iter()
+                    .any(|e| e.eq_ignore_ascii_case(l))
+            })
         });
-        if !(workday && hours) && !emergency {
+        let inside = workday && hours;
+        if !inside && !emergency {
             ids.insert(id("OP-01", "off_hours_deployment"));
         }
         // OP-02
@@ -174,7 +187,9 @@ pub fn oracle(w: &World, config: &Config) -> BTreeSet<String> {
                 .get(&(d.repo, d.environment))
                 .into_iter()
                 .flatten()
-                .any(|(created, ok)| *created > d.created_at && *ok <= failed.created_at + min_within);
+                .any(|(created, ok)| {
+                    *created > d.created_at && *ok <= failed.created_at + min_within
+                });
             if !recovered {
                 ids.insert(id("OP-03", "unrecovered_failure"));
             }

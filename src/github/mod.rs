@@ -92,7 +92,10 @@ pub fn carried_commits(
 ) -> Vec<String> {
     use serde_json::Value;
     let merged = node.get("mergedAt").is_some_and(|m| !m.is_null());
-    let base = node.get("baseRefName").and_then(Value::as_str).unwrap_or("");
+    let base = node
+        .get("baseRefName")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     if !merged || !is_production_branch(base) {
         return Vec::new();
     }
@@ -152,7 +155,11 @@ mod tests {
         let deployed = selection(DEPLOYED_COMMIT, "nodes {\n            number", 10);
         assert!(merged.len() > 20, "{merged:?}");
         assert_eq!(deployed.first().map(String::as_str), Some("title"));
-        assert_eq!(&merged[1..], &deployed[..], "the PR fields of the two queries differ");
+        assert_eq!(
+            &merged[1..],
+            &deployed[..],
+            "the PR fields of the two queries differ"
+        );
         assert_eq!(merged[0], "number");
     }
 
@@ -184,9 +191,25 @@ mod tests {
         let start = "2026-07-01T00:00:00Z".parse().unwrap();
         let prod = |e: &str| e == "production";
         let d = |env: &str, at: &str| json!({"environment": env, "created_at": at});
-        assert!(selected_deployment(&d("production", "2026-07-01T00:00:00Z"), prod, start));
-        assert!(!selected_deployment(&d("production", "2026-06-30T23:59:59Z"), prod, start));
-        assert!(!selected_deployment(&d("staging", "2026-07-02T00:00:00Z"), prod, start));
-        assert!(selected_deployment(&d("production", "yesterday"), prod, start));
+        assert!(selected_deployment(
+            &d("production", "2026-07-01T00:00:00Z"),
+            prod,
+            start
+        ));
+        assert!(!selected_deployment(
+            &d("production", "2026-06-30T23:59:59Z"),
+            prod,
+            start
+        ));
+        assert!(!selected_deployment(
+            &d("staging", "2026-07-02T00:00:00Z"),
+            prod,
+            start
+        ));
+        assert!(selected_deployment(
+            &d("production", "yesterday"),
+            prod,
+            start
+        ));
     }
 }

@@ -105,9 +105,15 @@ fn judge(ctx: &Context<'_>, facts: &DeploymentFacts<'_>) -> Judgement {
             ("change_url", json!(change.change.url)),
             ("traced_by", json!(trace.basis.code())),
             ("change_merged_at", json!(change.change.merged_at)),
-            ("change_in_window", json!(window.contains(change.change.merged_at))),
+            (
+                "change_in_window",
+                json!(window.contains(change.change.merged_at)),
+            ),
             ("cm01_kind", json!(first.kind)),
-            ("cm01_detail", serde_json::Value::Object(first.detail.clone())),
+            (
+                "cm01_detail",
+                serde_json::Value::Object(first.detail.clone()),
+            ),
         ]),
     )])
 }
@@ -125,7 +131,10 @@ mod tests {
         let eval = kit.run();
         assert_eq!(eval.kinds("CM-06"), []);
         let r = eval.result("CM-06");
-        assert_eq!((r.result, r.population, r.tested), (ResultKind::Effective, 1, 1));
+        assert_eq!(
+            (r.result, r.population, r.tested),
+            (ResultKind::Effective, 1, 1)
+        );
         let row = &eval.deployments[0];
         assert_eq!(row.change.as_deref(), Some("acme/api#1"));
         assert_eq!(row.traced_by, "merge_commit");
@@ -142,7 +151,11 @@ mod tests {
         kit.deploy(deployment(2, &inner.to_uppercase()));
         let eval = kit.run();
         assert_eq!(eval.kinds("CM-06"), []);
-        let traced: Vec<&str> = eval.deployments.iter().map(|r| r.traced_by.as_str()).collect();
+        let traced: Vec<&str> = eval
+            .deployments
+            .iter()
+            .map(|r| r.traced_by.as_str())
+            .collect();
         assert_eq!(traced, ["head", "commit"]);
     }
 
@@ -163,7 +176,10 @@ mod tests {
         let mut kit = Kit::new();
         kit.add(pr(1).approve("bob").base("develop"));
         kit.deploy(deployment(1, &merge_sha(1)));
-        assert_eq!(kit.run().kinds("CM-06"), [dexc(1, "untraceable_deployment")]);
+        assert_eq!(
+            kit.run().kinds("CM-06"),
+            [dexc(1, "untraceable_deployment")]
+        );
     }
 
     #[test]
@@ -231,7 +247,10 @@ mod tests {
         assert_eq!(eval.kinds("CM-06"), []);
         let r = eval.result("CM-06");
         assert_eq!(r.result, ResultKind::NotTested);
-        assert!(r.reason.as_deref().unwrap().contains("deployed_changes"), "{r:?}");
+        assert!(
+            r.reason.as_deref().unwrap().contains("deployed_changes"),
+            "{r:?}"
+        );
     }
 
     #[test]
@@ -239,7 +258,11 @@ mod tests {
         let mut kit = Kit::new();
         kit.deploy(deployment(1, "aa").environment("staging"));
         kit.deploy(deployment(2, "bb").at("2026-06-30T23:59:59Z"));
-        kit.deploy(deployment(3, "cc").environment("prod-eu").at("2026-10-01T00:00:00Z"));
+        kit.deploy(
+            deployment(3, "cc")
+                .environment("prod-eu")
+                .at("2026-10-01T00:00:00Z"),
+        );
         kit.deploy(deployment(4, "dd").environment("prod-eu"));
         let eval = kit.run();
         let ids: Vec<&str> = eval.deployments.iter().map(|r| r.id.as_str()).collect();
@@ -253,7 +276,10 @@ mod tests {
             let r = eval.result(id);
             assert_eq!(r.result, ResultKind::NotApplicable, "{id}");
             assert!(
-                r.reason.as_deref().unwrap().starts_with("no deployments in the population"),
+                r.reason
+                    .as_deref()
+                    .unwrap()
+                    .starts_with("no deployments in the population"),
                 "{r:?}"
             );
         }

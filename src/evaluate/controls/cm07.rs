@@ -53,7 +53,9 @@ fn judge(ctx: &Context<'_>, facts: &DeploymentFacts<'_>) -> Judgement {
     }
     let d = facts.deployment;
     let why = match d.workflow_run_id {
-        None => "no workflow run is linked to it, so no environment approval is recorded".to_string(),
+        None => {
+            "no workflow run is linked to it, so no environment approval is recorded".to_string()
+        }
         Some(run) if facts.set_aside.is_empty() => {
             format!("workflow run {run} has no environment review")
         }
@@ -67,10 +69,17 @@ fn judge(ctx: &Context<'_>, facts: &DeploymentFacts<'_>) -> Judgement {
                     _ => format!("@{} approved other environments only", s.login),
                 })
                 .collect();
-            format!("workflow run {run} has no approval for `{}` ({})", d.environment, notes.join("; "))
+            format!(
+                "workflow run {run} has no approval for `{}` ({})",
+                d.environment,
+                notes.join("; ")
+            )
         }
     };
-    let summary = format!("deployment {} to {} was not approved: {why}", d.id, d.environment);
+    let summary = format!(
+        "deployment {} to {} was not approved: {why}",
+        d.id, d.environment
+    );
     let reviews: Vec<_> = facts
         .set_aside
         .iter()
@@ -135,12 +144,19 @@ mod tests {
         let eval = kit.run();
         assert_eq!(
             eval.kinds("CM-07"),
-            [dexc(1, "deployment_not_approved"), dexc(2, "deployment_not_approved")]
+            [
+                dexc(1, "deployment_not_approved"),
+                dexc(2, "deployment_not_approved")
+            ]
         );
         let e = eval.exception("CM-07/acme/api/deployment/2/deployment_not_approved");
         assert!(e.summary.contains("@bob rejected it"), "{}", e.summary);
         assert!(e.summary.contains("bot @renovate[bot]"), "{}", e.summary);
-        assert!(e.summary.contains("@dave approved other environments only"), "{}", e.summary);
+        assert!(
+            e.summary.contains("@dave approved other environments only"),
+            "{}",
+            e.summary
+        );
         let e = eval.exception("CM-07/acme/api/deployment/1/deployment_not_approved");
         assert!(e.summary.contains("no environment review"), "{}", e.summary);
     }
@@ -148,8 +164,15 @@ mod tests {
     #[test]
     fn a_config_listed_bot_approval_does_not_count() {
         let mut kit = Kit::new();
-        kit.deploy(deployment(1, "aa").no_approval().review("acme-ci", "approved", None));
-        assert_eq!(kit.run().kinds("CM-07"), [dexc(1, "deployment_not_approved")]);
+        kit.deploy(
+            deployment(1, "aa")
+                .no_approval()
+                .review("acme-ci", "approved", None),
+        );
+        assert_eq!(
+            kit.run().kinds("CM-07"),
+            [dexc(1, "deployment_not_approved")]
+        );
     }
 
     #[test]
@@ -161,7 +184,13 @@ mod tests {
         assert_eq!(eval.kinds("CM-07"), []);
         let r = eval.result("CM-07");
         assert_eq!((r.result, r.tested), (ResultKind::NotTested, 0));
-        assert!(r.reason.as_deref().unwrap().contains("deployment_approvals"), "{r:?}");
+        assert!(
+            r.reason
+                .as_deref()
+                .unwrap()
+                .contains("deployment_approvals"),
+            "{r:?}"
+        );
     }
 
     #[test]
@@ -174,7 +203,10 @@ mod tests {
         let r = eval.result("CM-07");
         assert_eq!(r.result, ResultKind::Effective);
         assert!(
-            r.reason.as_deref().unwrap().contains("require_deployment_approval = false"),
+            r.reason
+                .as_deref()
+                .unwrap()
+                .contains("require_deployment_approval = false"),
             "{r:?}"
         );
         assert!(!eval.deployments[0].approval_required);

@@ -68,7 +68,13 @@ fn judge(ctx: &Context<'_>, facts: &DeploymentFacts<'_>) -> Judgement {
     }
     let described: Vec<String> = selves
         .iter()
-        .map(|(login, person)| format!("@{login}, the {} of PR #{}", person.main_role(), trace.number))
+        .map(|(login, person)| {
+            format!(
+                "@{login}, the {} of PR #{}",
+                person.main_role(),
+                trace.number
+            )
+        })
         .collect();
     let summary = format!(
         "deployment {} to {} was approved by {}",
@@ -96,7 +102,10 @@ fn judge(ctx: &Context<'_>, facts: &DeploymentFacts<'_>) -> Judgement {
         evidence,
         detail([
             ("change", json!(format!("{}#{}", d.repo, trace.number))),
-            ("approvers", json!(facts.approvers.values().collect::<Vec<_>>())),
+            (
+                "approvers",
+                json!(facts.approvers.values().collect::<Vec<_>>()),
+            ),
             ("approvers_who_are_authors", Value::Object(authors)),
         ]),
     )])
@@ -122,7 +131,11 @@ mod tests {
     fn approval_by_the_pr_author_is_self_approval() {
         let mut kit = Kit::new();
         kit.add(pr(1).approve("bob"));
-        kit.deploy(deployment(1, &merge_sha(1)).no_approval().review("Alice", "approved", None));
+        kit.deploy(
+            deployment(1, &merge_sha(1))
+                .no_approval()
+                .review("Alice", "approved", None),
+        );
         let eval = kit.run();
         assert_eq!(eval.kinds("CM-08"), [dexc(1, "deployment_self_approved")]);
         let e = eval.exception("CM-08/acme/api/deployment/1/deployment_self_approved");
@@ -132,8 +145,16 @@ mod tests {
     #[test]
     fn approval_by_a_co_author_is_self_approval() {
         let mut kit = Kit::new();
-        kit.add(pr(1).approve("bob").co_author("Dave", "dave@users.noreply.github.com"));
-        kit.deploy(deployment(1, &merge_sha(1)).no_approval().review("dave", "approved", None));
+        kit.add(
+            pr(1)
+                .approve("bob")
+                .co_author("Dave", "dave@users.noreply.github.com"),
+        );
+        kit.deploy(
+            deployment(1, &merge_sha(1))
+                .no_approval()
+                .review("dave", "approved", None),
+        );
         let eval = kit.run();
         assert_eq!(eval.kinds("CM-08"), [dexc(1, "deployment_self_approved")]);
         let e = eval.exception("CM-08/acme/api/deployment/1/deployment_self_approved");

@@ -104,7 +104,11 @@ pub fn deployment_finding(
 
 /// Why no deployment of a repository can be judged on evidence of `types`: the gaps
 /// that cover it, joined; `None` when every type was collected.
-pub fn deployment_gaps(ctx: &Context<'_>, facts: &DeploymentFacts<'_>, types: &[&str]) -> Option<String> {
+pub fn deployment_gaps(
+    ctx: &Context<'_>,
+    facts: &DeploymentFacts<'_>,
+    types: &[&str],
+) -> Option<String> {
     let d = facts.deployment;
     let gaps: Vec<String> = types
         .iter()
@@ -236,8 +240,15 @@ mod tests {
             }
             assert!(!entry.tsc.is_empty(), "{}: no TSC reference", entry.id);
             assert!(
-                ["recurring", "daily", "weekly", "monthly", "quarterly", "annual"]
-                    .contains(&entry.frequency.as_str()),
+                [
+                    "recurring",
+                    "daily",
+                    "weekly",
+                    "monthly",
+                    "quarterly",
+                    "annual"
+                ]
+                .contains(&entry.frequency.as_str()),
                 "{}: frequency {}",
                 entry.id,
                 entry.frequency

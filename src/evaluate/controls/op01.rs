@@ -49,7 +49,10 @@ fn judge(ctx: &Context<'_>, facts: &DeploymentFacts<'_>) -> Judgement {
     let zone = &ctx.index.config.audit.timezone;
     let traced = match (facts.trace, change) {
         (Some(t), Some(_)) => format!("PR #{} is not labelled as an emergency", t.number),
-        (Some(t), None) => format!("PR #{} was not collected, so no emergency label is known", t.number),
+        (Some(t), None) => format!(
+            "PR #{} was not collected, so no emergency label is known",
+            t.number
+        ),
         (None, _) => "it traces to no change, so it is no emergency change".into(),
     };
     let summary = format!(
@@ -104,12 +107,18 @@ mod tests {
         let eval = kit.run();
         assert_eq!(
             eval.kinds("OP-01"),
-            [dexc(2, "off_hours_deployment"), dexc(4, "off_hours_deployment")]
+            [
+                dexc(2, "off_hours_deployment"),
+                dexc(4, "off_hours_deployment")
+            ]
         );
         let e = eval.exception("OP-01/acme/api/deployment/2/off_hours_deployment");
         assert!(e.summary.contains("Mon 2026-08-03 22:00"), "{}", e.summary);
         assert_eq!(e.severity, crate::findings::Severity::Low);
-        assert_eq!(eval.deployments[0].created_local, "2026-08-03T09:30:00-04:00");
+        assert_eq!(
+            eval.deployments[0].created_local,
+            "2026-08-03T09:30:00-04:00"
+        );
         assert_eq!(eval.deployments[0].business_hours, Some(true));
     }
 

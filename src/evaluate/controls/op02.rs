@@ -52,7 +52,10 @@ fn judge(ctx: &Context<'_>, facts: &DeploymentFacts<'_>) -> Judgement {
         ),
         Some(c) => (
             c.login.clone(),
-            format!("@{}, who is neither a member of {org} nor a listed service account", c.login),
+            format!(
+                "@{}, who is neither a member of {org} nor a listed service account",
+                c.login
+            ),
         ),
     };
     let summary = format!(
@@ -84,10 +87,18 @@ mod tests {
         kit.config.access.service_accounts = vec!["ACME-deploy-bot".into()];
         kit.deploy(deployment(1, "aa"));
         kit.deploy(deployment(2, "bb").creator(Some(user("Bob"))));
-        kit.deploy(deployment(3, "cc").no_run().creator(Some(user("acme-deploy-bot"))));
+        kit.deploy(
+            deployment(3, "cc")
+                .no_run()
+                .creator(Some(user("acme-deploy-bot"))),
+        );
         let eval = kit.run();
         assert_eq!(eval.kinds("OP-02"), []);
-        let bases: Vec<&str> = eval.deployments.iter().map(|r| r.deployer_basis.as_str()).collect();
+        let bases: Vec<&str> = eval
+            .deployments
+            .iter()
+            .map(|r| r.deployer_basis.as_str())
+            .collect();
         assert_eq!(bases, ["actions_workflow", "org_member", "service_account"]);
     }
 
@@ -97,13 +108,10 @@ mod tests {
         kit.deploy(deployment(1, "aa").creator(Some(user("contractor-x"))));
         kit.deploy(deployment(2, "bb").creator(None));
         kit.deploy(deployment(3, "cc").no_run());
-        kit.deploy(
-            deployment(4, "dd")
-                .creator(Some(crate::model::Actor {
-                    login: "release-app[bot]".into(),
-                    kind: crate::model::ActorKind::Bot,
-                })),
-        );
+        kit.deploy(deployment(4, "dd").creator(Some(crate::model::Actor {
+            login: "release-app[bot]".into(),
+            kind: crate::model::ActorKind::Bot,
+        })));
         let eval = kit.run();
         assert_eq!(
             eval.kinds("OP-02"),
@@ -115,7 +123,11 @@ mod tests {
             ]
         );
         let e = eval.exception("OP-02/acme/api/deployment/1/unknown_deployer");
-        assert!(e.summary.contains("neither a member of acme"), "{}", e.summary);
+        assert!(
+            e.summary.contains("neither a member of acme"),
+            "{}",
+            e.summary
+        );
         let e = eval.exception("OP-02/acme/api/deployment/3/unknown_deployer");
         assert!(e.summary.contains("no workflow run"), "{}", e.summary);
     }

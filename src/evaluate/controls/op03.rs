@@ -70,7 +70,9 @@ fn judge(ctx: &Context<'_>, facts: &DeploymentFacts<'_>) -> Judgement {
         facts,
         Kind::UnrecoveredFailure.as_str(),
         summary,
-        recovery.map(|(r, _)| r.evidence.clone()).unwrap_or_default(),
+        recovery
+            .map(|(r, _)| r.evidence.clone())
+            .unwrap_or_default(),
         detail([
             ("environment", json!(d.environment)),
             ("failed_at", json!(failed_at)),
@@ -110,17 +112,29 @@ mod tests {
         kit.deploy(deployment(1, "aa").outcome(Some(("error", 5))));
         kit.deploy(deployment(2, "aa").at("2026-08-04T16:00:00Z"));
         // A success to another environment does not recover production.
-        kit.deploy(deployment(3, "bb").environment("prod-eu").outcome(Some(("failure", 5))).at("2026-08-10T10:00:00Z"));
+        kit.deploy(
+            deployment(3, "bb")
+                .environment("prod-eu")
+                .outcome(Some(("failure", 5)))
+                .at("2026-08-10T10:00:00Z"),
+        );
         kit.deploy(deployment(4, "bb").at("2026-08-10T11:00:00Z"));
         let eval = kit.run();
         assert_eq!(
             eval.kinds("OP-03"),
-            [dexc(1, "unrecovered_failure"), dexc(3, "unrecovered_failure")]
+            [
+                dexc(1, "unrecovered_failure"),
+                dexc(3, "unrecovered_failure")
+            ]
         );
         let e = eval.exception("OP-03/acme/api/deployment/1/unrecovered_failure");
         assert!(e.summary.contains("came 25h00m later"), "{}", e.summary);
         let e = eval.exception("OP-03/acme/api/deployment/3/unrecovered_failure");
-        assert!(e.summary.contains("no successful deployment followed"), "{}", e.summary);
+        assert!(
+            e.summary.contains("no successful deployment followed"),
+            "{}",
+            e.summary
+        );
     }
 
     #[test]
@@ -145,13 +159,20 @@ mod tests {
     #[test]
     fn failure_whose_recovery_period_is_still_open_is_not_judged() {
         let mut kit = Kit::new();
-        kit.deploy(deployment(1, "aa").at("2026-09-30T20:00:00Z").outcome(Some(("failure", 5))));
+        kit.deploy(
+            deployment(1, "aa")
+                .at("2026-09-30T20:00:00Z")
+                .outcome(Some(("failure", 5))),
+        );
         kit.evidence.snapshot_time = t("2026-10-01T09:00:00Z");
         let eval = kit.run();
         assert_eq!(eval.kinds("OP-03"), []);
         let r = eval.result("OP-03");
         assert_eq!(r.result, ResultKind::NotTested);
-        assert!(r.reason.as_deref().unwrap().contains("before the snapshot"), "{r:?}");
+        assert!(
+            r.reason.as_deref().unwrap().contains("before the snapshot"),
+            "{r:?}"
+        );
         // At the real snapshot the day has passed: unrecovered.
         kit.evidence.snapshot_time = t("2026-10-05T09:00:00Z");
         assert_eq!(kit.run().kinds("OP-03"), [dexc(1, "unrecovered_failure")]);
