@@ -25,8 +25,14 @@ pub const CATALOG_FILES: &[(&str, &str)] = &[
     ("CM-03.toml", include_str!("../controls/CM-03.toml")),
     ("CM-04.toml", include_str!("../controls/CM-04.toml")),
     ("CM-05.toml", include_str!("../controls/CM-05.toml")),
+    ("CM-06.toml", include_str!("../controls/CM-06.toml")),
+    ("CM-07.toml", include_str!("../controls/CM-07.toml")),
+    ("CM-08.toml", include_str!("../controls/CM-08.toml")),
     ("CM-09.toml", include_str!("../controls/CM-09.toml")),
     ("CM-10.toml", include_str!("../controls/CM-10.toml")),
+    ("OP-01.toml", include_str!("../controls/OP-01.toml")),
+    ("OP-02.toml", include_str!("../controls/OP-02.toml")),
+    ("OP-03.toml", include_str!("../controls/OP-03.toml")),
     ("OP-04.toml", include_str!("../controls/OP-04.toml")),
 ];
 

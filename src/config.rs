@@ -64,6 +64,76 @@ fn default_timezone() -> String {
     "UTC".into()
 }
 
+impl Audit {
+    /// The IANA time zone of `timezone` (validated when the config is read).
+    pub fn time_zone(&self) -> Result<chrono_tz::Tz, String> {
+        self.timezone.parse::<chrono_tz::Tz>().map_err(|_| {
+            format!(
+                "[audit].timezone `{}` is not an IANA time zone name; write e.g. \"UTC\", \"America/New_York\" or \"Europe/Berlin\"",
+                self.timezone
+            )
+        })
+    }
+}
+
+/// Business hours (OP-01) as local times of day: `[start, end)`; an end of `24:00` is
+/// the end of the day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BusinessHours {
+    /// Minutes after local midnight.
+    pub start_minute: u32,
+    pub end_minute: u32,
+}
+
+impl BusinessHours {
+    pub fn parse(text: &str) -> Result<BusinessHours, String> {
+        let err = || {
+            format!(
+                "[controls].business_hours `{text}` is not a range of local times; write \"HH:MM-HH:MM\" with the start before the end, e.g. \"08:00-20:00\""
+            )
+        };
+        let minute = |part: &str| -> Option<u32> {
+            let (h, m) = part.trim().split_once(':')?;
+            if h.len() != 2 || m.len() != 2 {
+                return None;
+            }
+            let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+            (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(h * 60 + m)
+        };
+        let (start, end) = text.split_once('-').ok_or_else(err)?;
+        let (start, end) = (minute(start).ok_or_else(err)?, minute(end).ok_or_else(err)?);
+        if start >= end {
+            return Err(err());
+        }
+        Ok(BusinessHours {
+            start_minute: start,
+            end_minute: end,
+        })
+    }
+
+    /// Whether a local time of day (minutes and seconds after midnight) is inside.
+    pub fn contains(&self, seconds_after_midnight: u32) -> bool {
+        let (start, end) = (self.start_minute * 60, self.end_minute * 60);
+        start <= seconds_after_midnight && seconds_after_midnight < end
+    }
+}
+
+/// Parses `business_days` (`Mon` … `Sun`, any case; full names accepted).
+pub fn parse_business_days(days: &[String]) -> Result<Vec<chrono::Weekday>, String> {
+    let mut out = Vec::new();
+    for day in days {
+        let weekday = day.trim().parse::<chrono::Weekday>().map_err(|_| {
+            format!(
+                "[controls].business_days: `{day}` is not a day of the week; write Mon, Tue, Wed, Thu, Fri, Sat or Sun"
+            )
+        })?;
+        if !out.contains(&weekday) {
+            out.push(weekday);
+        }
+    }
+    Ok(out)
+}
+
 /// `[start, end)` as dates (`2026-07-01`, midnight UTC) or RFC 3339 times.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -534,6 +604,13 @@ impl Config {
                 "[audit].window: start must be before end (the window is [start, end))".into(),
             ));
         }
+        self.audit
+            .time_zone()
+            .map_err(|message| invalid("timezone", message))?;
+        BusinessHours::parse(&self.controls.business_hours)
+            .map_err(|message| invalid("business_hours", message))?;
+        parse_business_days(&self.controls.business_days)
+            .map_err(|message| invalid("business_days", message))?;
         if self.controls.min_approvals == 0 {
             return Err(invalid(
                 "min_approvals",
@@ -671,6 +748,52 @@ window = { start = "2026-07-01", end = "2026-10-01" }
         let err = parse(&text).unwrap_err().to_string();
         assert!(err.contains("changeproof.toml:4:"), "{err}");
         assert!(err.contains("start must be before end"), "{err}");
+    }
+
+    #[test]
+    fn unknown_time_zone_is_an_error_with_its_line() {
+        let text = MINIMAL.replace("window = {", "timezone = \"America/New_Yrok\"\nwindow = {");
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(err.starts_with("changeproof.toml:4:"), "{err}");
+        assert!(
+            err.contains("America/New_Yrok") && err.contains("IANA"),
+            "{err}"
+        );
+        let text = MINIMAL.replace("window = {", "timezone = \"Europe/Berlin\"\nwindow = {");
+        let config = parse(&text).unwrap();
+        assert_eq!(config.audit.time_zone().unwrap(), chrono_tz::Europe::Berlin);
+        assert_eq!(
+            parse(MINIMAL).unwrap().audit.time_zone().unwrap(),
+            chrono_tz::UTC
+        );
+    }
+
+    #[test]
+    fn business_hours_and_days_are_validated() {
+        let hours = BusinessHours::parse("08:00-20:00").unwrap();
+        assert!(hours.contains(8 * 3600));
+        assert!(hours.contains(20 * 3600 - 1));
+        assert!(!hours.contains(20 * 3600));
+        assert!(!hours.contains(8 * 3600 - 1));
+        assert!(
+            BusinessHours::parse("00:00-24:00")
+                .unwrap()
+                .contains(86_399)
+        );
+        for bad in ["8-20", "20:00-08:00", "08:00", "08:00-25:00", "08:60-09:00"] {
+            assert!(BusinessHours::parse(bad).is_err(), "{bad}");
+        }
+        let text = format!("{MINIMAL}\n[controls]\nbusiness_hours = \"9 to 5\"\n");
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(err.starts_with("changeproof.toml:7:"), "{err}");
+        let text = format!("{MINIMAL}\n[controls]\nbusiness_days = [\"Mon\", \"Fry\"]\n");
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(
+            err.starts_with("changeproof.toml:7:") && err.contains("Fry"),
+            "{err}"
+        );
+        let days = parse_business_days(&["mon".into(), "Tuesday".into()]).unwrap();
+        assert_eq!(days, [chrono::Weekday::Mon, chrono::Weekday::Tue]);
     }
 
     #[test]

@@ -576,6 +576,7 @@ pub const EVIDENCE_TYPES: &[&str] = &[
     "deployments",
     "deployment_statuses",
     "deployment_approvals",
+    "deployed_changes",
     "org_members",
     "two_factor",
     "outside_collaborators",

@@ -1,8 +1,8 @@
 //! What the collector fetches from one GitHub organisation, in the URL forms of the
 //! contract (`crate::github`): the repositories in scope, and per repository (several
 //! at a time) merged pull requests and production-branch history by GraphQL, branch
-//! protection, rules, rule suites, production deployments with statuses and approvals,
-//! collaborators, deploy keys and secrets; per organisation the audit log, members,
+//! protection, rules, rule suites, production deployments with statuses and approvals
+//! and the change behind any deployed commit the search did not return, collaborators, deploy keys and secrets; per organisation the audit log, members,
 //! outside collaborators, teams and org secrets.
 //!
 //! Completeness: every call that could not be answered after retries, and every list
@@ -25,8 +25,8 @@ use tokio::task::JoinSet;
 
 use crate::config::{Scope, Source};
 use crate::github::{
-    BRANCH_HISTORY, FOLLOW_UP_PULL_REQUEST, MERGED_PULL_REQUESTS, MergedRange,
-    PullRequestConnection,
+    BRANCH_HISTORY, DEPLOYED_COMMIT, FOLLOW_UP_PULL_REQUEST, MERGED_PULL_REQUESTS, MergedRange,
+    PullRequestConnection, carried_commits, deployed_commit_lookups, selected_deployment,
 };
 use crate::locker::{LockerError, Window};
 
@@ -337,13 +337,62 @@ impl Plan {
 
     async fn repository(self: Arc<Self>, name: String, default_branch: Option<String>) -> Step<()> {
         let full = format!("{}/{name}", self.org);
+        let commits = Arc::new(Mutex::new(DeployedAndCarried::default()));
         let mut tasks = JoinSet::new();
-        tasks.spawn(Arc::clone(&self).pull_requests(full.clone()));
+        tasks.spawn(Arc::clone(&self).pull_requests(
+            full.clone(),
+            default_branch.clone().unwrap_or_default(),
+            Arc::clone(&commits),
+        ));
         tasks.spawn(Arc::clone(&self).branches(name.clone(), default_branch));
-        tasks.spawn(Arc::clone(&self).deployments(name.clone()));
+        tasks.spawn(Arc::clone(&self).deployments(name.clone(), Arc::clone(&commits)));
         tasks.spawn(Arc::clone(&self).repo_access(name.clone()));
         self.join(tasks).await?;
+        let lookups = {
+            let found = lock(&commits);
+            deployed_commit_lookups(&found.carried, found.deployed.iter().cloned())
+        };
+        self.deployed_commits(&name, lookups).await?;
         self.exec.progress().repository_done(&full);
+        Ok(())
+    }
+
+    /// The change behind each deployed commit the search did not return (contract:
+    /// `deployed_changes`). A refusal is recorded and becomes a gap.
+    async fn deployed_commits(&self, name: &str, shas: Vec<String>) -> Step<()> {
+        for sha in shas {
+            let mut variables = Map::new();
+            variables.insert("owner".into(), Value::String(self.org.clone()));
+            variables.insert("name".into(), Value::String(name.to_string()));
+            variables.insert("oid".into(), Value::String(sha.clone()));
+            let what = format!("{}/{name} deployed_changes ({sha})", self.org);
+            let connection = "/data/repository/object/associatedPullRequests";
+            if let Fetched::Got(pages) = self
+                .graphql_pages(
+                    "DeployedCommit",
+                    DEPLOYED_COMMIT,
+                    variables,
+                    connection,
+                    &what,
+                )
+                .await?
+            {
+                let listed =
+                    |p: &Value, field: &str| p.pointer(&format!("{connection}/{field}")).cloned();
+                for page in &pages {
+                    let total = listed(page, "totalCount").and_then(|v| v.as_u64());
+                    let got = listed(page, "nodes")
+                        .and_then(|v| v.as_array().map(Vec::len))
+                        .unwrap_or(0) as u64;
+                    if total.is_some_and(|t| t > got) {
+                        self.note(format!(
+                            "{}/{name}: commit {sha} is associated with more pull requests than one page carries; the first {got} were collected",
+                            self.org
+                        ));
+                    }
+                }
+            }
+        }
         Ok(())
     }
 
@@ -351,10 +400,12 @@ impl Plan {
         format!("/repos/{}/{}{rest}", encode(&self.org), encode(name))
     }
 
-    /// Merged PRs of one repository: the window's search, split into day ranges while a
-    /// search matches more than GitHub's cap; then the per-PR follow-ups of nested
-    /// connections that one page did not hold.
-    async fn pull_requests(self: Arc<Self>, full: String) -> Step<()> {
+    async fn pull_requests(
+        self: Arc<Self>,
+        full: String,
+        default_branch: String,
+        commits: Arc<Mutex<DeployedAndCarried>>,
+    ) -> Step<()> {
         let what = format!("{full} pull_requests");
         let mut ranges = vec![MergedRange::of_window(&self.window)];
         let mut nodes: Vec<Value> = Vec::new();
@@ -408,6 +459,12 @@ impl Plan {
                     if let Some(number) = node.get("number").and_then(Value::as_u64)
                         && numbers.insert(number)
                     {
+                        // Deployed commits that no collected change carries are looked
+                        // up later (`DeployedCommit`).
+                        let carried = carried_commits(node, |b| {
+                            self.scope.is_production_branch(b, &default_branch)
+                        });
+                        lock(&commits).carried.extend(carried);
                         nodes.push(node.clone());
                     }
                 }
@@ -689,7 +746,11 @@ impl Plan {
 
     /// Deployments; statuses and approvals of those to production environments created
     /// inside or after the window start (older ones belong to no population).
-    async fn deployments(self: Arc<Self>, name: String) -> Step<()> {
+    async fn deployments(
+        self: Arc<Self>,
+        name: String,
+        commits: Arc<Mutex<DeployedAndCarried>>,
+    ) -> Step<()> {
         let full = format!("{}/{name}", self.org);
         let what = format!("{full} deployments");
         let Fetched::Got(pages) = self
@@ -702,16 +763,22 @@ impl Plan {
         else {
             return Ok(());
         };
-        let selected: Vec<u64> = items(&pages)
+        let chosen: Vec<&Value> = items(&pages)
             .filter(|d| {
-                let environment = d.get("environment").and_then(Value::as_str).unwrap_or("");
-                let recent = d
-                    .get("created_at")
-                    .and_then(Value::as_str)
-                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                    .is_none_or(|t| t.with_timezone(&chrono::Utc) >= self.window.start);
-                self.scope.is_production_environment(environment) && recent
+                selected_deployment(
+                    d,
+                    |e| self.scope.is_production_environment(e),
+                    self.window.start,
+                )
             })
+            .collect();
+        lock(&commits).deployed.extend(
+            chosen
+                .iter()
+                .filter_map(|d| d.get("sha").and_then(Value::as_str).map(str::to_string)),
+        );
+        let selected: Vec<u64> = chosen
+            .iter()
             .filter_map(|d| d.get("id").and_then(Value::as_u64))
             .collect();
         let mut statuses = JoinSet::new();
@@ -874,6 +941,14 @@ impl Plan {
         )
         .await
     }
+}
+
+/// Per repository: the commits the merged production pull requests of the search carry,
+/// and the commits of the selected deployments.
+#[derive(Debug, Default)]
+struct DeployedAndCarried {
+    carried: BTreeSet<String>,
+    deployed: Vec<String>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -4,12 +4,13 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
-use crate::config::{ControlParams, Scope};
+use crate::config::{Config, ControlParams, Scope};
 use crate::locker::Window;
 use crate::model::{BranchProtection, Evidence, Gap, PopulationQuery};
 
 use super::EvalInput;
 use super::access::AccessFacts;
+use super::deployments::{self, ChangeSlot, DeploymentFacts};
 use super::facts::{self, ChangeFacts, CommitFacts};
 use super::identity::People;
 use super::population::{self, Repos};
@@ -17,6 +18,8 @@ use super::population::{self, Repos};
 /// Indexes over the evidence, built once.
 pub struct Index<'a> {
     pub evidence: &'a Evidence,
+    /// The whole config, for parameters outside `[controls]` (time zone, service accounts).
+    pub config: &'a Config,
     pub params: &'a ControlParams,
     pub scope: &'a Scope,
     pub window: Window,
@@ -63,6 +66,7 @@ impl<'a> Index<'a> {
         let people = People::build(evidence, &input.config.controls);
         Index {
             evidence,
+            config: input.config,
             params: &input.config.controls,
             scope,
             window: input.window,
@@ -159,13 +163,18 @@ pub struct Context<'a> {
     pub commits: Vec<CommitFacts<'a>>,
     /// Accounts and grants (AC-01..AC-05).
     pub access: AccessFacts<'a>,
+    /// The deployment population, sorted by (created_at, repo, id).
+    pub deployments: Vec<DeploymentFacts<'a>>,
+    /// Changes deployments trace to that are not in the change population (merged
+    /// before the window): judged with the same facts, never counted as changes.
+    pub context_changes: Vec<ChangeFacts<'a>>,
 }
 
 impl<'a> Context<'a> {
     pub fn build(input: &EvalInput<'a>) -> Context<'a> {
         let index = Index::build(input);
         let evidence = input.evidence;
-        let changes =
+        let changes: Vec<ChangeFacts<'a>> =
             population::changes(&index.repos, index.scope, &index.window, &evidence.changes)
                 .into_iter()
                 .map(|(change, membership)| facts::change_facts(&index, change, membership))
@@ -186,11 +195,22 @@ impl<'a> Context<'a> {
             &index.people,
             input.inputs,
         );
+        let built = deployments::build(&index, &changes);
         Context {
             index,
             changes,
             commits,
             access,
+            deployments: built.deployments,
+            context_changes: built.context_changes,
+        }
+    }
+
+    /// The facts of the change a deployment traces to, if its record was collected.
+    pub fn deployed_change(&self, facts: &DeploymentFacts<'_>) -> Option<&ChangeFacts<'a>> {
+        match facts.change? {
+            ChangeSlot::Population(i) => self.changes.get(i),
+            ChangeSlot::Context(i) => self.context_changes.get(i),
         }
     }
 }

@@ -13,6 +13,7 @@ mod access;
 mod access_rows;
 mod context;
 mod controls;
+mod deployments;
 mod facts;
 mod identity;
 mod outcome;
@@ -89,6 +90,10 @@ pub struct Evaluation {
     /// The OP-04 population: time-limited evidence sources and what they cover.
     #[serde(default)]
     pub coverage: Vec<CoverageRow>,
+    /// The deployment population (CM-06 … CM-08, OP-01 … OP-03), sorted by
+    /// (created_at, repo, id).
+    #[serde(default)]
+    pub deployments: Vec<DeploymentRow>,
 }
 
 impl Evaluation {
@@ -109,6 +114,7 @@ impl Evaluation {
             waivers: None,
             branches: Vec::new(),
             coverage: Vec::new(),
+            deployments: Vec::new(),
         }
     }
 }
@@ -172,6 +178,54 @@ pub struct CommitRow {
     pub change: Option<u64>,
 }
 
+/// One production deployment with the attributes the deployment controls tested.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeploymentRow {
+    pub repo: String,
+    pub id: String,
+    pub environment: String,
+    pub sha: String,
+    #[serde(rename = "ref")]
+    pub ref_name: String,
+    pub created_at: Timestamp,
+    /// Creation time in `[audit] timezone`, RFC 3339 with the zone's offset (empty when
+    /// the zone is not valid).
+    pub created_local: String,
+    /// Inside business hours (OP-01); `None` when the config cannot say.
+    pub business_hours: Option<bool>,
+    /// The deployment's creator (the deployer), `ghost` for a deleted account.
+    pub deployer: String,
+    /// Why the deployer may deploy: `org_member`, `service_account`, `actions_workflow`
+    /// (github-actions[bot] for a workflow run of the repository) or `unknown`.
+    pub deployer_basis: String,
+    pub workflow_run_id: Option<u64>,
+    /// The latest status as recorded (`success`, `inactive`, `failure` …) or `none`.
+    pub state: String,
+    /// The latest of success / failure / error, or `none` while not concluded.
+    pub outcome: String,
+    /// People whose approval of the run names this environment, sorted.
+    pub approvers: Vec<String>,
+    /// Whether `require_deployment_approval` was in force.
+    pub approval_required: bool,
+    /// The traced change as `owner/name#number`.
+    pub change: Option<String>,
+    /// How the deployed commit was traced: `merge_commit`, `head`, `commit`,
+    /// `branch_commit`, or `none`.
+    pub traced_by: String,
+    pub change_merged_at: Option<Timestamp>,
+    /// Whether the change merged inside the window (is in the change population).
+    pub change_in_window: Option<bool>,
+    /// Authors of the traced change (SPEC §2), sorted.
+    pub change_authors: Vec<String>,
+    /// The traced change carries an emergency label.
+    pub emergency: bool,
+    /// For a failed deployment: the later successful deployment to the same environment.
+    pub recovered_by: Option<String>,
+    pub recovered_at: Option<Timestamp>,
+    /// The workflow run, else the API record of the deployment.
+    pub url: String,
+}
+
 /// Evaluates every control of the catalog, in catalog order. A catalog control without
 /// test logic is reported `not_tested`, never as passing.
 pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
@@ -232,6 +286,11 @@ pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
         waivers: None,
         branches: controls::cm10::rows(&ctx.index),
         coverage: controls::op04::rows(&ctx.index),
+        deployments: ctx
+            .deployments
+            .iter()
+            .map(|d| rows::deployment_row(&ctx, d))
+            .collect(),
     }
 }
 
@@ -347,6 +406,7 @@ mod tests {
         let mut kit = Kit::new();
         kit.add(pr(1).approve("bob"));
         kit.add_commit(bc("acme/api", "main", &merge_sha(1)).associated(1, true, "main"));
+        kit.deploy(deployment(1, &merge_sha(1)));
         let eval = kit.run();
         // Controls over other populations (emergency changes, branches, sources) have
         // their own tests.
@@ -374,7 +434,8 @@ mod tests {
             ids,
             [
                 "AC-01", "AC-02", "AC-03", "AC-04", "AC-05", "CM-01", "CM-02", "CM-03", "CM-04",
-                "CM-05", "CM-09", "CM-10", "OP-04"
+                "CM-05", "CM-06", "CM-07", "CM-08", "CM-09", "CM-10", "OP-01", "OP-02", "OP-03",
+                "OP-04"
             ]
         );
         assert!(eval.findings.complete);

@@ -150,15 +150,19 @@ pub fn assemble(
             _ => empty_population(&outcome, kind, index),
         }
     } else {
-        let notes = untested_reason(&outcome, kind);
+        let untested = untested_reason(&outcome, kind);
         let result = if !exceptions.is_empty() {
             ResultKind::Exceptions
-        } else if notes.is_some() {
+        } else if untested.is_some() {
             ResultKind::NotTested
         } else {
             ResultKind::Effective
         };
-        (result, notes)
+        let reason = untested
+            .into_iter()
+            .chain(outcome.notes.iter().cloned())
+            .collect::<Vec<_>>();
+        (result, (!reason.is_empty()).then(|| reason.join(". ")))
     };
     let reason = match (reason, deferred_note(&outcome, kind)) {
         (Some(reason), Some(note)) => Some(format!("{reason}. {note}")),

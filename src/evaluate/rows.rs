@@ -3,10 +3,12 @@
 
 use crate::model::Actor;
 
+use super::context::Context;
 use super::context::Index;
 use super::controls::cm09;
+use super::deployments::{self, ChangeSlot, DeploymentFacts};
 use super::facts::{ChangeFacts, CommitFacts};
-use super::{ChangeRow, CommitRow};
+use super::{ChangeRow, CommitRow, DeploymentRow};
 
 /// How a missing account (GitHub's deleted-user "ghost") appears in rows.
 const GHOST: &str = "ghost";
@@ -60,5 +62,51 @@ pub fn commit_row(facts: &CommitFacts<'_>) -> CommitRow {
         committed_at: first.committed_at,
         url: first.url.clone(),
         change: facts.change,
+    }
+}
+
+pub fn deployment_row(ctx: &Context<'_>, facts: &DeploymentFacts<'_>) -> DeploymentRow {
+    let d = facts.deployment;
+    let change = ctx.deployed_change(facts);
+    let recovery = facts
+        .failed()
+        .then(|| deployments::recovery(&ctx.index, facts))
+        .flatten();
+    DeploymentRow {
+        repo: d.repo.clone(),
+        id: d.id.clone(),
+        environment: d.environment.clone(),
+        sha: d.sha.clone(),
+        ref_name: d.ref_name.clone(),
+        created_at: d.created_at,
+        created_local: facts
+            .local_time
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_default(),
+        business_hours: facts.in_business_hours,
+        deployer: login(d.creator.as_ref()),
+        deployer_basis: deployments::deployer_basis(&ctx.index, facts)
+            .code()
+            .to_string(),
+        workflow_run_id: d.workflow_run_id,
+        state: facts.state.clone(),
+        outcome: facts
+            .outcome
+            .map_or_else(|| "none".to_string(), |(o, _)| o.to_string()),
+        approvers: facts.approvers.values().cloned().collect(),
+        approval_required: ctx.index.params.require_deployment_approval,
+        change: facts.trace.map(|t| format!("{}#{}", d.repo, t.number)),
+        traced_by: facts.trace.map_or("none", |t| t.basis.code()).to_string(),
+        change_merged_at: facts.trace.and_then(|t| t.merged_at),
+        change_in_window: facts
+            .change
+            .map(|slot| matches!(slot, ChangeSlot::Population(_))),
+        change_authors: change
+            .map(|c| c.authors.values().map(|p| p.login.clone()).collect())
+            .unwrap_or_default(),
+        emergency: change.is_some_and(|c| c.emergency),
+        recovered_by: recovery.map(|(r, _)| r.id.clone()),
+        recovered_at: recovery.map(|(_, at)| at),
+        url: facts.link(),
     }
 }

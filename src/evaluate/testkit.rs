@@ -31,6 +31,7 @@ org = "acme"
 
 [scope]
 production_branches = ["{default}", "release/*"]
+production_environments = ["production", "prod-*"]
 
 [controls]
 bots = ["acme-ci"]
@@ -159,6 +160,7 @@ impl Kit {
                         query("pull_requests", r, 0),
                         query("branch_commits", r, 0),
                         query("branch_protection", r, 1),
+                        query("deployments", r, 0),
                     ]
                 })
                 .collect(),
@@ -177,6 +179,25 @@ impl Kit {
 
     pub fn add_commit(&mut self, commit: CommitBuilder) {
         self.evidence.branch_commits.push(commit.0);
+    }
+
+    /// Adds a deployment. The first one also brings the org's member list (alice, bob,
+    /// carol, dave), which OP-02 reads.
+    pub fn deploy(&mut self, deployment: DeploymentBuilder) {
+        if self.evidence.access.org_members.is_empty() {
+            for login in ["alice", "bob", "carol", "dave"] {
+                self.evidence.access.org_members.push(OrgMember {
+                    source: SOURCE.into(),
+                    org: "acme".into(),
+                    login: login.into(),
+                    kind: ActorKind::User,
+                    role: "member".into(),
+                    two_factor_enabled: Some(true),
+                    evidence: vec![format!("sha256:members#/{login}")],
+                });
+            }
+        }
+        self.evidence.deployments.push(deployment.build());
     }
 
     pub fn config_min_approvals(&mut self, repo: &str, n: u32) {
@@ -618,5 +639,123 @@ pub fn ruleset_version(id: u64, version: u64, at: &str) -> RulesetVersion {
         blocks_force_pushes: true,
         bypass_actors: Vec::new(),
         evidence: vec![format!("sha256:ruleset-{id}-{version}#")],
+    }
+}
+
+/// `(repo/subject_type/subject, kind)` of a deployment exception in `acme/api`.
+pub fn dexc(id: u64, kind: &str) -> (String, String) {
+    (format!("acme/api/deployment/{id}"), kind.to_string())
+}
+
+/// A deployment whose defaults pass every deployment control: to `production` of
+/// `acme/api` on Monday 2026-08-03 15:00 UTC, created by github-actions[bot] for workflow
+/// run `900 + id`, approved by carol for its environment, succeeded five minutes later.
+pub fn deployment(id: u64, sha: &str) -> DeploymentBuilder {
+    DeploymentBuilder {
+        deployment: Deployment {
+            source: SOURCE.into(),
+            repo: "acme/api".into(),
+            id: id.to_string(),
+            environment: "production".into(),
+            sha: sha.into(),
+            ref_name: "main".into(),
+            created_at: t("2026-08-03T15:00:00Z"),
+            creator: Some(Actor {
+                login: "github-actions[bot]".into(),
+                kind: ActorKind::Bot,
+            }),
+            statuses: Vec::new(),
+            workflow_run_id: Some(900 + id),
+            approvals: Vec::new(),
+            url: format!("https://api.github.com/repos/acme/api/deployments/{id}"),
+            evidence: vec![format!("sha256:deploy{id}#/")],
+        },
+        outcome: Some(("success", 5)),
+        approvers: vec![("carol".into(), "approved".into(), None)],
+    }
+}
+
+pub struct DeploymentBuilder {
+    deployment: Deployment,
+    /// Final state and minutes after creation; `None`: only `in_progress`.
+    outcome: Option<(&'static str, i64)>,
+    /// (login, state, environments; `None`: the deployment's own).
+    approvers: Vec<(String, String, Option<Vec<String>>)>,
+}
+
+impl DeploymentBuilder {
+    pub fn environment(mut self, environment: &str) -> Self {
+        self.deployment.environment = environment.into();
+        self
+    }
+
+    pub fn at(mut self, at: &str) -> Self {
+        self.deployment.created_at = t(at);
+        self
+    }
+
+    pub fn creator(mut self, actor: Option<Actor>) -> Self {
+        self.deployment.creator = actor;
+        self
+    }
+
+    /// Not created by a workflow run: no run, no approvals.
+    pub fn no_run(mut self) -> Self {
+        self.deployment.workflow_run_id = None;
+        self.approvers.clear();
+        self
+    }
+
+    pub fn no_approval(mut self) -> Self {
+        self.approvers.clear();
+        self
+    }
+
+    /// An environment review of the run; `environments` `None`: the deployment's own.
+    pub fn review(mut self, login: &str, state: &str, environments: Option<&[&str]>) -> Self {
+        self.approvers.push((
+            login.into(),
+            state.into(),
+            environments.map(|e| e.iter().map(|s| s.to_string()).collect()),
+        ));
+        self
+    }
+
+    /// The final status and its minutes after creation; `None`: still in progress.
+    pub fn outcome(mut self, outcome: Option<(&'static str, i64)>) -> Self {
+        self.outcome = outcome;
+        self
+    }
+
+    pub fn build(self) -> Deployment {
+        let mut d = self.deployment;
+        let run_url = d
+            .workflow_run_id
+            .map(|run| format!("https://github.com/{}/actions/runs/{run}/job/1", d.repo));
+        let status = |state: &str, minutes: i64| DeploymentStatus {
+            state: state.into(),
+            created_at: d.created_at + Duration::minutes(minutes),
+            creator: d.creator.clone(),
+            log_url: run_url.clone(),
+        };
+        d.statuses.push(status("in_progress", 1));
+        if let Some((state, minutes)) = self.outcome {
+            d.statuses.push(status(state, minutes));
+        }
+        for (i, (login, state, environments)) in self.approvers.into_iter().enumerate() {
+            let kind = if login.ends_with("[bot]") {
+                ActorKind::Bot
+            } else {
+                ActorKind::User
+            };
+            d.approvals.push(DeploymentApproval {
+                user: Actor { login, kind },
+                state,
+                environments: environments.unwrap_or_else(|| vec![d.environment.clone()]),
+                comment: String::new(),
+                evidence: vec![format!("sha256:approvals{}#/{i}", d.id)],
+            });
+        }
+        d
     }
 }

@@ -1,7 +1,14 @@
 //! Deployments made by GitHub Actions: a "Deploy" workflow run per release that deploys
 //! the latest merged change to `staging`, waits for an environment reviewer, then deploys
 //! to `production` (acme/api also to `prod-eu`). A few production deployments fail and
-//! are redeployed by a later run; a newer success marks the previous one `inactive`.
+//! are redeployed by a later run the same afternoon; a newer success marks the previous
+//! one `inactive`.
+//!
+//! These regular releases are clean by construction: created in New York business hours
+//! (14:00–21:45 UTC on weekdays), approved by an environment reviewer who wrote none of
+//! the released changes, and never of a change planted without approval (a release waits
+//! for the next approved change). The planted deployment cases (`scenarios_deploy`) are
+//! added on days kept free of regular releases in their repository.
 
 use chrono::{Datelike, Duration, Weekday};
 
@@ -10,14 +17,21 @@ use crate::model::Timestamp;
 use super::activity::Gen;
 use super::people::Acct;
 use super::rng::Rng;
-use super::world::{Branch, Deployment, DeploymentStatus, RunApproval};
+use super::scenarios_deploy;
+use super::world::{Branch, Deployment, DeploymentPlant, DeploymentStatus, RunApproval};
 
-/// Deployments and the environment approvals of their runs.
-pub fn build(g: &Gen, branches: &[Branch], seed: u64) -> (Vec<Deployment>, Vec<RunApproval>) {
+/// Deployments, the environment approvals of their runs, and the planted deployment
+/// cases (indices into the deployments).
+pub fn build(
+    g: &Gen,
+    branches: &[Branch],
+    seed: u64,
+) -> (Vec<Deployment>, Vec<RunApproval>, Vec<DeploymentPlant>) {
     let mut rng = Rng::stream(seed, "deployments");
     let mut deployments = Vec::new();
     let mut approvals = Vec::new();
     let mut run_id = 16_904_118_000u64;
+    let reserved = scenarios_deploy::reserved_days(g);
     for repo in 0..g.repos.len() {
         let r = &g.repos[repo];
         if !r.has_deployments {
@@ -40,6 +54,7 @@ pub fn build(g: &Gen, branches: &[Branch], seed: u64) -> (Vec<Deployment>, Vec<R
             .iter()
             .enumerate()
             .filter(|(_, p)| p.repo == repo && p.base == r.default_branch)
+            .filter(|(_, p)| !p.plants.iter().any(|plant| plant.control == "CM-01"))
             .filter_map(|(i, p)| p.merge.as_ref().map(|m| (m.at, m.commit.clone(), i)))
             .collect();
         merges.sort();
@@ -49,7 +64,9 @@ pub fn build(g: &Gen, branches: &[Branch], seed: u64) -> (Vec<Deployment>, Vec<R
         let days = (g.window.end - g.window.start).num_days();
         for day in first_day..days {
             let date = g.window.start + Duration::days(day);
-            if matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
+            if matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
+                || reserved.contains(&(repo, day))
+            {
                 continue;
             }
             let at = date
@@ -101,8 +118,8 @@ pub fn build(g: &Gen, branches: &[Branch], seed: u64) -> (Vec<Deployment>, Vec<R
                 deployments.push(deployment(repo, env, &sha, created, run_id, ok, &mut rng));
             }
             if failed {
-                // A redeploy run later the same day or the next morning.
-                let retry = approved_at + Duration::minutes(rng.range(60, 18 * 60));
+                // A redeploy run later the same afternoon (before 20:00 in New York).
+                let retry = approved_at + Duration::minutes(rng.range(40, 100));
                 run_id += rng.range(20_000, 900_000) as u64;
                 let approved = retry + Duration::minutes(rng.range(2, 15));
                 approvals.push(RunApproval {
@@ -119,12 +136,13 @@ pub fn build(g: &Gen, branches: &[Branch], seed: u64) -> (Vec<Deployment>, Vec<R
             }
         }
     }
+    let plants = scenarios_deploy::plant_deployments(g, seed, &mut deployments, &mut approvals);
     mark_inactive(&mut deployments);
     assign_ids(&mut deployments, &mut rng);
-    (deployments, approvals)
+    (deployments, approvals, plants)
 }
 
-fn deployment(
+pub fn deployment(
     repo: usize,
     environment: &'static str,
     sha: &str,
@@ -142,6 +160,7 @@ fn deployment(
         sha: sha.to_string(),
         ref_name: String::new(),
         created_at,
+        creator: None,
         run_id,
         job_id: 0,
         statuses: vec![
@@ -201,7 +220,10 @@ fn assign_ids(deployments: &mut [Deployment], rng: &mut Rng) {
         let d = &mut deployments[i];
         d.id = id;
         d.job_id = job;
-        d.ref_name = "main".into();
+        if d.ref_name.is_empty() {
+            // Every deploying repository's default branch is `main`.
+            d.ref_name = "main".into();
+        }
     }
     let mut statuses: Vec<(Timestamp, usize, usize)> = Vec::new();
     for (i, d) in deployments.iter().enumerate() {
@@ -217,9 +239,9 @@ fn assign_ids(deployments: &mut [Deployment], rng: &mut Rng) {
     }
 }
 
-/// An environment reviewer for the repository, preferring one who authored none of the
-/// changes being deployed.
-fn pick_approver(g: &Gen, repo: usize, included: &[usize], rng: &mut Rng) -> Acct {
+/// An environment reviewer for the repository who authored none of the changes being
+/// deployed: one of the repository's reviewers, else any other human org member.
+pub fn pick_approver(g: &Gen, repo: usize, included: &[usize], rng: &mut Rng) -> Acct {
     let candidates: &[&str] = match g.repos[repo].name {
         "api" => &["mwebb", "priya-raghunathan", "zoe-lukasiewicz"],
         "payments" => &["mwebb", "kmensah", "fatima-alsayed"],
@@ -235,15 +257,40 @@ fn pick_approver(g: &Gen, repo: usize, included: &[usize], rng: &mut Rng) -> Acc
                 || p.commits.iter().any(|c| {
                     c.author.login.as_deref() == Some(login)
                         || c.committer.login.as_deref() == Some(login)
-                        || c.message.contains(&g.people.get(a).noreply_email())
+                        || coauthored_by(&c.message, g.people.get(a))
                 })
         })
     };
+    let fallback = g
+        .people
+        .members()
+        .into_iter()
+        .filter(|a| g.people.get(*a).kind == super::people::Kind::User)
+        .filter(|a| !g.people.get(*a).login.starts_with("acme-"));
     order
         .iter()
         .copied()
+        .chain(fallback)
         .find(|a| !authored(*a))
         .unwrap_or(order[0])
+}
+
+/// Whether a commit message credits the account in a `Co-authored-by:` trailer, in any
+/// of the forms the generator writes (noreply address, commit address, login as name).
+fn coauthored_by(message: &str, a: &super::people::Account) -> bool {
+    let noreply = a.noreply_email().to_ascii_lowercase();
+    let email = a.git_identity().email.to_ascii_lowercase();
+    message.lines().any(|line| {
+        let Some(value) = line.strip_prefix("Co-authored-by:") else {
+            return false;
+        };
+        let value = value.trim().to_ascii_lowercase();
+        let (name, address) = value.rsplit_once('<').unwrap_or((value.as_str(), ""));
+        let address = address.trim_end_matches('>');
+        address == noreply
+            || (!email.is_empty() && address == email)
+            || name.trim() == a.login.to_ascii_lowercase()
+    })
 }
 
 fn approval_comment(rng: &mut Rng) -> String {

@@ -23,8 +23,9 @@
 //!
 //! Modules: `rng` (the seeded PRNG), `people` and `world` (the plain data), `activity`
 //! (ordinary PRs), `scenarios` (the planted cases; `scenarios_overflow`: a PR larger than
-//! one GraphQL page), `history` (branches, rule suites,
-//! audit log), `deploy`, `access`, `render_graphql` / `render_rest` (GitHub's shapes),
+//! one GraphQL page), `history` (branches, rule suites, audit log), `deploy` and
+//! `scenarios_deploy` (releases and the planted deployment cases), `access`,
+//! `render_graphql` / `render_rest` (GitHub's shapes),
 //! `calls` (the request log), `truth` (the ground truth, from the planting intent).
 
 mod access;
@@ -39,6 +40,7 @@ mod rng;
 mod scenarios;
 mod scenarios_access;
 mod scenarios_branch;
+mod scenarios_deploy;
 mod scenarios_overflow;
 mod truth;
 mod truth_access;
@@ -290,7 +292,7 @@ fn build_world(params: ExampleParams, config: &Config) -> World {
     let branches = history::build_branches(&mut g, seed);
     let rule_suites = history::rule_suites(&g, &branches, seed);
     let audit_events = history::audit_events(&g, seed);
-    let (deployments, run_approvals) = deploy::build(&g, &branches, seed);
+    let (deployments, run_approvals, deployment_plants) = deploy::build(&g, &branches, seed);
     let mut access = access::build(&g);
     scenarios_access::plant(&mut access, &g);
     let tricky_commits = inherited_commit(&g, &branches, &window)
@@ -316,6 +318,7 @@ fn build_world(params: ExampleParams, config: &Config) -> World {
         audit_events,
         deployments,
         run_approvals,
+        deployment_plants,
         access,
         planted_commits,
         tricky_commits,
@@ -378,7 +381,20 @@ fn collect_calls(w: &World, config: &Config) -> calls::Calls {
         let r = &w.repos[repo];
         let base = format!("/repos/{}", r.full_name());
         let (pages, returned) = render_graphql::merged_pull_requests(w, repo);
+        // The commits the search's merged production PRs carry: deployed commits outside
+        // them are looked up (contract: `deployed_changes`).
+        let mut carried = std::collections::BTreeSet::new();
         for page in pages {
+            let nodes = page
+                .data
+                .get("search")
+                .and_then(|s| s.get("nodes"))
+                .and_then(serde_json::Value::as_array);
+            for node in nodes.into_iter().flatten() {
+                carried.extend(github::carried_commits(node, |b| {
+                    config.scope.is_production_branch(b, r.default_branch)
+                }));
+            }
             c.graphql("MergedPullRequests", github::MERGED_PULL_REQUESTS, page);
         }
         for (operation, query, page) in render_graphql::follow_ups(w, repo, &returned) {
@@ -446,6 +462,18 @@ fn collect_calls(w: &World, config: &Config) -> calls::Calls {
             }
         }
         let deployments = rest::deployments(w, repo);
+        let deployed: Vec<String> = deployments
+            .iter()
+            .filter(|d| {
+                github::selected_deployment(
+                    d,
+                    |e| config.scope.is_production_environment(e),
+                    w.window.start,
+                )
+            })
+            .filter_map(|d| d.get("sha").and_then(serde_json::Value::as_str))
+            .map(str::to_string)
+            .collect();
         c.get_list(&format!("{base}/deployments"), "per_page=100", deployments);
         // Statuses and approvals only where a population needs them: deployments to
         // production environments created from the window start on (the contract).
@@ -478,6 +506,10 @@ fn collect_calls(w: &World, config: &Config) -> calls::Calls {
                     &approvals,
                 );
             }
+        }
+        for sha in github::deployed_commit_lookups(&carried, deployed) {
+            let page = render_graphql::deployed_commit(w, repo, &sha);
+            c.graphql("DeployedCommit", github::DEPLOYED_COMMIT, page);
         }
         c.get_list(
             &format!("{base}/collaborators"),
@@ -584,3 +616,5 @@ fn collect_calls(w: &World, config: &Config) -> calls::Calls {
 mod tests;
 #[cfg(test)]
 mod tests_access;
+#[cfg(test)]
+mod tests_deploy;

@@ -139,6 +139,48 @@ fn search_page(
     }
 }
 
+/// `DeployedCommit`: the pull requests GitHub associates with a deployed commit (the
+/// PR that merged it as merge commit, or whose head or commits hold it), by number.
+pub fn deployed_commit(w: &World, repo: usize, sha: &str) -> Page {
+    let r = &w.repos[repo];
+    let mut prs: Vec<&Pr> = w
+        .prs
+        .iter()
+        .filter(|p| p.repo == repo)
+        .filter(|p| {
+            p.merge
+                .as_ref()
+                .is_some_and(|m| m.commit.eq_ignore_ascii_case(sha))
+                || p.commits.iter().any(|c| c.sha.eq_ignore_ascii_case(sha))
+        })
+        .collect();
+    prs.sort_by_key(|p| p.number);
+    let nodes: Vec<Value> = prs
+        .iter()
+        .map(|p| {
+            // The same fields as a search node, which alone selects `__typename`.
+            let mut node = pr_node(w, p);
+            if let Some(map) = node.as_object_mut() {
+                map.remove("__typename");
+            }
+            node
+        })
+        .collect();
+    let mut data = Map::new();
+    data.insert(
+        "repository".into(),
+        json!({"object": {
+            "__typename": "Commit",
+            "oid": sha,
+            "associatedPullRequests": {"totalCount": nodes.len(), "nodes": nodes},
+        }}),
+    );
+    Page {
+        variables: json!({"owner": super::world::ORG, "name": r.name, "oid": sha}),
+        data,
+    }
+}
+
 /// `nodes[offset..offset + size]` as a connection with `totalCount` and `pageInfo`.
 fn connection_page(nodes: &[Value], offset: usize, size: usize) -> Value {
     let page: Vec<Value> = nodes.iter().skip(offset).take(size).cloned().collect();

@@ -615,7 +615,7 @@ pub fn deployments(w: &World, repo: usize) -> Vec<Value> {
                 "updated_at": iso(updated),
                 "statuses_url": format!("{api}/deployments/{}/statuses", d.id),
                 "repository_url": api,
-                "creator": user(w, w.people.github_actions),
+                "creator": user(w, d.creator.unwrap_or(w.people.github_actions)),
                 "sha": d.sha,
                 "ref": d.ref_name,
                 "payload": {},

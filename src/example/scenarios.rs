@@ -50,20 +50,22 @@ pub fn plant_all(g: &mut Gen) {
     tricky_merge_commit_brings_commits(g);
     super::scenarios_overflow::plant_overflowing_pr(g);
     super::scenarios_branch::plant_all(g);
+
+    super::scenarios_deploy::plant_prs(g);
 }
 
 fn plant(pr: &mut Pr, control: &'static str, kind: &'static str, why: String) {
     pr.plants.push(Plant { control, kind, why });
 }
 
-fn jitter(g: &mut Gen) -> Duration {
+pub(super) fn jitter(g: &mut Gen) -> Duration {
     Duration::minutes(g.rng.range(0, 12)) + Duration::seconds(g.rng.range(0, 59))
 }
 
 /// A clean PR planted at a fixed time: `n` commits by its author, checks passing, no
 /// reviews yet. Commits end a third of the way between creation and merge.
 #[allow(clippy::too_many_arguments)]
-fn pr(
+pub(super) fn pr(
     g: &mut Gen,
     repo: &str,
     base: &str,
@@ -87,7 +89,7 @@ fn pr(
     p
 }
 
-fn approve(g: &mut Gen, p: &mut Pr, who: &str, at: Timestamp) {
+pub(super) fn approve(g: &mut Gen, p: &mut Pr, who: &str, at: Timestamp) {
     let who = g.who(who);
     let head = p.head_sha().to_string();
     let r = g.review(who, ReviewState::Approved, at, Some(&head));

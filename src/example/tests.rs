@@ -131,6 +131,13 @@ const EXPECTED: &[(&str, &str, &str, usize)] = &[
     ),
     ("OP-04", "coverage_gap", "acme/mobile-app", 1),
     ("OP-04", "coverage_gap", "acme/payments", 1),
+    ("CM-06", "untraceable_deployment", "acme/web", 1),
+    ("CM-06", "deployed_unapproved_change", "acme/web", 1),
+    ("CM-07", "deployment_not_approved", "acme/payments", 1),
+    ("CM-08", "deployment_self_approved", "acme/api", 1),
+    ("OP-01", "off_hours_deployment", "acme/api", 1),
+    ("OP-02", "unknown_deployer", "acme/web", 1),
+    ("OP-03", "unrecovered_failure", "acme/api", 1),
 ];
 
 #[test]
@@ -149,8 +156,9 @@ fn every_scenario_is_planted_at_every_size() {
             .map(|(c, k, r, n)| ((c.to_string(), k.to_string(), r.to_string()), *n))
             .collect();
         assert_eq!(counts, expected, "size {changes}, seed {seed}");
-        // 15 change and commit cases (one an overflowing PR), 12 access, 4 branch and source.
-        assert_eq!(truth.tricky.len(), 31, "size {changes}: every tricky case");
+        // 15 change and commit cases (one an overflowing PR), 12 access, 4 branch and
+        // source, 5 deployment.
+        assert_eq!(truth.tricky.len(), 36, "size {changes}: every tricky case");
         // CM-04 is planted once on each basis, and the records GitHub keeps agree.
         let bases: BTreeSet<&str> = w
             .prs
@@ -211,6 +219,10 @@ fn ground_truth_ids_are_well_formed_sorted_and_unique() {
             "source" => {
                 assert!(["rule_suites", "audit_log"].contains(&e.subject.as_str()));
                 SubjectType::Source
+            }
+            "deployment" => {
+                assert!(e.subject.parse::<u64>().is_ok(), "{}", e.id);
+                SubjectType::Deployment
             }
             other => panic!("unexpected subject type {other}"),
         };
@@ -443,6 +455,7 @@ fn oracle(w: &World, config: &Config) -> BTreeSet<String> {
         }
     }
     ids.extend(super::tests_access::oracle(w, config));
+    ids.extend(super::tests_deploy::oracle(w, config));
     ids
 }
 

@@ -50,6 +50,29 @@ pub fn ground_truth(w: &World, config: &Config) -> GroundTruth {
             waived: false,
         });
     }
+    for case in &w.deployment_plants {
+        let d = &w.deployments[case.deployment];
+        let repo = w.repos[d.repo].full_name();
+        let subject = d.id.to_string();
+        for plant in &case.plants {
+            exceptions.push(ExpectedException {
+                id: Exception::make_id(
+                    plant.control,
+                    &repo,
+                    SubjectType::Deployment,
+                    &subject,
+                    plant.kind,
+                ),
+                control: plant.control.into(),
+                kind: plant.kind.into(),
+                repo: repo.clone(),
+                subject_type: SubjectType::Deployment.as_str().into(),
+                subject: subject.clone(),
+                why: format!("deployment {subject} to {}: {}", d.environment, plant.why),
+                waived: false,
+            });
+        }
+    }
     exceptions.extend(super::truth_access::exceptions(w));
     branch_and_source_truth(w, &mut exceptions);
     for e in &mut exceptions {
@@ -73,6 +96,15 @@ pub fn ground_truth(w: &World, config: &Config) -> GroundTruth {
             subject_type: SubjectType::Commit.as_str().into(),
             subject: c.sha.clone(),
             why: c.why.clone(),
+        }))
+        .chain(w.deployment_plants.iter().filter_map(|case| {
+            let d = &w.deployments[case.deployment];
+            case.tricky.as_ref().map(|why| TrickyCase {
+                repo: w.repos[d.repo].full_name(),
+                subject_type: SubjectType::Deployment.as_str().into(),
+                subject: d.id.to_string(),
+                why: format!("deployment {} to {}: {why}", d.id, d.environment),
+            })
         }))
         .chain(super::truth_access::tricky(w))
         .chain(

@@ -25,6 +25,8 @@ pub struct World {
     pub audit_events: Vec<AuditEvent>,
     pub deployments: Vec<Deployment>,
     pub run_approvals: Vec<RunApproval>,
+    /// Planted deployment exceptions and tricky deployments.
+    pub deployment_plants: Vec<DeploymentPlant>,
     pub access: AccessPlan,
     /// Planted direct pushes (CM-05), with why.
     pub planted_commits: Vec<PlantedCommit>,
@@ -486,6 +488,8 @@ pub struct Deployment {
     pub sha: String,
     pub ref_name: String,
     pub created_at: Timestamp,
+    /// Who created it; `None`: github-actions[bot] (the workflow's own token).
+    pub creator: Option<Acct>,
     pub run_id: u64,
     pub job_id: u64,
     /// Oldest first.
@@ -497,6 +501,15 @@ pub struct DeploymentStatus {
     pub id: u64,
     pub state: &'static str,
     pub created_at: Timestamp,
+}
+
+/// A planted deployment case: exceptions it must raise, or why it must raise none.
+#[derive(Debug, Clone)]
+pub struct DeploymentPlant {
+    /// Index into `World::deployments`.
+    pub deployment: usize,
+    pub plants: Vec<Plant>,
+    pub tricky: Option<String>,
 }
 
 /// An environment reviewer's approval of a workflow run.

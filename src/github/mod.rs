@@ -26,6 +26,7 @@
 //! | deployments | `GET /repos/{owner}/{repo}/deployments?per_page=100` |
 //! | deployment_statuses | `GET /repos/{owner}/{repo}/deployments/{id}/statuses?per_page=100`, for deployments to a production environment (config) created at or after the window start |
 //! | deployment_approvals | `GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals` (run id from the status `log_url`/`target_url` `…/actions/runs/{run_id}…`), once per run of those deployments |
+//! | deployed_changes | `POST /graphql` [`DEPLOYED_COMMIT`], `$owner`/`$name`/`$oid`, once per distinct deployed SHA ([`deployed_commit_lookups`]) of those deployments that no merged pull request into a production branch returned by the repository's `pull_requests` search carries (as merge commit, head or commit): the change behind a rollback or a redeploy of a change merged before the window |
 //! | org_members | `GET /orgs/{org}/members?role=admin&per_page=100` (owners), `GET /orgs/{org}/members?role=all&per_page=100` |
 //! | two_factor | `GET /orgs/{org}/members?filter=2fa_disabled&per_page=100`, `GET /orgs/{org}/outside_collaborators?filter=2fa_disabled&per_page=100` |
 //! | outside_collaborators | `GET /orgs/{org}/outside_collaborators?per_page=100` |
@@ -77,6 +78,10 @@ pub fn audit_log_phrases(window_start: chrono::DateTime<chrono::Utc>) -> Vec<Str
         .collect()
 }
 
+/// The pull requests GitHub associates with one deployed commit, with the fields of
+/// [`MERGED_PULL_REQUESTS`].
+pub const DEPLOYED_COMMIT: &str = include_str!("queries/deployed_commit.graphql");
+
 /// Every GraphQL query changeproof sends, by operation name (validated against GitHub's
 /// schema in `tests/`).
 pub const QUERIES: &[(&str, &str)] = &[
@@ -87,6 +92,7 @@ pub const QUERIES: &[(&str, &str)] = &[
     ("PullRequestChecks", PULL_REQUEST_CHECKS),
     ("PullRequestLabels", PULL_REQUEST_LABELS),
     ("PullRequestTimeline", PULL_REQUEST_TIMELINE),
+    ("DeployedCommit", DEPLOYED_COMMIT),
 ];
 
 /// A connection nested in each pull request of `MergedPullRequests`, and the follow-up
@@ -236,9 +242,155 @@ impl MergedRange {
 /// Where the pull request is in a follow-up response.
 pub const FOLLOW_UP_PULL_REQUEST: &str = "/data/repository/pullRequest";
 
+/// Whether a deployment of a REST deployments list is one whose statuses, run approvals
+/// and change are collected: to a production environment, created at or after the
+/// window start (a creation time that does not parse is included, never dropped).
+pub fn selected_deployment(
+    item: &serde_json::Value,
+    is_production_environment: impl Fn(&str) -> bool,
+    window_start: crate::model::Timestamp,
+) -> bool {
+    let environment = item
+        .get("environment")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("");
+    let recent = item
+        .get("created_at")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .is_none_or(|t| t.with_timezone(&chrono::Utc) >= window_start);
+    is_production_environment(environment) && recent
+}
+
+/// The commits (lower-case SHAs) a merged pull request node of [`MERGED_PULL_REQUESTS`]
+/// or [`DEPLOYED_COMMIT`] carries: merge commit, head and commits; none when it was not
+/// merged into a production branch.
+pub fn carried_commits(
+    node: &serde_json::Value,
+    is_production_branch: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    use serde_json::Value;
+    let merged = node.get("mergedAt").is_some_and(|m| !m.is_null());
+    let base = node
+        .get("baseRefName")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if !merged || !is_production_branch(base) {
+        return Vec::new();
+    }
+    let commits = node
+        .pointer("/commits/nodes")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|c| c.pointer("/commit/oid"));
+    node.pointer("/mergeCommit/oid")
+        .into_iter()
+        .chain(node.get("headRefOid"))
+        .chain(commits)
+        .filter_map(Value::as_str)
+        .map(str::to_ascii_lowercase)
+        .collect()
+}
+
+/// The [`DEPLOYED_COMMIT`] lookups of one repository: the distinct deployed SHAs
+/// (lower-case, sorted) that no carried commit matches.
+pub fn deployed_commit_lookups(
+    carried: &std::collections::BTreeSet<String>,
+    deployed: impl IntoIterator<Item = String>,
+) -> Vec<String> {
+    let wanted: std::collections::BTreeSet<String> = deployed
+        .into_iter()
+        .map(|sha| sha.to_ascii_lowercase())
+        .filter(|sha| !sha.is_empty() && !carried.contains(sha))
+        .collect();
+    wanted.into_iter().collect()
+}
+
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+
+    /// The pull-request selection of a query: the lines between `marker` and the line
+    /// closing it, without indentation.
+    fn selection(query: &str, marker: &str, close_indent: usize) -> Vec<String> {
+        let start = query.find(marker).expect(marker) + marker.len();
+        let close = format!("\n{}}}\n", " ".repeat(close_indent));
+        let end = start + query[start..].find(&close).expect("closing brace");
+        query[start..end]
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect()
+    }
+
+    #[test]
+    fn deployed_commit_asks_for_the_fields_of_merged_pull_requests() {
+        let merged = selection(MERGED_PULL_REQUESTS, "... on PullRequest {", 6);
+        let deployed = selection(DEPLOYED_COMMIT, "nodes {\n            number", 10);
+        assert!(merged.len() > 20, "{merged:?}");
+        assert_eq!(deployed.first().map(String::as_str), Some("title"));
+        assert_eq!(
+            &merged[1..],
+            &deployed[..],
+            "the PR fields of the two queries differ"
+        );
+        assert_eq!(merged[0], "number");
+    }
+
+    #[test]
+    fn lookups_are_the_deployed_commits_no_production_change_carries() {
+        let node = json!({
+            "mergedAt": "2026-07-02T10:00:00Z", "baseRefName": "main",
+            "mergeCommit": {"oid": "AAA"}, "headRefOid": "bbb",
+            "commits": {"nodes": [{"commit": {"oid": "ccc"}}]},
+        });
+        let production = |b: &str| b == "main";
+        assert_eq!(carried_commits(&node, production), ["aaa", "bbb", "ccc"]);
+        let mut develop = node.clone();
+        develop["baseRefName"] = json!("develop");
+        assert!(carried_commits(&develop, production).is_empty());
+        let mut open = node.clone();
+        open["mergedAt"] = json!(null);
+        assert!(carried_commits(&open, production).is_empty());
+        let carried = carried_commits(&node, production).into_iter().collect();
+        let lookups = deployed_commit_lookups(
+            &carried,
+            ["aaa", "DDD", "ccc", "ddd", "eee"].map(String::from),
+        );
+        assert_eq!(lookups, ["ddd", "eee"]);
+    }
+
+    #[test]
+    fn deployments_selected_by_environment_and_time() {
+        let start = "2026-07-01T00:00:00Z".parse().unwrap();
+        let prod = |e: &str| e == "production";
+        let d = |env: &str, at: &str| json!({"environment": env, "created_at": at});
+        assert!(selected_deployment(
+            &d("production", "2026-07-01T00:00:00Z"),
+            prod,
+            start
+        ));
+        assert!(!selected_deployment(
+            &d("production", "2026-06-30T23:59:59Z"),
+            prod,
+            start
+        ));
+        assert!(!selected_deployment(
+            &d("staging", "2026-07-02T00:00:00Z"),
+            prod,
+            start
+        ));
+        assert!(selected_deployment(
+            &d("production", "yesterday"),
+            prod,
+            start
+        ));
+    }
 
     #[test]
     fn first_pages_are_those_of_the_query() {

@@ -43,6 +43,13 @@ struct PullRequestVariables {
 }
 
 #[derive(Deserialize)]
+struct DeployedCommitVariables {
+    owner: String,
+    name: String,
+    oid: String,
+}
+
+#[derive(Deserialize)]
 struct GraphQlError {
     message: Option<String>,
     #[serde(rename = "type")]
@@ -64,6 +71,10 @@ enum Operation {
         number: u64,
         connection: PullRequestConnection,
     },
+    DeployedCommit {
+        repo: String,
+        oid: String,
+    },
 }
 
 impl Operation {
@@ -72,6 +83,7 @@ impl Operation {
             Operation::MergedPullRequests { .. } => "MergedPullRequests",
             Operation::BranchHistory { .. } => "BranchHistory",
             Operation::PullRequestFollowUp { connection, .. } => connection.follow_up().0,
+            Operation::DeployedCommit { .. } => "DeployedCommit",
         }
     }
 
@@ -80,15 +92,16 @@ impl Operation {
             Operation::MergedPullRequests { .. } => "pull_requests",
             Operation::BranchHistory { .. } => "branch_commits",
             Operation::PullRequestFollowUp { .. } => "pull_requests",
+            Operation::DeployedCommit { .. } => "deployed_changes",
         }
     }
 
     fn repo(&self) -> Option<&str> {
         match self {
             Operation::MergedPullRequests { repo } => repo.as_deref(),
-            Operation::BranchHistory { repo, .. } | Operation::PullRequestFollowUp { repo, .. } => {
-                Some(repo)
-            }
+            Operation::BranchHistory { repo, .. }
+            | Operation::PullRequestFollowUp { repo, .. }
+            | Operation::DeployedCommit { repo, .. } => Some(repo),
         }
     }
 
@@ -102,6 +115,7 @@ impl Operation {
                 number,
                 connection,
             } => format!("{repo}#{number} {}", connection.name()),
+            Operation::DeployedCommit { repo, oid } => format!("{repo} commit {oid}"),
         }
     }
 }
@@ -170,6 +184,14 @@ pub(super) fn process(
                 number: v.number,
                 connection: PullRequestConnection::of_operation(other)
                     .unwrap_or(PullRequestConnection::Reviews),
+            }
+        }
+        "DeployedCommit" => {
+            let v: DeployedCommitVariables =
+                parse_at(&variables_value, "variables").map_err(request_shape)?;
+            Operation::DeployedCommit {
+                repo: format!("{}/{}", v.owner, v.name),
+                oid: v.oid,
             }
         }
         _ => {
@@ -279,6 +301,10 @@ pub(super) fn process(
             graphql_pull_requests::page(&mut collected.changes, origin, data).map_err(shape)?
         }
         Operation::PullRequestFollowUp { .. } => return Ok(()),
+        Operation::DeployedCommit { .. } => {
+            graphql_pull_requests::deployed_commit(&mut collected.changes, origin, data)
+                .map_err(shape)?
+        }
         Operation::BranchHistory { repo, branch } => {
             let page =
                 graphql_branch_history::page(&mut collected.branch_commits, origin, repo, data)

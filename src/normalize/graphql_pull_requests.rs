@@ -328,6 +328,55 @@ pub fn page(
     })
 }
 
+/// Maps a `DeployedCommit` answer (`data`): every merged pull request GitHub associates
+/// with the commit becomes a [`Change`], exactly as a search result would. A change the
+/// search also returned is kept once (keyed like the search's).
+pub fn deployed_commit(
+    changes: &mut BTreeMap<ChangeKey, Change>,
+    origin: &Origin<'_>,
+    data: &Value,
+) -> Result<Yield, ShapeError> {
+    let base = "data.repository.object.associatedPullRequests";
+    let Some(repository) = member(data, "data", "repository")? else {
+        return Ok(Yield::default());
+    };
+    let Some(object) = member(repository, "data.repository", "object")? else {
+        return Ok(Yield::default());
+    };
+    let Some(associated) = member(object, "data.repository.object", "associatedPullRequests")?
+    else {
+        return Ok(Yield::default());
+    };
+    let total = match member(associated, base, "totalCount")? {
+        Some(count) => Some(parse_at::<u64>(count, &format!("{base}.totalCount"))?),
+        None => None,
+    };
+    let nodes = match member(associated, base, "nodes")? {
+        Some(nodes) => elements(nodes, &format!("{base}.nodes"))?,
+        None => &[],
+    };
+    let mut keys = Vec::with_capacity(nodes.len());
+    for (i, node) in nodes.iter().enumerate() {
+        if node.is_null() {
+            continue;
+        }
+        let path = format!("{base}.nodes[{i}]");
+        let pr: PullRequestNode = parse_at(node, &path)?;
+        let pointer = format!("/data/repository/object/associatedPullRequests/nodes/{i}");
+        let Some(change) = change(origin, pr, &path, &pointer)? else {
+            continue;
+        };
+        keys.push(format!("{}#{}", change.repo, change.number));
+        let key = (change.source.clone(), change.repo.clone(), change.number);
+        // The search's copy (the population's evidence) wins over this context copy.
+        changes.entry(key).or_insert(change);
+    }
+    Ok(Yield {
+        records: keys,
+        total_count: total,
+    })
+}
+
 fn change(
     origin: &Origin<'_>,
     pr: PullRequestNode,

@@ -192,6 +192,13 @@ fn demo_findings_equal_the_planted_ground_truth() {
         "weak_protection",
         "protection_weakened_in_window",
         "coverage_gap",
+        "untraceable_deployment",
+        "deployed_unapproved_change",
+        "deployment_not_approved",
+        "deployment_self_approved",
+        "off_hours_deployment",
+        "unknown_deployer",
+        "unrecovered_failure",
     ] {
         assert!(kinds.contains(kind), "no `{kind}` exception in the demo");
     }
@@ -255,6 +262,27 @@ fn demo_populations_match_the_example() {
     assert_eq!(
         control("CM-05").population,
         truth.populations.branch_commits
+    );
+    for id in ["CM-06", "CM-07", "CM-08", "OP-01", "OP-02", "OP-03"] {
+        assert_eq!(
+            control(id).population,
+            truth.populations.deployments,
+            "{id}"
+        );
+    }
+    // Every deployment is judged, except by CM-08 the untraceable one (no change, so no
+    // authors to compare).
+    for id in ["CM-06", "CM-07", "OP-01", "OP-02", "OP-03"] {
+        assert_eq!(control(id).tested, truth.populations.deployments, "{id}");
+    }
+    let untraceable = findings
+        .exceptions
+        .iter()
+        .filter(|e| e.kind == "untraceable_deployment")
+        .count() as u64;
+    assert_eq!(
+        control("CM-08").tested,
+        truth.populations.deployments - untraceable
     );
     let cm01_exceptions = findings
         .exceptions

@@ -68,7 +68,7 @@ fn a_misspelt_field_fails_validation() {
     let schema = github_schema();
     for (name, query) in QUERIES {
         let field = match *name {
-            "MergedPullRequests" => "headRefOid",
+            "MergedPullRequests" | "DeployedCommit" => "headRefOid",
             "BranchHistory" => "messageHeadline",
             // The per-PR follow-ups: the connection's count.
             _ => "totalCount",

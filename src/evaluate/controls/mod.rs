@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use crate::findings::SubjectType;
 
 use super::context::Context;
+use super::deployments::DeploymentFacts;
 use super::facts::ChangeFacts;
 use super::outcome::{Finding, Outcome, PopulationKind};
 
@@ -37,8 +38,14 @@ pub mod cm02;
 pub mod cm03;
 pub mod cm04;
 pub mod cm05;
+pub mod cm06;
+pub mod cm07;
+pub mod cm08;
 pub mod cm09;
 pub mod cm10;
+pub mod op01;
+pub mod op02;
+pub mod op03;
 pub mod op04;
 
 /// A control's test logic.
@@ -62,8 +69,14 @@ pub const CONTROLS: &[ControlDef] = &[
     cm03::DEF,
     cm04::DEF,
     cm05::DEF,
+    cm06::DEF,
+    cm07::DEF,
+    cm08::DEF,
     cm09::DEF,
     cm10::DEF,
+    op01::DEF,
+    op02::DEF,
+    op03::DEF,
     op04::DEF,
 ];
 
@@ -76,6 +89,50 @@ pub const CHANGES: PopulationKind = PopulationKind {
     evidence_type: "pull_requests",
     noun: "changes",
 };
+
+/// The deployment population's kind, shared by CM-06 … CM-08 and OP-01 … OP-03.
+pub const DEPLOYMENTS: PopulationKind = PopulationKind {
+    evidence_type: "deployments",
+    noun: "deployments",
+};
+
+/// A finding about a deployment: subject (the deployment id), url (its workflow run or
+/// API record) and the deployment's own evidence filled in.
+pub fn deployment_finding(
+    facts: &DeploymentFacts<'_>,
+    kind: &'static str,
+    summary: String,
+    extra_evidence: Vec<String>,
+    detail: Map<String, Value>,
+) -> Finding {
+    let d = facts.deployment;
+    Finding {
+        kind,
+        repo: d.repo.clone(),
+        subject_type: SubjectType::Deployment,
+        subject: d.id.clone(),
+        summary,
+        url: facts.link(),
+        evidence: d.evidence.iter().cloned().chain(extra_evidence).collect(),
+        detail,
+    }
+}
+
+/// Why no deployment of a repository can be judged on evidence of `types`: the gaps
+/// that cover it, joined; `None` when every type was collected.
+pub fn deployment_gaps(
+    ctx: &Context<'_>,
+    facts: &DeploymentFacts<'_>,
+    types: &[&str],
+) -> Option<String> {
+    let d = facts.deployment;
+    let gaps: Vec<String> = types
+        .iter()
+        .flat_map(|t| ctx.index.gaps(t, &d.source, &d.repo))
+        .map(super::context::describe_gap)
+        .collect();
+    (!gaps.is_empty()).then(|| gaps.join("; "))
+}
 
 /// A finding about a change: subject, url and the change's own evidence filled in.
 pub fn change_finding(
@@ -241,6 +298,13 @@ mod tests {
             Some(match name {
                 "min_approvals" => defaults.min_approvals.to_string(),
                 "require_checks" => defaults.require_checks.to_string(),
+                "require_deployment_approval" => defaults.require_deployment_approval.to_string(),
+                "business_hours" => defaults.business_hours.clone(),
+                "business_days" => format!("{:?}", defaults.business_days),
+                "recovery_within" => defaults.recovery_within.to_string(),
+                "emergency_labels" => format!("{:?}", defaults.emergency_labels),
+                "service_accounts" => "[]".to_string(),
+                "timezone" => "UTC".to_string(),
                 "bots" => "[]".to_string(),
                 _ => return None,
             })

@@ -1,4 +1,4 @@
-//! The two GraphQL queries, answered with hand-written responses shaped by the queries.
+//! The GraphQL queries, answered with hand-written responses shaped by the queries.
 
 use changeproof::model::{
     ActorKind, CheckKind, CheckState, GitIdentity, ReviewState, TimelineKind,
@@ -455,4 +455,99 @@ fn commit_links_point_at_the_enterprise_server_host() {
         "{:?}",
         ev.branch_commits.iter().map(|c| &c.url).collect::<Vec<_>>()
     );
+}
+
+/// A DeployedCommit answer holding `nodes` (PR nodes shaped like the search's, without
+/// `__typename`, which only the search selects).
+fn deployed_commit_body(oid: &str, nodes: Vec<serde_json::Value>) -> Vec<u8> {
+    serde_json::to_vec(&json!({"data": {
+        "rateLimit": {"cost": 1, "remaining": 4990, "resetAt": "2026-10-05T10:00:00Z"},
+        "repository": {"object": {
+            "__typename": "Commit",
+            "oid": oid,
+            "associatedPullRequests": {"totalCount": nodes.len(), "nodes": nodes},
+        }},
+    }}))
+    .unwrap()
+}
+
+fn search_node(index: usize) -> serde_json::Value {
+    let page: serde_json::Value =
+        serde_json::from_slice(&graphql_fixture("merged_pull_requests_page1.json")).unwrap();
+    let mut node = page["data"]["search"]["nodes"][index].clone();
+    node.as_object_mut().unwrap().remove("__typename");
+    node
+}
+
+#[test]
+fn deployed_commit_answers_become_context_changes() {
+    let mut t = TestLocker::new();
+    let merged = search_node(0);
+    let mut open = search_node(0);
+    open["number"] = json!(150);
+    open["mergedAt"] = json!(null);
+    let vars = json!({"owner": "acme", "name": "api", "oid": sha("3c")});
+    let body = deployed_commit_body(&sha("3c"), vec![merged, open]);
+    let answer = t.graphql("DeployedCommit", vars, 200, &body);
+    let ev = t.normalize().unwrap();
+    let numbers: Vec<_> = ev.changes.iter().map(|c| c.number).collect();
+    assert_eq!(numbers, [101], "the unmerged PR is no change");
+    let c = &ev.changes[0];
+    assert_eq!(c.merge_commit_sha.as_deref(), Some(sha("3c").as_str()));
+    assert_eq!(
+        c.evidence,
+        [evidence(
+            &answer,
+            "/data/repository/object/associatedPullRequests/nodes/0"
+        )]
+    );
+    let q = ev
+        .queries
+        .iter()
+        .find(|q| q.evidence_type == "deployed_changes")
+        .expect("a deployed_changes query record");
+    assert_eq!(q.repo.as_deref(), Some("acme/api"));
+    assert_eq!((q.records, q.total_count), (1, Some(2)));
+    assert!(
+        ev.queries
+            .iter()
+            .all(|q| q.evidence_type != "pull_requests")
+    );
+}
+
+#[test]
+fn the_search_copy_of_a_change_wins_over_the_deployed_commit_copy() {
+    let (mut t, [p1, _, _]) = pull_request_locker();
+    let vars = json!({"owner": "acme", "name": "api", "oid": sha("3c")});
+    t.graphql(
+        "DeployedCommit",
+        vars,
+        200,
+        &deployed_commit_body(&sha("3c"), vec![search_node(0)]),
+    );
+    let ev = t.normalize().unwrap();
+    let c = ev.changes.iter().find(|c| c.number == 101).unwrap();
+    assert_eq!(c.evidence, vec![evidence(&p1, "/data/search/nodes/0")]);
+    assert_eq!(ev.changes.iter().filter(|c| c.number == 101).count(), 1);
+}
+
+#[test]
+fn a_refused_deployed_commit_lookup_is_a_gap() {
+    let mut t = TestLocker::new();
+    let vars = json!({"owner": "acme", "name": "api", "oid": sha("3c")});
+    t.graphql(
+        "DeployedCommit",
+        vars,
+        200,
+        br#"{"data": {"repository": null}, "errors": [{"type": "FORBIDDEN", "message": "Resource not accessible by integration"}]}"#,
+    );
+    let ev = t.normalize().unwrap();
+    let gap = ev
+        .gaps
+        .iter()
+        .find(|g| g.evidence_type == "deployed_changes")
+        .expect("a gap");
+    assert_eq!(gap.repo.as_deref(), Some("acme/api"));
+    assert!(gap.reason.contains("FORBIDDEN"), "{}", gap.reason);
+    assert!(gap.reason.contains(&sha("3c")), "{}", gap.reason);
 }

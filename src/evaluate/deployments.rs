@@ -1,0 +1,429 @@
+//! The deployment population (CM-06, CM-07, CM-08, OP-01 … OP-03) and the facts every
+//! deployment control reads, derived once: the deployment's outcome, the change that
+//! introduced the deployed commit (which may have merged before the window: such
+//! context changes get the same [`ChangeFacts`] as the change population), the
+//! environment approvals that count, and the local time of its creation.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Timelike};
+
+use crate::config::{BusinessHours, parse_business_days};
+use crate::model::{Change, Deployment, DeploymentApproval, Timestamp, login_key};
+
+use super::context::{Index, owner};
+use super::facts::{self, ChangeFacts};
+use super::population::{self, Membership};
+
+/// How the deployed commit was tied to its change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TraceBasis {
+    /// The change's merge commit is the deployed commit.
+    MergeCommit,
+    /// The change's head commit at merge is the deployed commit.
+    Head,
+    /// The deployed commit is one of the change's commits.
+    Commit,
+    /// A production-branch commit of that SHA that GitHub associates with the change.
+    BranchCommit,
+}
+
+impl TraceBasis {
+    pub fn code(self) -> &'static str {
+        match self {
+            TraceBasis::MergeCommit => "merge_commit",
+            TraceBasis::Head => "head",
+            TraceBasis::Commit => "commit",
+            TraceBasis::BranchCommit => "branch_commit",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            TraceBasis::MergeCommit => "its merge commit",
+            TraceBasis::Head => "its head commit",
+            TraceBasis::Commit => "one of its commits",
+            TraceBasis::BranchCommit => "a production-branch commit GitHub associates with it",
+        }
+    }
+}
+
+/// The change a deployment traces to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Trace {
+    pub number: u64,
+    pub basis: TraceBasis,
+    pub merged_at: Option<Timestamp>,
+}
+
+/// Where the traced change's facts are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeSlot {
+    /// Index into the change population.
+    Population(usize),
+    /// Index into the context changes (merged outside the window).
+    Context(usize),
+}
+
+/// An approval-like review of the deployment's run that does not count, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetAsideApproval {
+    pub login: String,
+    pub why: &'static str,
+}
+
+/// Everything the deployment controls read about one deployment of the population.
+#[derive(Debug, Clone)]
+pub struct DeploymentFacts<'a> {
+    pub deployment: &'a Deployment,
+    /// The latest status as recorded (`inactive`, `success` …), or `none`.
+    pub state: String,
+    /// The latest of `success` / `failure` / `error`, with its time; `None` while the
+    /// deployment had not concluded.
+    pub outcome: Option<(&'a str, Timestamp)>,
+    pub trace: Option<Trace>,
+    pub change: Option<ChangeSlot>,
+    /// People whose `approved` review of the run names the deployment's environment,
+    /// key → login.
+    pub approvers: BTreeMap<String, String>,
+    pub approvals: Vec<&'a DeploymentApproval>,
+    pub set_aside: Vec<SetAsideApproval>,
+    /// The workflow run's web address, from a status URL.
+    pub run_url: Option<String>,
+    /// Creation time in `[audit] timezone`; `None` when the zone is not valid.
+    pub local_time: Option<DateTime<chrono_tz::Tz>>,
+    /// Whether `local_time` lies in business hours; `None` when the config cannot say.
+    pub in_business_hours: Option<bool>,
+}
+
+impl DeploymentFacts<'_> {
+    /// `acme/api:123`: how reasons name the record.
+    pub fn subject(&self) -> String {
+        format!("{}:{}", self.deployment.repo, self.deployment.id)
+    }
+
+    pub fn short_sha(&self) -> &str {
+        super::facts::short(&self.deployment.sha)
+    }
+
+    /// Where an auditor sees the deployment: its workflow run, else the API record.
+    pub fn link(&self) -> String {
+        self.run_url
+            .clone()
+            .unwrap_or_else(|| self.deployment.url.clone())
+    }
+
+    pub fn failed(&self) -> bool {
+        matches!(self.outcome, Some(("failure" | "error", _)))
+    }
+}
+
+/// The deployment population with its facts, and the context changes the traces need.
+pub struct Built<'a> {
+    pub deployments: Vec<DeploymentFacts<'a>>,
+    pub context_changes: Vec<ChangeFacts<'a>>,
+}
+
+/// Whether a deployment is in the population: production environment, created inside
+/// the window, repository not excluded by the config.
+pub fn in_population(index: &Index<'_>, deployment: &Deployment) -> bool {
+    index.window.contains(deployment.created_at)
+        && index
+            .scope
+            .is_production_environment(&deployment.environment)
+        && !index.repos.is_excluded(&deployment.repo)
+}
+
+/// The latest conclusive status of a deployment, and its latest status of any kind.
+fn outcome(deployment: &Deployment) -> (String, Option<(&str, Timestamp)>) {
+    let state = deployment
+        .statuses
+        .last()
+        .map_or_else(|| "none".to_string(), |s| s.state.to_ascii_lowercase());
+    let outcome = deployment.statuses.iter().rev().find_map(|s| {
+        let state = s.state.as_str();
+        ["success", "failure", "error"]
+            .into_iter()
+            .find(|known| state.eq_ignore_ascii_case(known))
+            .map(|known| (known, s.created_at))
+    });
+    (state, outcome)
+}
+
+/// (repo, lower-case sha) → candidate changes: (basis, merged_at, number).
+type ShaIndex<'a> = BTreeMap<(&'a str, String), Vec<(TraceBasis, Timestamp, u64)>>;
+
+fn sha_index<'a>(index: &Index<'a>) -> ShaIndex<'a> {
+    let mut by_sha: ShaIndex<'a> = BTreeMap::new();
+    for change in &index.evidence.changes {
+        if population::is_production(&index.repos, index.scope, &change.repo, &change.base_branch)
+            != Some(true)
+        {
+            continue;
+        }
+        let mut add = |sha: &str, basis| {
+            by_sha
+                .entry((change.repo.as_str(), sha.to_ascii_lowercase()))
+                .or_default()
+                .push((basis, change.merged_at, change.number));
+        };
+        if let Some(sha) = &change.merge_commit_sha {
+            add(sha, TraceBasis::MergeCommit);
+        }
+        add(&change.head_sha, TraceBasis::Head);
+        for commit in &change.commits {
+            add(&commit.sha, TraceBasis::Commit);
+        }
+    }
+    by_sha
+}
+
+/// The change that introduced `sha`: the strongest basis first (merge commit, head,
+/// commit), then the earliest merged; else a production-branch commit's association.
+fn trace(index: &Index<'_>, by_sha: &ShaIndex<'_>, repo: &str, sha: &str) -> Option<Trace> {
+    if let Some(candidates) = by_sha.get(&(repo, sha.to_ascii_lowercase())) {
+        return candidates
+            .iter()
+            .min()
+            .map(|&(basis, merged_at, number)| Trace {
+                number,
+                basis,
+                merged_at: Some(merged_at),
+            });
+    }
+    let mut best: Option<(Option<Timestamp>, u64)> = None;
+    for commit in &index.evidence.branch_commits {
+        if commit.repo != repo || !commit.sha.eq_ignore_ascii_case(sha) {
+            continue;
+        }
+        if population::is_production(&index.repos, index.scope, repo, &commit.branch) != Some(true)
+        {
+            continue;
+        }
+        for associated in &commit.associated_changes {
+            let production =
+                population::is_production(&index.repos, index.scope, repo, &associated.base_branch)
+                    == Some(true);
+            if associated.merged && production {
+                let candidate = (associated.merged_at, associated.number);
+                best = Some(best.map_or(candidate, |b| b.min(candidate)));
+            }
+        }
+    }
+    best.map(|(merged_at, number)| Trace {
+        number,
+        basis: TraceBasis::BranchCommit,
+        merged_at,
+    })
+}
+
+/// The workflow run URL among the status URLs (`…/actions/runs/{id}…`).
+fn run_url(deployment: &Deployment) -> Option<String> {
+    deployment
+        .statuses
+        .iter()
+        .filter_map(|s| s.log_url.as_deref())
+        .find(|url| url.contains("/actions/runs/"))
+        .map(|url| match url.find("/job/") {
+            Some(at) => url[..at].to_string(),
+            None => url.to_string(),
+        })
+}
+
+fn judge_approvals<'a>(
+    index: &Index<'a>,
+    deployment: &'a Deployment,
+) -> (
+    BTreeMap<String, String>,
+    Vec<&'a DeploymentApproval>,
+    Vec<SetAsideApproval>,
+) {
+    let mut approvers = BTreeMap::new();
+    let mut counted = Vec::new();
+    let mut set_aside = Vec::new();
+    for approval in &deployment.approvals {
+        let login = index.people.display(&approval.user.login);
+        let why = if !approval.state.eq_ignore_ascii_case("approved") {
+            Some("rejected")
+        } else if index.people.is_bot(&approval.user) {
+            Some("bot")
+        } else if !approval
+            .environments
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(&deployment.environment))
+        {
+            Some("other_environment")
+        } else {
+            None
+        };
+        match why {
+            Some(why) => set_aside.push(SetAsideApproval { login, why }),
+            None => {
+                approvers.insert(login_key(&approval.user.login), login);
+                counted.push(approval);
+            }
+        }
+    }
+    (approvers, counted, set_aside)
+}
+
+/// Builds the deployment population (sorted by created_at, repo, id; a deployment the
+/// evidence holds twice counts once) and the context changes their traces need.
+pub fn build<'a>(index: &Index<'a>, changes: &[ChangeFacts<'a>]) -> Built<'a> {
+    let tz = index.config.audit.time_zone().ok();
+    let hours = BusinessHours::parse(&index.params.business_hours).ok();
+    let days = parse_business_days(&index.params.business_days).ok();
+    let by_sha = sha_index(index);
+    let population_slots: BTreeMap<(&str, u64), usize> = changes
+        .iter()
+        .enumerate()
+        .map(|(i, f)| ((f.change.repo.as_str(), f.change.number), i))
+        .collect();
+    let records: BTreeMap<(&str, u64), &'a Change> = index
+        .evidence
+        .changes
+        .iter()
+        .filter(|c| {
+            population::is_production(&index.repos, index.scope, &c.repo, &c.base_branch)
+                == Some(true)
+        })
+        .map(|c| ((c.repo.as_str(), c.number), c))
+        .rev()
+        .collect();
+
+    let mut seen = BTreeMap::new();
+    for deployment in &index.evidence.deployments {
+        if in_population(index, deployment) {
+            seen.entry((deployment.repo.as_str(), deployment.id.as_str()))
+                .or_insert(deployment);
+        }
+    }
+    let mut members: Vec<&'a Deployment> = seen.into_values().collect();
+    members.sort_by(|a, b| (a.created_at, &a.repo, &a.id).cmp(&(b.created_at, &b.repo, &b.id)));
+
+    let mut context_changes: Vec<ChangeFacts<'a>> = Vec::new();
+    let mut context_slots: BTreeMap<(&str, u64), usize> = BTreeMap::new();
+    let mut out = Vec::with_capacity(members.len());
+    for deployment in members {
+        let (state, outcome) = outcome(deployment);
+        let trace = trace(index, &by_sha, &deployment.repo, &deployment.sha);
+        let change = trace.and_then(|t| {
+            let key = (deployment.repo.as_str(), t.number);
+            if let Some(i) = population_slots.get(&key) {
+                return Some(ChangeSlot::Population(*i));
+            }
+            if let Some(i) = context_slots.get(&key) {
+                return Some(ChangeSlot::Context(*i));
+            }
+            let record = records.get(&key)?;
+            context_changes.push(facts::change_facts(index, record, Membership::In));
+            context_slots.insert(key, context_changes.len() - 1);
+            Some(ChangeSlot::Context(context_changes.len() - 1))
+        });
+        let (approvers, approvals, set_aside) = judge_approvals(index, deployment);
+        let local_time = tz.map(|tz| deployment.created_at.with_timezone(&tz));
+        let in_business_hours = match (local_time, hours, &days) {
+            (Some(local), Some(hours), Some(days)) => Some(
+                days.contains(&local.weekday())
+                    && hours.contains(local.num_seconds_from_midnight()),
+            ),
+            _ => None,
+        };
+        out.push(DeploymentFacts {
+            deployment,
+            state,
+            outcome,
+            trace,
+            change,
+            approvers,
+            approvals,
+            set_aside,
+            run_url: run_url(deployment),
+            local_time,
+            in_business_hours,
+        });
+    }
+    Built {
+        deployments: out,
+        context_changes,
+    }
+}
+
+/// Whether an account may deploy by OP-02's rule, and on which basis.
+pub fn deployer_basis(index: &Index<'_>, facts: &DeploymentFacts<'_>) -> DeployerBasis {
+    let deployment = facts.deployment;
+    let Some(creator) = &deployment.creator else {
+        return DeployerBasis::Unknown;
+    };
+    let key = login_key(&creator.login);
+    if index
+        .config
+        .access
+        .service_accounts
+        .iter()
+        .any(|s| login_key(s) == key)
+    {
+        return DeployerBasis::ServiceAccount;
+    }
+    let org = owner(&deployment.repo);
+    if index
+        .evidence
+        .access
+        .org_members
+        .iter()
+        .any(|m| m.org.eq_ignore_ascii_case(org) && login_key(&m.login) == key)
+    {
+        return DeployerBasis::OrgMember;
+    }
+    if key == GITHUB_ACTIONS && deployment.workflow_run_id.is_some() {
+        return DeployerBasis::ActionsWorkflow;
+    }
+    DeployerBasis::Unknown
+}
+
+/// The login GitHub Actions' repository token creates deployments as.
+pub const GITHUB_ACTIONS: &str = "github-actions[bot]";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeployerBasis {
+    OrgMember,
+    ServiceAccount,
+    /// `github-actions[bot]` on behalf of a workflow run of the repository.
+    ActionsWorkflow,
+    Unknown,
+}
+
+impl DeployerBasis {
+    pub fn code(self) -> &'static str {
+        match self {
+            DeployerBasis::OrgMember => "org_member",
+            DeployerBasis::ServiceAccount => "service_account",
+            DeployerBasis::ActionsWorkflow => "actions_workflow",
+            DeployerBasis::Unknown => "unknown",
+        }
+    }
+}
+
+/// The first later successful deployment to the same repository and environment, with
+/// its success time (any production deployment, also one created after the window).
+pub fn recovery<'a>(
+    index: &Index<'a>,
+    failed: &DeploymentFacts<'_>,
+) -> Option<(&'a Deployment, Timestamp)> {
+    let d = failed.deployment;
+    index
+        .evidence
+        .deployments
+        .iter()
+        .filter(|o| {
+            o.repo == d.repo
+                && o.environment == d.environment
+                && o.id != d.id
+                && (o.created_at, &o.id) > (d.created_at, &d.id)
+        })
+        .filter_map(|o| match outcome(o).1 {
+            Some(("success", at)) => Some((o, at)),
+            _ => None,
+        })
+        .min_by(|a, b| (a.1, &a.0.id).cmp(&(b.1, &b.0.id)))
+}
