@@ -26,7 +26,8 @@ use tokio::task::JoinSet;
 use crate::config::{Scope, Source};
 use crate::github::{
     BRANCH_HISTORY, FOLLOW_UP_PULL_REQUEST, MERGED_PULL_REQUESTS, MergedRange,
-    PullRequestConnection,
+    PRODUCTION_DEPLOYMENTS, PRODUCTION_DEPLOYMENTS_CONNECTION, PullRequestConnection,
+    deployments_continue,
 };
 use crate::locker::{LockerError, Window};
 
@@ -652,47 +653,116 @@ impl Plan {
         else {
             return Ok(());
         };
-        let selected: Vec<u64> = items(&pages)
-            .filter(|d| {
-                let environment = d.get("environment").and_then(Value::as_str).unwrap_or("");
-                let recent = d
-                    .get("created_at")
-                    .and_then(Value::as_str)
-                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                    .is_none_or(|t| t.with_timezone(&chrono::Utc) >= self.window.start);
-                self.scope.is_production_environment(environment) && recent
-            })
-            .filter_map(|d| d.get("id").and_then(Value::as_u64))
-            .collect();
-        let mut statuses = JoinSet::new();
-        for (index, id) in selected.iter().copied().enumerate() {
-            let plan = Arc::clone(&self);
-            let name = name.clone();
-            statuses.spawn(async move {
-                let path = plan.repo_path(&name, &format!("/deployments/{id}/statuses"));
-                let what = format!("{}/{name} deployment_statuses ({id})", plan.org);
-                let run = match plan.pages(&path, "per_page=100", &what).await? {
-                    Fetched::Got(pages) => items(&pages).find_map(run_id),
-                    _ => None,
-                };
-                Ok::<_, LockerError>((index, run))
-            });
-        }
-        let mut runs: Vec<(usize, u64)> = Vec::new();
-        while let Some(joined) = statuses.join_next().await {
-            match joined {
-                Ok(result) => {
-                    if let (index, Some(run)) = result? {
-                        runs.push((index, run));
-                    }
-                }
-                Err(e) => self.missing(format!("internal error in a collection task: {e}")),
+        // Production deployments from the window start on: their statuses (and through
+        // them the workflow runs) are what the populations need.
+        let mut selected: BTreeSet<u64> = BTreeSet::new();
+        let mut environments: BTreeSet<String> = BTreeSet::new();
+        for d in items(&pages) {
+            let environment = d.get("environment").and_then(Value::as_str).unwrap_or("");
+            let recent = d
+                .get("created_at")
+                .and_then(Value::as_str)
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .is_none_or(|t| t.with_timezone(&chrono::Utc) >= self.window.start);
+            if self.scope.is_production_environment(environment)
+                && recent
+                && let Some(id) = d.get("id").and_then(Value::as_u64)
+            {
+                selected.insert(id);
+                environments.insert(environment.to_string());
             }
         }
-        runs.sort();
+        if selected.is_empty() {
+            return Ok(());
+        }
+        // Statuses of all of them by GraphQL, 100 deployments a query, newest first.
+        let what = format!("{full} deployment_statuses");
+        let mut variables = Map::new();
+        variables.insert("owner".into(), Value::String(self.org.clone()));
+        variables.insert("name".into(), Value::String(name.clone()));
+        variables.insert(
+            "environments".into(),
+            Value::Array(environments.into_iter().map(Value::String).collect()),
+        );
+        variables.insert("cursor".into(), Value::Null);
+        let window = self.window;
+        let Fetched::Got(pages) = self
+            .graphql_pages_until(
+                "ProductionDeployments",
+                PRODUCTION_DEPLOYMENTS,
+                variables,
+                PRODUCTION_DEPLOYMENTS_CONNECTION,
+                &what,
+                |page| {
+                    let oldest = page
+                        .pointer(PRODUCTION_DEPLOYMENTS_CONNECTION)
+                        .and_then(|c| c.get("nodes"))
+                        .and_then(Value::as_array)
+                        .and_then(|nodes| nodes.last())
+                        .and_then(|n| n.get("createdAt"))
+                        .and_then(Value::as_str)
+                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+                    oldest.is_some_and(|t| {
+                        !deployments_continue(t.with_timezone(&chrono::Utc), &window)
+                    })
+                },
+            )
+            .await?
+        else {
+            return Ok(());
+        };
+        let mut runs: Vec<u64> = Vec::new();
+        let mut seen_deployments = BTreeSet::new();
+        for page in &pages {
+            for node in page
+                .pointer(PRODUCTION_DEPLOYMENTS_CONNECTION)
+                .and_then(|c| c.get("nodes"))
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+            {
+                let Some(id) = node.get("databaseId").and_then(Value::as_u64) else {
+                    continue;
+                };
+                seen_deployments.insert(id);
+                let statuses = node.get("statuses");
+                let listed = statuses
+                    .and_then(|s| s.get("nodes"))
+                    .and_then(Value::as_array)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                let total = statuses
+                    .and_then(|s| s.get("totalCount"))
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                if selected.contains(&id) && (listed.len() as u64) < total {
+                    self.missing(format!(
+                        "{}: deployment {id} has {total} statuses, {} were collected (more than one page of statuses is not followed)",
+                        self.subject(&what),
+                        listed.len()
+                    ));
+                }
+                if selected.contains(&id)
+                    && let Some(run) = listed.iter().find_map(run_id)
+                {
+                    runs.push(run);
+                }
+            }
+        }
+        let unanswered: Vec<String> = selected
+            .difference(&seen_deployments)
+            .map(u64::to_string)
+            .collect();
+        if !unanswered.is_empty() {
+            self.missing(format!(
+                "{}: the GraphQL deployments did not include deployment(s) {} of the REST list",
+                self.subject(&what),
+                unanswered.join(", ")
+            ));
+        }
         let mut seen = BTreeSet::new();
         let mut approvals = JoinSet::new();
-        for (_, run) in runs {
+        for run in runs {
             if !seen.insert(run) {
                 continue;
             }
@@ -899,7 +969,7 @@ fn truncated(node: &Value, connection: PullRequestConnection) -> Option<Truncate
 /// The run id in a deployment status's `log_url` or `target_url`
 /// (`…/actions/runs/{run_id}/…`).
 fn run_id(status: &Value) -> Option<u64> {
-    ["log_url", "target_url"].into_iter().find_map(|field| {
+    ["log_url", "target_url", "logUrl"].into_iter().find_map(|field| {
         let url = status.get(field)?.as_str()?;
         let rest = &url[url.find("/actions/runs/")? + "/actions/runs/".len()..];
         let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();

@@ -778,6 +778,7 @@ fn graphql_responses_match_the_queries_selections() {
     }
     assert!(checked.get("MergedPullRequests").copied().unwrap_or(0) >= 5);
     assert!(checked.get("BranchHistory").copied().unwrap_or(0) >= 7);
+    assert!(checked.get("ProductionDeployments").copied().unwrap_or(0) >= 2);
 }
 
 #[test]
@@ -857,10 +858,15 @@ fn example_keys(example: &Value) -> BTreeSet<String> {
 #[test]
 fn rest_bodies_carry_every_key_of_githubs_examples() {
     let (dir, _) = generate(60, 5);
-    let locker = Locker::open(dir.path().join("locker")).expect("opens");
+    // The legacy locker adds the REST deployment statuses (see write_legacy_example).
+    let legacy = tempfile::tempdir().expect("tempdir");
+    write_legacy_example(&legacy.path().join("locker"), ExampleParams { seed: 5, changes: 60 })
+        .expect("the legacy example is written");
     let examples = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data/github/rest-examples");
     let mut non_empty: BTreeMap<&str, usize> = BTreeMap::new();
+    for root in [dir.path(), legacy.path()] {
+    let locker = Locker::open(root.join("locker")).expect("opens");
     for r in locker.requests().expect("request log") {
         if r.method != "GET" {
             continue;
@@ -915,6 +921,7 @@ fn rest_bodies_carry_every_key_of_githubs_examples() {
         if populated {
             *non_empty.entry(name).or_default() += 1;
         }
+    }
     }
     // Every endpoint was checked on a real body, not only on empty lists.
     for entry in std::fs::read_dir(&examples).expect("examples") {

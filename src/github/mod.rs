@@ -23,8 +23,8 @@
 //! | rule_suites | `GET /repos/{owner}/{repo}/rulesets/rule-suites?ref={ref}&time_period=month&per_page=100` |
 //! | audit_log | `GET /orgs/{org}/audit-log?phrase=action%3Aprotected_branch.policy_override&per_page=100` |
 //! | deployments | `GET /repos/{owner}/{repo}/deployments?per_page=100` |
-//! | deployment_statuses | `GET /repos/{owner}/{repo}/deployments/{id}/statuses?per_page=100`, for deployments to a production environment (config) created at or after the window start |
-//! | deployment_approvals | `GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals` (run id from the status `log_url`/`target_url` `…/actions/runs/{run_id}…`), once per run of those deployments |
+//! | deployment_statuses | `POST /graphql` [`PRODUCTION_DEPLOYMENTS`], `$owner`/`$name`, `$environments` = the distinct production environments (config), sorted, of the listed deployments created at or after the window start (no call when there are none); newest first, 100 deployments a page with up to 100 statuses each, continuing while [`deployments_continue`] says so. Lockers written before this query hold `GET /repos/{owner}/{repo}/deployments/{id}/statuses?per_page=100` per such deployment instead; the normalizer still reads them |
+//! | deployment_approvals | `GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals` (run id from the status `logUrl` / REST `log_url`/`target_url` `…/actions/runs/{run_id}…`), once per run of those deployments (GraphQL reaches a run's `deploymentReviews` only through the commit's check suites, not from the run named by the status) |
 //! | org_members | `GET /orgs/{org}/members?role=admin&per_page=100` (owners), `GET /orgs/{org}/members?role=all&per_page=100` |
 //! | two_factor | `GET /orgs/{org}/members?filter=2fa_disabled&per_page=100`, `GET /orgs/{org}/outside_collaborators?filter=2fa_disabled&per_page=100` |
 //! | outside_collaborators | `GET /orgs/{org}/outside_collaborators?per_page=100` |
@@ -66,6 +66,22 @@ pub const PULL_REQUEST_LABELS: &str = include_str!("queries/pull_request_labels.
 /// The timeline events of one pull request after the first page (overflow follow-up).
 pub const PULL_REQUEST_TIMELINE: &str = include_str!("queries/pull_request_timeline.graphql");
 
+/// Deployments to production environments with their status histories, newest first.
+pub const PRODUCTION_DEPLOYMENTS: &str = include_str!("queries/production_deployments.graphql");
+
+/// Where the deployments connection is in a `ProductionDeployments` response.
+pub const PRODUCTION_DEPLOYMENTS_CONNECTION: &str = "/data/repository/deployments";
+
+/// Whether `ProductionDeployments` needs the page after one whose last (oldest)
+/// deployment was created at `last_created_at`: deployments created before the window
+/// start belong to no population, so paging stops at the first page reaching them.
+pub fn deployments_continue(
+    last_created_at: crate::model::Timestamp,
+    window: &crate::locker::Window,
+) -> bool {
+    last_created_at >= window.start
+}
+
 /// Every GraphQL query changeproof sends, by operation name (validated against GitHub's
 /// schema in `tests/`).
 pub const QUERIES: &[(&str, &str)] = &[
@@ -76,6 +92,7 @@ pub const QUERIES: &[(&str, &str)] = &[
     ("PullRequestChecks", PULL_REQUEST_CHECKS),
     ("PullRequestLabels", PULL_REQUEST_LABELS),
     ("PullRequestTimeline", PULL_REQUEST_TIMELINE),
+    ("ProductionDeployments", PRODUCTION_DEPLOYMENTS),
 ];
 
 /// A connection nested in each pull request of `MergedPullRequests`, and the follow-up

@@ -75,7 +75,7 @@ impl Collected {
             repositories: self.repositories.finish(),
             changes: self.changes.into_values().collect(),
             branch_commits: self.branch_commits.into_values().collect(),
-            deployments: self.deployments.finish(),
+            deployments: self.deployments.finish(meta.window.start),
             branch_protections: self.protections.finish(),
             rule_suites: self.rule_suites.finish(),
             audit_events: self.audit_log.finish(),
