@@ -344,6 +344,7 @@ fn evidence(
             responses: vec![search_sha.to_string()],
         }],
         gaps: vec![],
+        environments: vec![],
     }
 }
 

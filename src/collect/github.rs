@@ -795,7 +795,32 @@ impl Plan {
             &self.repo_path(&name, "/actions/secrets"),
             &format!("{full} secrets"),
         )
-        .await
+        .await?;
+        // Environment protection rules; completeness against `total_count`.
+        let what = format!("{full} environments");
+        if let Fetched::Got(pages) = self
+            .pages(
+                &self.repo_path(&name, "/environments"),
+                "per_page=100",
+                &what,
+            )
+            .await?
+        {
+            let total = pages
+                .last()
+                .and_then(|p| p.get("total_count"))
+                .and_then(Value::as_u64);
+            let got = items(&pages).count() as u64;
+            if let Some(total) = total
+                && got < total
+            {
+                self.missing(format!(
+                    "{}: GitHub counts {total} environments, {got} were collected",
+                    self.subject(&what)
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Secrets lists carry `total_count`: completeness is checked against it.
@@ -969,12 +994,14 @@ fn truncated(node: &Value, connection: PullRequestConnection) -> Option<Truncate
 /// The run id in a deployment status's `log_url` or `target_url`
 /// (`…/actions/runs/{run_id}/…`).
 fn run_id(status: &Value) -> Option<u64> {
-    ["log_url", "target_url", "logUrl"].into_iter().find_map(|field| {
-        let url = status.get(field)?.as_str()?;
-        let rest = &url[url.find("/actions/runs/")? + "/actions/runs/".len()..];
-        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-        digits.parse().ok()
-    })
+    ["log_url", "target_url", "logUrl"]
+        .into_iter()
+        .find_map(|field| {
+            let url = status.get(field)?.as_str()?;
+            let rest = &url[url.find("/actions/runs/")? + "/actions/runs/".len()..];
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
 }
 
 /// The contract's search query: `merged:` dates with a day's margin before the window

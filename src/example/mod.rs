@@ -33,6 +33,7 @@ mod calls;
 mod deploy;
 mod history;
 mod people;
+mod render_environments;
 mod render_graphql;
 mod render_graphql_deployments;
 mod render_rest;
@@ -445,7 +446,11 @@ fn collect_calls(w: &World, config: &Config, status_calls: StatusCalls) -> calls
             listed.iter().map(|d| d.environment).collect();
         if !listed.is_empty() && status_calls == StatusCalls::Graphql {
             for page in render_graphql_deployments::production_deployments(w, repo, &environments) {
-                c.graphql("ProductionDeployments", github::PRODUCTION_DEPLOYMENTS, page);
+                c.graphql(
+                    "ProductionDeployments",
+                    github::PRODUCTION_DEPLOYMENTS,
+                    page,
+                );
             }
         }
         listed.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
@@ -493,6 +498,12 @@ fn collect_calls(w: &World, config: &Config, status_calls: StatusCalls) -> calls
             "per_page=100",
             200,
             &rest::secrets(&secrets, false),
+        );
+        c.get(
+            &format!("{base}/environments"),
+            "per_page=100",
+            200,
+            &render_environments::environments(w, repo),
         );
     }
 

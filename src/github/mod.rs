@@ -25,6 +25,7 @@
 //! | deployments | `GET /repos/{owner}/{repo}/deployments?per_page=100` |
 //! | deployment_statuses | `POST /graphql` [`PRODUCTION_DEPLOYMENTS`], `$owner`/`$name`, `$environments` = the distinct production environments (config), sorted, of the listed deployments created at or after the window start (no call when there are none); newest first, 100 deployments a page with up to 100 statuses each, continuing while [`deployments_continue`] says so. Lockers written before this query hold `GET /repos/{owner}/{repo}/deployments/{id}/statuses?per_page=100` per such deployment instead; the normalizer still reads them |
 //! | deployment_approvals | `GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals` (run id from the status `logUrl` / REST `log_url`/`target_url` `…/actions/runs/{run_id}…`), once per run of those deployments (GraphQL reaches a run's `deploymentReviews` only through the commit's check suites, not from the run named by the status) |
+//! | environments | `GET /repos/{owner}/{repo}/environments?per_page=100` (an object: `total_count`, `environments`), every repository in scope |
 //! | org_members | `GET /orgs/{org}/members?role=admin&per_page=100` (owners), `GET /orgs/{org}/members?role=all&per_page=100` |
 //! | two_factor | `GET /orgs/{org}/members?filter=2fa_disabled&per_page=100`, `GET /orgs/{org}/outside_collaborators?filter=2fa_disabled&per_page=100` |
 //! | outside_collaborators | `GET /orgs/{org}/outside_collaborators?per_page=100` |

@@ -93,6 +93,9 @@ pub enum Endpoint {
         repo: String,
         run_id: u64,
     },
+    Environments {
+        repo: String,
+    },
     OrgMembers {
         org: String,
         list: MemberList,
@@ -139,6 +142,7 @@ impl Endpoint {
             Endpoint::Deployments { .. } => "deployments",
             Endpoint::DeploymentStatuses { .. } => "deployment_statuses",
             Endpoint::RunApprovals { .. } => "deployment_approvals",
+            Endpoint::Environments { .. } => "environments",
             Endpoint::OrgMembers {
                 list: MemberList::TwoFactorDisabled,
                 ..
@@ -169,6 +173,7 @@ impl Endpoint {
             | Endpoint::Deployments { repo }
             | Endpoint::DeploymentStatuses { repo, .. }
             | Endpoint::RunApprovals { repo, .. }
+            | Endpoint::Environments { repo }
             | Endpoint::RepoCollaborators { repo }
             | Endpoint::DeployKeys { repo }
             | Endpoint::RepoSecrets { repo } => Some(repo),
@@ -305,6 +310,7 @@ fn repo_route(repo: String, rest: &[&str]) -> Option<Endpoint> {
             repo,
             run_id: id.parse().ok()?,
         },
+        ["environments"] => Endpoint::Environments { repo },
         ["collaborators"] => Endpoint::RepoCollaborators { repo },
         ["keys"] => Endpoint::DeployKeys { repo },
         ["actions", "secrets"] => Endpoint::RepoSecrets { repo },

@@ -11,6 +11,7 @@ use super::rest_access::AccessLists;
 use super::rest_audit_log::AuditLog;
 use super::rest_credentials::Credentials;
 use super::rest_deployments::Deployments;
+use super::rest_environments::Environments;
 use super::rest_protection::Protections;
 use super::rest_repos::Repositories;
 use super::rest_rule_suites::RuleSuites;
@@ -26,6 +27,7 @@ pub(super) struct Collected {
     pub follow_ups: FollowUps,
     pub branch_commits: BTreeMap<CommitKey, BranchCommit>,
     pub deployments: Deployments,
+    pub environments: Environments,
     pub protections: Protections,
     pub rule_suites: RuleSuites,
     pub audit_log: AuditLog,
@@ -89,6 +91,7 @@ impl Collected {
             },
             queries: self.queries.finish(),
             gaps,
+            environments: self.environments.finish(),
         }
     }
 }
