@@ -45,6 +45,10 @@ pub struct Evidence {
     /// How far back in time each time-limited source reaches (OP-04).
     #[serde(default)]
     pub coverage: Vec<SourceCoverage>,
+    /// Deployment environments and their protection rules at the snapshot (absent from
+    /// evidence written before they were collected).
+    #[serde(default)]
+    pub environments: Vec<Environment>,
 }
 
 /// An account as an API reports it on a record (author, reviewer, merger, deployer …).
@@ -551,6 +555,45 @@ pub struct PopulationQuery {
     pub responses: Vec<String>,
 }
 
+/// A repository's deployment environment and its protection rules at the snapshot
+/// (`GET /repos/{owner}/{repo}/environments`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    pub source: String,
+    pub repo: String,
+    pub name: String,
+    /// Minutes a job waits before deploying (the `wait_timer` rule), when set.
+    pub wait_timer: Option<u32>,
+    /// Required reviewers (the `required_reviewers` rule); empty without that rule.
+    pub reviewers: Vec<EnvironmentReviewer>,
+    /// Whether the rule forbids the one who triggered the run to approve it.
+    pub prevent_self_review: bool,
+    /// Which branches may deploy; `None`: any branch.
+    pub deployment_branch_policy: Option<DeploymentBranchPolicy>,
+    /// Whether administrators can bypass the rules (`None` where GitHub does not say).
+    pub can_admins_bypass: Option<bool>,
+    pub evidence: Vec<EvidenceRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentReviewer {
+    /// `User` or `Team`, as GitHub types the reviewer.
+    pub kind: String,
+    /// The user's login or the team's slug.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentBranchPolicy {
+    /// Only branches with branch protection may deploy.
+    pub protected_branches: bool,
+    /// Only branches matching the environment's custom name patterns may deploy.
+    pub custom_branch_policies: bool,
+}
+
 /// Evidence that could not be obtained or is incomplete.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -577,6 +620,7 @@ pub const EVIDENCE_TYPES: &[&str] = &[
     "deployment_statuses",
     "deployment_approvals",
     "deployed_changes",
+    "environments",
     "org_members",
     "two_factor",
     "outside_collaborators",

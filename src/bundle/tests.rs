@@ -347,6 +347,7 @@ fn evidence(
         gaps: vec![],
         ruleset_versions: vec![],
         coverage: vec![],
+        environments: vec![],
     }
 }
 

@@ -26,7 +26,8 @@ use tokio::task::JoinSet;
 use crate::config::{Scope, Source};
 use crate::github::{
     BRANCH_HISTORY, DEPLOYED_COMMIT, FOLLOW_UP_PULL_REQUEST, MERGED_PULL_REQUESTS, MergedRange,
-    PullRequestConnection, carried_commits, deployed_commit_lookups, selected_deployment,
+    PRODUCTION_DEPLOYMENTS, PRODUCTION_DEPLOYMENTS_CONNECTION, PullRequestConnection,
+    carried_commits, deployed_commit_lookups, deployments_continue, selected_deployment,
 };
 use crate::locker::{LockerError, Window};
 
@@ -763,53 +764,119 @@ impl Plan {
         else {
             return Ok(());
         };
-        let chosen: Vec<&Value> = items(&pages)
-            .filter(|d| {
-                selected_deployment(
-                    d,
-                    |e| self.scope.is_production_environment(e),
-                    self.window.start,
-                )
-            })
-            .collect();
-        lock(&commits).deployed.extend(
-            chosen
-                .iter()
-                .filter_map(|d| d.get("sha").and_then(Value::as_str).map(str::to_string)),
-        );
-        let selected: Vec<u64> = chosen
-            .iter()
-            .filter_map(|d| d.get("id").and_then(Value::as_u64))
-            .collect();
-        let mut statuses = JoinSet::new();
-        for (index, id) in selected.iter().copied().enumerate() {
-            let plan = Arc::clone(&self);
-            let name = name.clone();
-            statuses.spawn(async move {
-                let path = plan.repo_path(&name, &format!("/deployments/{id}/statuses"));
-                let what = format!("{}/{name} deployment_statuses ({id})", plan.org);
-                let run = match plan.pages(&path, "per_page=100", &what).await? {
-                    Fetched::Got(pages) => items(&pages).find_map(run_id),
-                    _ => None,
-                };
-                Ok::<_, LockerError>((index, run))
-            });
-        }
-        let mut runs: Vec<(usize, u64)> = Vec::new();
-        while let Some(joined) = statuses.join_next().await {
-            match joined {
-                Ok(result) => {
-                    if let (index, Some(run)) = result? {
-                        runs.push((index, run));
-                    }
-                }
-                Err(e) => self.missing(format!("internal error in a collection task: {e}")),
+        // Production deployments from the window start on: their statuses (and through
+        // them the workflow runs) are what the populations need.
+        let mut selected: BTreeSet<u64> = BTreeSet::new();
+        let mut environments: BTreeSet<String> = BTreeSet::new();
+        for d in items(&pages).filter(|d| {
+            selected_deployment(
+                d,
+                |e| self.scope.is_production_environment(e),
+                self.window.start,
+            )
+        }) {
+            // Their commits: those no collected change carries are looked up
+            // (`DeployedCommit`).
+            if let Some(sha) = d.get("sha").and_then(Value::as_str) {
+                lock(&commits).deployed.push(sha.to_string());
+            }
+            if let Some(id) = d.get("id").and_then(Value::as_u64) {
+                selected.insert(id);
+                let environment = d.get("environment").and_then(Value::as_str).unwrap_or("");
+                environments.insert(environment.to_string());
             }
         }
-        runs.sort();
+        if selected.is_empty() {
+            return Ok(());
+        }
+        // Statuses of all of them by GraphQL, 100 deployments a query, newest first.
+        let what = format!("{full} deployment_statuses");
+        let mut variables = Map::new();
+        variables.insert("owner".into(), Value::String(self.org.clone()));
+        variables.insert("name".into(), Value::String(name.clone()));
+        variables.insert(
+            "environments".into(),
+            Value::Array(environments.into_iter().map(Value::String).collect()),
+        );
+        variables.insert("cursor".into(), Value::Null);
+        let window = self.window;
+        let Fetched::Got(pages) = self
+            .graphql_pages_until(
+                "ProductionDeployments",
+                PRODUCTION_DEPLOYMENTS,
+                variables,
+                PRODUCTION_DEPLOYMENTS_CONNECTION,
+                &what,
+                |page| {
+                    let oldest = page
+                        .pointer(PRODUCTION_DEPLOYMENTS_CONNECTION)
+                        .and_then(|c| c.get("nodes"))
+                        .and_then(Value::as_array)
+                        .and_then(|nodes| nodes.last())
+                        .and_then(|n| n.get("createdAt"))
+                        .and_then(Value::as_str)
+                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+                    oldest.is_some_and(|t| {
+                        !deployments_continue(t.with_timezone(&chrono::Utc), &window)
+                    })
+                },
+            )
+            .await?
+        else {
+            return Ok(());
+        };
+        let mut runs: Vec<u64> = Vec::new();
+        let mut seen_deployments = BTreeSet::new();
+        for page in &pages {
+            for node in page
+                .pointer(PRODUCTION_DEPLOYMENTS_CONNECTION)
+                .and_then(|c| c.get("nodes"))
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+            {
+                let Some(id) = node.get("databaseId").and_then(Value::as_u64) else {
+                    continue;
+                };
+                seen_deployments.insert(id);
+                let statuses = node.get("statuses");
+                let listed = statuses
+                    .and_then(|s| s.get("nodes"))
+                    .and_then(Value::as_array)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                let total = statuses
+                    .and_then(|s| s.get("totalCount"))
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                if selected.contains(&id) && (listed.len() as u64) < total {
+                    self.missing(format!(
+                        "{}: deployment {id} has {total} statuses, {} were collected (more than one page of statuses is not followed)",
+                        self.subject(&what),
+                        listed.len()
+                    ));
+                }
+                if selected.contains(&id)
+                    && let Some(run) = listed.iter().find_map(run_id)
+                {
+                    runs.push(run);
+                }
+            }
+        }
+        let unanswered: Vec<String> = selected
+            .difference(&seen_deployments)
+            .map(u64::to_string)
+            .collect();
+        if !unanswered.is_empty() {
+            self.missing(format!(
+                "{}: the GraphQL deployments did not include deployment(s) {} of the REST list",
+                self.subject(&what),
+                unanswered.join(", ")
+            ));
+        }
         let mut seen = BTreeSet::new();
         let mut approvals = JoinSet::new();
-        for (_, run) in runs {
+        for run in runs {
             if !seen.insert(run) {
                 continue;
             }
@@ -842,7 +909,32 @@ impl Plan {
             &self.repo_path(&name, "/actions/secrets"),
             &format!("{full} secrets"),
         )
-        .await
+        .await?;
+        // Environment protection rules; completeness against `total_count`.
+        let what = format!("{full} environments");
+        if let Fetched::Got(pages) = self
+            .pages(
+                &self.repo_path(&name, "/environments"),
+                "per_page=100",
+                &what,
+            )
+            .await?
+        {
+            let total = pages
+                .last()
+                .and_then(|p| p.get("total_count"))
+                .and_then(Value::as_u64);
+            let got = items(&pages).count() as u64;
+            if let Some(total) = total
+                && got < total
+            {
+                self.missing(format!(
+                    "{}: GitHub counts {total} environments, {got} were collected",
+                    self.subject(&what)
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Secrets lists carry `total_count`: completeness is checked against it.
@@ -1026,12 +1118,14 @@ fn truncated(node: &Value, connection: PullRequestConnection) -> Option<Truncate
 /// The run id in a deployment status's `log_url` or `target_url`
 /// (`…/actions/runs/{run_id}/…`).
 fn run_id(status: &Value) -> Option<u64> {
-    ["log_url", "target_url"].into_iter().find_map(|field| {
-        let url = status.get(field)?.as_str()?;
-        let rest = &url[url.find("/actions/runs/")? + "/actions/runs/".len()..];
-        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-        digits.parse().ok()
-    })
+    ["log_url", "target_url", "logUrl"]
+        .into_iter()
+        .find_map(|field| {
+            let url = status.get(field)?.as_str()?;
+            let rest = &url[url.find("/actions/runs/")? + "/actions/runs/".len()..];
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
 }
 
 /// The contract's search query: `merged:` dates with a day's margin before the window

@@ -34,7 +34,9 @@ mod calls;
 mod deploy;
 mod history;
 mod people;
+mod render_environments;
 mod render_graphql;
+mod render_graphql_deployments;
 mod render_rest;
 mod rng;
 mod scenarios;
@@ -156,6 +158,28 @@ pub const EXAMPLE_WAIVERS: &str = include_str!("../../examples/waivers.toml");
 /// Writes the example organisation's locker into `dir` (created; must not hold a locker)
 /// and returns its ground truth.
 pub fn write_example(dir: &Path, params: ExampleParams) -> Result<GroundTruth, LockerError> {
+    write_example_with(dir, params, StatusCalls::Graphql)
+}
+
+/// [`write_example`] as collectors before the `ProductionDeployments` query recorded it:
+/// deployment statuses by one REST call per production deployment. Lockers like this
+/// must keep normalizing (to the same records; only evidence references differ).
+pub fn write_legacy_example(dir: &Path, params: ExampleParams) -> Result<GroundTruth, LockerError> {
+    write_example_with(dir, params, StatusCalls::Rest)
+}
+
+/// How deployment statuses are collected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StatusCalls {
+    Graphql,
+    Rest,
+}
+
+fn write_example_with(
+    dir: &Path,
+    params: ExampleParams,
+    statuses: StatusCalls,
+) -> Result<GroundTruth, LockerError> {
     for name in [META_FILE, REQUESTS_FILE] {
         let path = dir.join(name);
         if path.exists() {
@@ -170,7 +194,7 @@ pub fn write_example(dir: &Path, params: ExampleParams) -> Result<GroundTruth, L
     }
     let config = example_config()?;
     let world = build_world(params, &config);
-    let calls = collect_calls(&world, &config);
+    let calls = collect_calls(&world, &config, statuses);
     let mut writer = LockerWriter::create(dir)?;
     writer.write_config(EXAMPLE_CONFIG)?;
     // The config names `hr_roster.csv`, relative to the config: next to it in the locker.
@@ -357,7 +381,7 @@ fn enc(name: &str) -> String {
 
 /// Every call a collector makes for the organisation, in order (the contract of
 /// `crate::github`).
-fn collect_calls(w: &World, config: &Config) -> calls::Calls {
+fn collect_calls(w: &World, config: &Config, status_calls: StatusCalls) -> calls::Calls {
     use render_rest as rest;
     let reset = w.snapshot - Duration::minutes(15) + Duration::hours(1);
     let mut c = calls::Calls::new(reset);
@@ -486,16 +510,31 @@ fn collect_calls(w: &World, config: &Config) -> calls::Calls {
                     && d.created_at >= w.window.start
             })
             .collect();
+        // Their statuses by GraphQL (the collector's order: newest first), then the
+        // approvals of each workflow run named by a status, once per run.
+        let environments: std::collections::BTreeSet<&str> =
+            listed.iter().map(|d| d.environment).collect();
+        if !listed.is_empty() && status_calls == StatusCalls::Graphql {
+            for page in render_graphql_deployments::production_deployments(w, repo, &environments) {
+                c.graphql(
+                    "ProductionDeployments",
+                    github::PRODUCTION_DEPLOYMENTS,
+                    page,
+                );
+            }
+        }
         listed.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
         let mut runs_seen: Vec<u64> = Vec::new();
         for d in listed {
-            let statuses = rest::deployment_statuses(w, d);
-            let items = statuses.as_array().cloned().unwrap_or_default();
-            c.get_list(
-                &format!("{base}/deployments/{}/statuses", d.id),
-                "per_page=100",
-                items,
-            );
+            if status_calls == StatusCalls::Rest {
+                let statuses = rest::deployment_statuses(w, d);
+                let items = statuses.as_array().cloned().unwrap_or_default();
+                c.get_list(
+                    &format!("{base}/deployments/{}/statuses", d.id),
+                    "per_page=100",
+                    items,
+                );
+            }
             if !runs_seen.contains(&d.run_id) {
                 runs_seen.push(d.run_id);
                 let approvals = rest::run_approvals(w, repo, d.run_id);
@@ -533,6 +572,12 @@ fn collect_calls(w: &World, config: &Config) -> calls::Calls {
             "per_page=100",
             200,
             &rest::secrets(&secrets, false),
+        );
+        c.get(
+            &format!("{base}/environments"),
+            "per_page=100",
+            200,
+            &render_environments::environments(w, repo),
         );
     }
 
@@ -618,3 +663,5 @@ mod tests;
 mod tests_access;
 #[cfg(test)]
 mod tests_deploy;
+#[cfg(test)]
+mod tests_deployments;

@@ -941,6 +941,7 @@ fn graphql_responses_match_the_queries_selections() {
     }
     assert!(checked.get("MergedPullRequests").copied().unwrap_or(0) >= 5);
     assert!(checked.get("BranchHistory").copied().unwrap_or(0) >= 7);
+    assert!(checked.get("ProductionDeployments").copied().unwrap_or(0) >= 2);
 }
 
 #[test]
@@ -998,6 +999,7 @@ fn example_for(url: &str) -> Option<&'static str> {
         }
         ["", "repos", _, _, "collaborators"] => "GET_repos_owner_repo_collaborators__default.json",
         ["", "repos", _, _, "keys"] => "GET_repos_owner_repo_keys__default.json",
+        ["", "repos", _, _, "environments"] => "GET_repos_owner_repo_environments__default.json",
         ["", "repos", _, _, "actions", "secrets"] => {
             "GET_repos_owner_repo_actions_secrets__default.json"
         }
@@ -1026,68 +1028,83 @@ fn example_keys(example: &Value) -> BTreeSet<String> {
 #[test]
 fn rest_bodies_carry_every_key_of_githubs_examples() {
     let (dir, _) = generate(60, 5);
-    let locker = Locker::open(dir.path().join("locker")).expect("opens");
+    // The legacy locker adds the REST deployment statuses (see write_legacy_example).
+    let legacy = tempfile::tempdir().expect("tempdir");
+    write_legacy_example(
+        &legacy.path().join("locker"),
+        ExampleParams {
+            seed: 5,
+            changes: 60,
+        },
+    )
+    .expect("the legacy example is written");
     let examples = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data/github/rest-examples");
     let mut non_empty: BTreeMap<&str, usize> = BTreeMap::new();
-    for r in locker.requests().expect("request log") {
-        if r.method != "GET" {
-            continue;
-        }
-        let name = example_for(&r.url).unwrap_or_else(|| panic!("no example for {}", r.url));
-        let body = locker.raw_json(&r.response_sha256).expect("JSON body");
-        if r.status == 404 {
-            assert_eq!(body["message"], "Branch not protected", "{}", r.url);
-            continue;
-        }
-        assert_eq!(r.status, 200, "{}", r.url);
-        let text = std::fs::read_to_string(examples.join(name)).expect("example file");
-        let example: Value = serde_json::from_str(&text).expect("example JSON");
-        let keys = example_keys(&example);
-        assert!(!keys.is_empty(), "{name}");
-        assert_eq!(
-            body.is_array(),
-            example.is_array(),
-            "{}: list or object like the example",
-            r.url
-        );
-        let objects: Vec<&Value> = match &body {
-            Value::Array(items) => items.iter().collect(),
-            other => vec![other],
-        };
-        for o in &objects {
-            let have: BTreeSet<String> = o.as_object().expect("object").keys().cloned().collect();
-            let mut missing: Vec<&String> = keys.difference(&have).collect();
-            // Rules without settings (GitHub's `non_fast_forward`, `deletion` …) carry no
-            // `parameters`; the example only shows rules that have them.
-            if o.get("type").and_then(Value::as_str) == Some("non_fast_forward") {
-                missing.retain(|k| k.as_str() != "parameters");
+    for root in [dir.path(), legacy.path()] {
+        let locker = Locker::open(root.join("locker")).expect("opens");
+        for r in locker.requests().expect("request log") {
+            if r.method != "GET" {
+                continue;
             }
-            assert!(
-                missing.is_empty(),
-                "{}: missing {missing:?} of {name}",
+            let name = example_for(&r.url).unwrap_or_else(|| panic!("no example for {}", r.url));
+            let body = locker.raw_json(&r.response_sha256).expect("JSON body");
+            if r.status == 404 {
+                assert_eq!(body["message"], "Branch not protected", "{}", r.url);
+                continue;
+            }
+            assert_eq!(r.status, 200, "{}", r.url);
+            let text = std::fs::read_to_string(examples.join(name)).expect("example file");
+            let example: Value = serde_json::from_str(&text).expect("example JSON");
+            let keys = example_keys(&example);
+            assert!(!keys.is_empty(), "{name}");
+            assert_eq!(
+                body.is_array(),
+                example.is_array(),
+                "{}: list or object like the example",
                 r.url
             );
-        }
-        // Wrapped lists (secrets): their items carry the example items' keys too.
-        if let (Some(items), Some(ex_items)) = (body.get("secrets"), example.get("secrets")) {
-            let keys = example_keys(ex_items);
-            for item in items.as_array().expect("a list") {
+            let objects: Vec<&Value> = match &body {
+                Value::Array(items) => items.iter().collect(),
+                other => vec![other],
+            };
+            for o in &objects {
                 let have: BTreeSet<String> =
-                    item.as_object().expect("object").keys().cloned().collect();
-                assert!(keys.is_subset(&have), "{}: secret keys", r.url);
+                    o.as_object().expect("object").keys().cloned().collect();
+                let mut missing: Vec<&String> = keys.difference(&have).collect();
+                // Rules without settings (GitHub's `non_fast_forward`, `deletion` …) carry
+                // no `parameters`; the example only shows rules that have them.
+                if o.get("type").and_then(Value::as_str) == Some("non_fast_forward") {
+                    missing.retain(|k| k.as_str() != "parameters");
+                }
+                assert!(
+                    missing.is_empty(),
+                    "{}: missing {missing:?} of {name}",
+                    r.url
+                );
             }
-        }
-        let populated = match &body {
-            Value::Array(items) => !items.is_empty(),
-            Value::Object(_) => body
-                .get("secrets")
-                .and_then(Value::as_array)
-                .is_none_or(|s| !s.is_empty()),
-            _ => false,
-        };
-        if populated {
-            *non_empty.entry(name).or_default() += 1;
+            // Wrapped lists (secrets): their items carry the example items' keys too.
+            for wrapper in ["secrets", "environments"] {
+                if let (Some(items), Some(ex_items)) = (body.get(wrapper), example.get(wrapper)) {
+                    let keys = example_keys(ex_items);
+                    for item in items.as_array().expect("a list") {
+                        let have: BTreeSet<String> =
+                            item.as_object().expect("object").keys().cloned().collect();
+                        assert!(keys.is_subset(&have), "{}: {wrapper} keys", r.url);
+                    }
+                }
+            }
+            let populated = match &body {
+                Value::Array(items) => !items.is_empty(),
+                Value::Object(_) => body
+                    .get("secrets")
+                    .and_then(Value::as_array)
+                    .is_none_or(|s| !s.is_empty()),
+                _ => false,
+            };
+            if populated {
+                *non_empty.entry(name).or_default() += 1;
+            }
         }
     }
     // Every endpoint was checked on a real body, not only on empty lists.

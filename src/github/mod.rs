@@ -24,9 +24,10 @@
 //! | ruleset_history | `GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history?per_page=100` for every repository ruleset (`ruleset_source_type` `Repository`) whose rules apply to a production branch; then `GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history/{version_id}` for each version updated at or after the window start and the latest version before it |
 //! | audit_log | `GET /orgs/{org}/audit-log?phrase={phrase}&per_page=100`, once per phrase of [`audit_log_phrases`]: `action:protected_branch created:>={start - 1 day}` and `action:repository_ruleset created:>={start - 1 day}` (`YYYY-MM-DD`; spaces as `%20`, `:` as `%3A`, `>` as `%3E`, `=` as `%3D`). Without a `created:` qualifier the API returns only the past three months |
 //! | deployments | `GET /repos/{owner}/{repo}/deployments?per_page=100` |
-//! | deployment_statuses | `GET /repos/{owner}/{repo}/deployments/{id}/statuses?per_page=100`, for deployments to a production environment (config) created at or after the window start |
+//! | deployment_statuses | `POST /graphql` [`PRODUCTION_DEPLOYMENTS`], `$owner`/`$name`, `$environments` = the distinct production environments (config), sorted, of the listed deployments created at or after the window start (no call when there are none); newest first, 100 deployments a page with up to 100 statuses each, continuing while [`deployments_continue`] says so. Lockers written before this query hold `GET /repos/{owner}/{repo}/deployments/{id}/statuses?per_page=100` per such deployment instead; the normalizer still reads them |
 //! | deployment_approvals | `GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals` (run id from the status `log_url`/`target_url` `…/actions/runs/{run_id}…`), once per run of those deployments |
 //! | deployed_changes | `POST /graphql` [`DEPLOYED_COMMIT`], `$owner`/`$name`/`$oid`, once per distinct deployed SHA ([`deployed_commit_lookups`]) of those deployments that no merged pull request into a production branch returned by the repository's `pull_requests` search carries (as merge commit, head or commit): the change behind a rollback or a redeploy of a change merged before the window |
+//! | environments | `GET /repos/{owner}/{repo}/environments?per_page=100` (an object: `total_count`, `environments`), every repository in scope |
 //! | org_members | `GET /orgs/{org}/members?role=admin&per_page=100` (owners), `GET /orgs/{org}/members?role=all&per_page=100` |
 //! | two_factor | `GET /orgs/{org}/members?filter=2fa_disabled&per_page=100`, `GET /orgs/{org}/outside_collaborators?filter=2fa_disabled&per_page=100` |
 //! | outside_collaborators | `GET /orgs/{org}/outside_collaborators?per_page=100` |
@@ -82,6 +83,22 @@ pub fn audit_log_phrases(window_start: chrono::DateTime<chrono::Utc>) -> Vec<Str
 /// [`MERGED_PULL_REQUESTS`].
 pub const DEPLOYED_COMMIT: &str = include_str!("queries/deployed_commit.graphql");
 
+/// Deployments to production environments with their status histories, newest first.
+pub const PRODUCTION_DEPLOYMENTS: &str = include_str!("queries/production_deployments.graphql");
+
+/// Where the deployments connection is in a `ProductionDeployments` response.
+pub const PRODUCTION_DEPLOYMENTS_CONNECTION: &str = "/data/repository/deployments";
+
+/// Whether `ProductionDeployments` needs the page after one whose last (oldest)
+/// deployment was created at `last_created_at`: deployments created before the window
+/// start belong to no population, so paging stops at the first page reaching them.
+pub fn deployments_continue(
+    last_created_at: crate::model::Timestamp,
+    window: &crate::locker::Window,
+) -> bool {
+    last_created_at >= window.start
+}
+
 /// Every GraphQL query changeproof sends, by operation name (validated against GitHub's
 /// schema in `tests/`).
 pub const QUERIES: &[(&str, &str)] = &[
@@ -93,6 +110,7 @@ pub const QUERIES: &[(&str, &str)] = &[
     ("PullRequestLabels", PULL_REQUEST_LABELS),
     ("PullRequestTimeline", PULL_REQUEST_TIMELINE),
     ("DeployedCommit", DEPLOYED_COMMIT),
+    ("ProductionDeployments", PRODUCTION_DEPLOYMENTS),
 ];
 
 /// A connection nested in each pull request of `MergedPullRequests`, and the follow-up

@@ -102,6 +102,9 @@ pub enum Endpoint {
         repo: String,
         run_id: u64,
     },
+    Environments {
+        repo: String,
+    },
     OrgMembers {
         org: String,
         list: MemberList,
@@ -149,6 +152,7 @@ impl Endpoint {
             Endpoint::Deployments { .. } => "deployments",
             Endpoint::DeploymentStatuses { .. } => "deployment_statuses",
             Endpoint::RunApprovals { .. } => "deployment_approvals",
+            Endpoint::Environments { .. } => "environments",
             Endpoint::OrgMembers {
                 list: MemberList::TwoFactorDisabled,
                 ..
@@ -181,6 +185,7 @@ impl Endpoint {
             | Endpoint::Deployments { repo }
             | Endpoint::DeploymentStatuses { repo, .. }
             | Endpoint::RunApprovals { repo, .. }
+            | Endpoint::Environments { repo }
             | Endpoint::RepoCollaborators { repo }
             | Endpoint::DeployKeys { repo }
             | Endpoint::RepoSecrets { repo } => Some(repo),
@@ -326,6 +331,7 @@ fn repo_route(repo: String, rest: &[&str]) -> Option<Endpoint> {
             repo,
             run_id: id.parse().ok()?,
         },
+        ["environments"] => Endpoint::Environments { repo },
         ["collaborators"] => Endpoint::RepoCollaborators { repo },
         ["keys"] => Endpoint::DeployKeys { repo },
         ["actions", "secrets"] => Endpoint::RepoSecrets { repo },

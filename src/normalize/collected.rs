@@ -12,6 +12,7 @@ use super::rest_access::AccessLists;
 use super::rest_audit_log::AuditLog;
 use super::rest_credentials::Credentials;
 use super::rest_deployments::Deployments;
+use super::rest_environments::Environments;
 use super::rest_protection::Protections;
 use super::rest_repos::Repositories;
 use super::rest_rule_suites::RuleSuites;
@@ -28,6 +29,7 @@ pub(super) struct Collected {
     pub follow_ups: FollowUps,
     pub branch_commits: BTreeMap<CommitKey, BranchCommit>,
     pub deployments: Deployments,
+    pub environments: Environments,
     pub protections: Protections,
     pub rule_suites: RuleSuites,
     pub rulesets: Rulesets,
@@ -79,7 +81,7 @@ impl Collected {
             repositories: self.repositories.finish(),
             changes: self.changes.into_values().collect(),
             branch_commits: self.branch_commits.into_values().collect(),
-            deployments: self.deployments.finish(),
+            deployments: self.deployments.finish(meta.window.start),
             branch_protections: self.protections.finish(),
             rule_suites: self.rule_suites.finish(),
             audit_events: self.audit_log.finish(),
@@ -95,6 +97,7 @@ impl Collected {
             gaps,
             ruleset_versions: self.rulesets.finish(),
             coverage: Vec::new(),
+            environments: self.environments.finish(),
         };
         evidence.coverage = self.coverage.finish(&evidence);
         evidence

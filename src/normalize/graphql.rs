@@ -36,6 +36,12 @@ struct BranchHistoryVariables {
 }
 
 #[derive(Deserialize)]
+struct RepositoryVariables {
+    owner: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
 struct PullRequestVariables {
     owner: String,
     name: String,
@@ -65,6 +71,10 @@ enum Operation {
         repo: String,
         branch: String,
     },
+    /// Production deployments with their statuses.
+    ProductionDeployments {
+        repo: String,
+    },
     /// A per-PR follow-up continuing one nested connection of `MergedPullRequests`.
     PullRequestFollowUp {
         repo: String,
@@ -82,6 +92,7 @@ impl Operation {
         match self {
             Operation::MergedPullRequests { .. } => "MergedPullRequests",
             Operation::BranchHistory { .. } => "BranchHistory",
+            Operation::ProductionDeployments { .. } => "ProductionDeployments",
             Operation::PullRequestFollowUp { connection, .. } => connection.follow_up().0,
             Operation::DeployedCommit { .. } => "DeployedCommit",
         }
@@ -91,6 +102,7 @@ impl Operation {
         match self {
             Operation::MergedPullRequests { .. } => "pull_requests",
             Operation::BranchHistory { .. } => "branch_commits",
+            Operation::ProductionDeployments { .. } => "deployment_statuses",
             Operation::PullRequestFollowUp { .. } => "pull_requests",
             Operation::DeployedCommit { .. } => "deployed_changes",
         }
@@ -101,7 +113,8 @@ impl Operation {
             Operation::MergedPullRequests { repo } => repo.as_deref(),
             Operation::BranchHistory { repo, .. }
             | Operation::PullRequestFollowUp { repo, .. }
-            | Operation::DeployedCommit { repo, .. } => Some(repo),
+            | Operation::DeployedCommit { repo, .. }
+            | Operation::ProductionDeployments { repo } => Some(repo),
         }
     }
 
@@ -110,6 +123,7 @@ impl Operation {
         match self {
             Operation::MergedPullRequests { repo } => repo.clone().unwrap_or_default(),
             Operation::BranchHistory { repo, branch } => format!("{repo} branch {branch}"),
+            Operation::ProductionDeployments { repo } => format!("{repo} production deployments"),
             Operation::PullRequestFollowUp {
                 repo,
                 number,
@@ -174,6 +188,13 @@ pub(super) fn process(
                 parse_at(&variables_value, "variables").map_err(request_shape)?;
             Operation::MergedPullRequests {
                 repo: search_repo(&v.q),
+            }
+        }
+        "ProductionDeployments" => {
+            let v: RepositoryVariables =
+                parse_at(&variables_value, "variables").map_err(request_shape)?;
+            Operation::ProductionDeployments {
+                repo: format!("{}/{}", v.owner, v.name),
             }
         }
         other if PullRequestConnection::of_operation(other).is_some() => {
@@ -305,6 +326,10 @@ pub(super) fn process(
             graphql_pull_requests::deployed_commit(&mut collected.changes, origin, data)
                 .map_err(shape)?
         }
+        Operation::ProductionDeployments { repo } => collected
+            .deployments
+            .graphql_page(origin, repo, data)
+            .map_err(shape)?,
         Operation::BranchHistory { repo, branch } => {
             let page =
                 graphql_branch_history::page(&mut collected.branch_commits, origin, repo, data)

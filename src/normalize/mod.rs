@@ -25,6 +25,7 @@ mod rest_access;
 mod rest_audit_log;
 mod rest_credentials;
 mod rest_deployments;
+mod rest_environments;
 mod rest_protection;
 mod rest_repos;
 mod rest_rule_suites;

@@ -92,6 +92,7 @@ pub(super) fn process(
         Endpoint::RunApprovals { repo, run_id } => {
             c.deployments.approvals(origin, repo, *run_id, &body)
         }
+        Endpoint::Environments { repo } => c.environments.page(origin, repo, &body),
         Endpoint::OrgMembers { org, list } => c.access.members(origin, org, *list, &body),
         Endpoint::OutsideCollaborators {
             org,

@@ -1,6 +1,8 @@
 //! Deployments (`GET …/deployments`), their status histories
 //! (`GET …/deployments/{id}/statuses`) and the environment approvals of the workflow run
-//! that created them (`GET …/actions/runs/{run_id}/approvals`).
+//! that created them (`GET …/actions/runs/{run_id}/approvals`). Statuses come from the
+//! GraphQL `ProductionDeployments` query (nested in each deployment) or, in lockers
+//! written before it, from one REST call per deployment; both land in the same records.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::Origin;
-use super::de::{ShapeError, parse};
+use super::de::{ShapeError, parse, parse_at};
 use super::ipe::Yield;
 use crate::model::{
     Actor, ActorKind, Deployment, DeploymentApproval, DeploymentStatus, EvidenceRef, Timestamp,
@@ -66,6 +68,58 @@ struct EnvironmentItem {
     name: Option<String>,
 }
 
+#[derive(Deserialize)]
+struct GqlPage {
+    repository: Option<GqlRepository>,
+}
+
+#[derive(Deserialize)]
+struct GqlRepository {
+    deployments: GqlConnection<GqlDeployment>,
+}
+
+#[derive(Deserialize)]
+struct GqlConnection<T> {
+    nodes: Vec<T>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GqlDeployment {
+    database_id: Option<u64>,
+    statuses: GqlConnection<GqlStatus>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GqlStatus {
+    state: String,
+    created_at: Timestamp,
+    log_url: Option<String>,
+    creator: Option<GqlActor>,
+}
+
+#[derive(Deserialize)]
+struct GqlActor {
+    #[serde(rename = "__typename")]
+    typename: Option<String>,
+    login: String,
+}
+
+impl GqlActor {
+    /// As REST names the account: GraphQL gives an App's bot as `github-actions`, REST
+    /// (and the deployment's own `creator`) as `github-actions[bot]`.
+    fn actor(self) -> Actor {
+        let kind = ActorKind::from_github_type(self.typename.as_deref().unwrap_or(""));
+        let login = if kind == ActorKind::Bot && !self.login.ends_with("[bot]") {
+            format!("{}[bot]", self.login)
+        } else {
+            self.login
+        };
+        Actor { kind, login }
+    }
+}
+
 type RepoKey = (String, String);
 
 #[derive(Debug)]
@@ -81,6 +135,9 @@ pub struct Deployments {
     deployments: BTreeMap<(String, String, u64), Deployment>,
     /// (source, repo, deployment id) → status id → status.
     statuses: BTreeMap<(String, String, u64), BTreeMap<u64, StatusEntry>>,
+    /// (source, repo, deployment id) → statuses from `ProductionDeployments`, in response
+    /// order (a page seen again replaces the earlier copy).
+    graphql_statuses: BTreeMap<(String, String, u64), Vec<StatusEntry>>,
     /// (source, repo, run id) → approvals, in response order.
     approvals: BTreeMap<(String, String, u64), Vec<DeploymentApproval>>,
 }
@@ -153,6 +210,50 @@ impl Deployments {
         Ok(Yield::records(keys))
     }
 
+    /// One `ProductionDeployments` page (`data`): the statuses of each deployment. The
+    /// deployments themselves come from the REST list, which names every deployment.
+    pub fn graphql_page(
+        &mut self,
+        origin: &Origin<'_>,
+        repo: &str,
+        data: &Value,
+    ) -> Result<Yield, ShapeError> {
+        let page: GqlPage = parse_at(data, "/data")?;
+        let Some(repository) = page.repository else {
+            return Ok(Yield::records(Vec::new()));
+        };
+        let (source, repo) = repo_key(origin, repo);
+        let mut keys = Vec::new();
+        for (i, node) in repository.deployments.nodes.into_iter().enumerate() {
+            let Some(id) = node.database_id else {
+                continue;
+            };
+            keys.push(id.to_string());
+            let entries = node
+                .statuses
+                .nodes
+                .into_iter()
+                .enumerate()
+                .map(|(j, status)| StatusEntry {
+                    status: DeploymentStatus {
+                        // GraphQL's enum (`SUCCESS`) as REST spells it (`success`).
+                        state: status.state.to_ascii_lowercase(),
+                        created_at: status.created_at,
+                        creator: status.creator.map(GqlActor::actor),
+                        log_url: status.log_url,
+                    },
+                    target_url: None,
+                    evidence: origin.evidence(&format!(
+                        "/data/repository/deployments/nodes/{i}/statuses/nodes/{j}"
+                    )),
+                })
+                .collect();
+            self.graphql_statuses
+                .insert((source.clone(), repo.clone(), id), entries);
+        }
+        Ok(Yield::records(keys))
+    }
+
     pub fn approvals(
         &mut self,
         origin: &Origin<'_>,
@@ -183,7 +284,11 @@ impl Deployments {
 
     /// Joins statuses to their deployments (oldest first, by time then id) and approvals
     /// to deployments through the workflow run named in a status URL.
-    pub fn finish(mut self) -> Vec<Deployment> {
+    ///
+    /// `window_start`: the last `ProductionDeployments` page may reach deployments created
+    /// before the window (paging stops there); their statuses belong to no population
+    /// and are not attached, as the per-deployment REST calls never fetched them.
+    pub fn finish(mut self, window_start: Timestamp) -> Vec<Deployment> {
         let mut out = Vec::with_capacity(self.deployments.len());
         for ((source, repo, id), mut deployment) in self.deployments {
             let key = (source.clone(), repo.clone(), id);
@@ -192,6 +297,20 @@ impl Deployments {
                 .remove(&key)
                 .map(|m| m.into_iter().collect())
                 .unwrap_or_default();
+            // GraphQL statuses carry no REST id: ordered by time, then response position
+            // (the sort is stable; same-second statuses keep GitHub's order reversed, as
+            // GitHub lists them newest first).
+            if let Some(graphql) = self.graphql_statuses.remove(&key)
+                && deployment.created_at >= window_start
+            {
+                let n = graphql.len() as u64;
+                entries.extend(
+                    graphql
+                        .into_iter()
+                        .enumerate()
+                        .map(|(j, e)| (n - j as u64, e)),
+                );
+            }
             entries.sort_by(|(a_id, a), (b_id, b)| {
                 (a.status.created_at, a_id).cmp(&(b.status.created_at, b_id))
             });

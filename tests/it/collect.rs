@@ -422,9 +422,9 @@ async fn faults_and_rate_limits_do_not_change_the_evidence() {
             2,
         ),
         Rule::new(
-            Matcher::Target("/statuses".into()),
+            Matcher::Operation("ProductionDeployments".into()),
             Fault::Status(503),
-            3,
+            1,
             2,
         ),
         Rule::new(
