@@ -170,7 +170,7 @@ fn emit(
         out.file(&table.csv_path(), &csv)?;
         population_files.insert(table.csv_path(), csv);
     }
-    let samples = samples::draw(input, &population_files)?;
+    let samples = samples::draw(input, &population_files, out.digests())?;
     for (path, bytes) in samples::files(&samples, &population_files)? {
         out.file(&path, &bytes)?;
     }

@@ -121,7 +121,13 @@ struct Parsed {
 }
 
 /// Draws every control's sample from the population files in `files`.
-pub(super) fn draw(input: &BundleInput<'_>, files: &BundleFiles) -> Result<Samples, BundleError> {
+/// `files` holds the population files' bytes; `written` names every bundle file written
+/// so far (the raw evidence an item links to).
+pub(super) fn draw(
+    input: &BundleInput<'_>,
+    files: &BundleFiles,
+    written: &super::manifest::Digests,
+) -> Result<Samples, BundleError> {
     let seed = input.config.sampling.seed.clone();
     let recurring = input.config.sampling.recurring_sample_size;
     let mut parsed: BTreeMap<&str, Parsed> = BTreeMap::new();
@@ -169,7 +175,7 @@ pub(super) fn draw(input: &BundleInput<'_>, files: &BundleFiles) -> Result<Sampl
                 out.items = sample
                     .selections
                     .iter()
-                    .map(|s| item(input, files, file, table, column, &entry.id, s))
+                    .map(|s| item(input, written, file, table, column, &entry.id, s))
                     .collect();
                 out.files = Some([
                     format!("samples/{}.csv", entry.id),
@@ -278,7 +284,7 @@ fn draw_one(
 
 fn item(
     input: &BundleInput<'_>,
-    files: &BundleFiles,
+    files: &super::manifest::Digests,
     file: &PopulationFile,
     table: &Parsed,
     column: usize,

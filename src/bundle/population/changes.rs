@@ -93,8 +93,10 @@ pub(super) fn table<'a>(input: &'a BundleInput<'a>, index: &ExceptionIndex<'a>) 
         .map(|&id| {
             (0..rows.len())
                 .map(|i| Record {
-                    // CM-02 tests the changes CM-01 found independently approved.
-                    in_population: id != "CM-02" || exceptions("CM-01", i).is_empty(),
+                    // CM-02 tests the changes CM-01 found independently approved, except
+                    // the emergency changes CM-09 judges instead.
+                    in_population: id != "CM-02"
+                        || (exceptions("CM-01", i).is_empty() && !rows[i].judged_by_cm09),
                     exceptions: exceptions(id, i),
                     known_untested: untested(
                         id,
@@ -128,7 +130,9 @@ fn untested(
         change.is_some_and(|c| c.incomplete.iter().any(|i| what.contains(&i.as_str())))
     };
     match control {
-        "CM-01" | "CM-02" => partial(&["reviews", "commits"]),
+        // An emergency change CM-09 judges instead stays in CM-01's population untested.
+        "CM-01" => row.judged_by_cm09 || partial(&["reviews", "commits"]),
+        "CM-02" => partial(&["reviews", "commits"]),
         "CM-03" => {
             partial(&["checks"])
                 || !input
