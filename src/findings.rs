@@ -78,6 +78,23 @@ pub enum SubjectType {
 }
 
 impl SubjectType {
+    pub const ALL: [SubjectType; 9] = [
+        SubjectType::Change,
+        SubjectType::Commit,
+        SubjectType::Deployment,
+        SubjectType::Account,
+        SubjectType::Branch,
+        SubjectType::DeployKey,
+        SubjectType::Secret,
+        SubjectType::Org,
+        SubjectType::Source,
+    ];
+
+    /// The subject type named as in findings.json (`deploy_key` …).
+    pub fn parse(name: &str) -> Option<SubjectType> {
+        SubjectType::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             SubjectType::Change => "change",

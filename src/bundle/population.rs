@@ -17,8 +17,15 @@ use super::BundleInput;
 use super::format_time;
 use super::results::{Cell, ExceptionIndex, Record, judge};
 
+mod access_changes;
+mod accounts;
+mod branches;
 mod changes;
 mod commits;
+mod credentials;
+mod deployments;
+mod privileged;
+mod sources;
 
 /// One typed value of a population row.
 #[derive(Debug, Clone, PartialEq)]
@@ -159,9 +166,17 @@ pub(super) struct TableSpec {
     pub freeze_columns: u16,
     /// How the findings name a record of this population: its subject type, and the
     /// columns holding the repository and the subject (`Exception::subject`).
-    pub subject: (SubjectType, &'static str, &'static str),
+    pub subject: (SubjectOf, &'static str, &'static str),
     /// The column that dates a record (charts count exceptions by its month).
     pub time: Option<&'static str>,
+}
+
+/// The subject type of a table's records: one for every row, or named by a column
+/// (deploy keys and secrets share the credential population).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum SubjectOf {
+    Fixed(SubjectType),
+    Column(&'static str),
 }
 
 /// One record: its values in column order and one result per control.
@@ -198,7 +213,13 @@ impl PopulationTable<'_> {
 
     /// The finding's key of a row: (repository, subject type, subject).
     pub(super) fn subject_of(&self, row: &Row<'_>) -> Option<(String, SubjectType, String)> {
-        let (subject_type, repo, subject) = self.spec.subject;
+        let (subject_of, repo, subject) = self.spec.subject;
+        let subject_type = match subject_of {
+            SubjectOf::Fixed(t) => t,
+            SubjectOf::Column(name) => {
+                SubjectType::parse(&row.values.get(self.column(name)?)?.csv())?
+            }
+        };
         let repo = row.values.get(self.column(repo)?)?.csv().into_owned();
         let subject = row.values.get(self.column(subject)?)?.csv().into_owned();
         Some((repo, subject_type, subject))
@@ -285,7 +306,17 @@ impl<'a> Populations<'a> {
     pub(super) fn derive(input: &'a BundleInput<'a>) -> Populations<'a> {
         let index = ExceptionIndex::new(&input.evaluation.findings.exceptions);
         // One line per population: its table function maps the evaluation's rows.
-        let drafts = [changes::table(input, &index), commits::table(input, &index)];
+        let drafts = [
+            changes::table(input, &index),
+            commits::table(input, &index),
+            deployments::table(input, &index),
+            branches::table(input, &index),
+            accounts::table(input, &index),
+            privileged::table(input, &index),
+            credentials::table(input, &index),
+            access_changes::table(input, &index),
+            sources::table(input, &index),
+        ];
         let mut notes = Vec::new();
         let tables = drafts
             .into_iter()
@@ -319,5 +350,22 @@ pub(super) fn plain_record<'a>(
         in_population: true,
         exceptions: index.get(control, repo, subject_type, subject),
         known_untested: false,
+    }
+}
+
+/// The record of a control over a subject whose control names it by `label` in its
+/// reason: in the population, judged by its exceptions, and untested when the
+/// evaluation says the control left that record unjudged.
+pub(super) fn labelled_record<'a>(
+    input: &BundleInput<'_>,
+    index: &ExceptionIndex<'a>,
+    control: &'static str,
+    (repo, subject_type, subject): (&str, SubjectType, &str),
+    label: &str,
+) -> Record<'a> {
+    Record {
+        in_population: true,
+        exceptions: index.get(control, repo, subject_type, subject),
+        known_untested: input.evaluation.untested(control, label),
     }
 }

@@ -23,7 +23,9 @@ use super::{BundleError, BundleFiles, BundleInput};
 /// A population file and the columns of its sort key (time, repository, id).
 pub(super) struct PopulationFile {
     pub path: &'static str,
-    pub time: &'static str,
+    /// The column that dates a record; snapshot populations (accounts, branches …) have
+    /// none and sort by repository and id alone.
+    pub time: Option<&'static str>,
     pub repo: &'static str,
     pub id: &'static str,
 }
@@ -33,20 +35,62 @@ pub(super) struct PopulationFile {
 pub(super) const POPULATION_FILES: &[PopulationFile] = &[
     PopulationFile {
         path: "populations/changes.csv",
-        time: "merged_at",
+        time: Some("merged_at"),
         repo: "repo",
         id: "number",
     },
     PopulationFile {
         path: "populations/commits.csv",
-        time: "committed_at",
+        time: Some("committed_at"),
         repo: "repo",
         id: "sha",
+    },
+    PopulationFile {
+        path: "populations/deployments.csv",
+        time: Some("created_at"),
+        repo: "repo",
+        id: "id",
+    },
+    PopulationFile {
+        path: "populations/branches.csv",
+        time: None,
+        repo: "repo",
+        id: "branch",
+    },
+    PopulationFile {
+        path: "populations/accounts.csv",
+        time: None,
+        repo: "org",
+        id: "login",
+    },
+    PopulationFile {
+        path: "populations/privileged_access.csv",
+        time: None,
+        repo: "resource",
+        id: "record",
+    },
+    PopulationFile {
+        path: "populations/credentials.csv",
+        time: Some("created_at"),
+        repo: "owner",
+        id: "id",
+    },
+    PopulationFile {
+        path: "populations/access_changes.csv",
+        time: None,
+        repo: "org",
+        id: "grant",
+    },
+    PopulationFile {
+        path: "populations/sources.csv",
+        time: None,
+        repo: "scope",
+        id: "source",
     },
 ];
 
 /// The method in one paragraph, as the manifest and the workbook state it.
-pub(super) const METHOD: &str = "For each control: the population is the rows of its population file whose result column for the control is not `n/a`, sorted by (time as an instant, repository byte by byte, id numerically when both ids are decimal numbers and byte by byte otherwise); n rows. k is the sample size of the control's frequency (recurring: the configured 25, 40 or 60; daily 25; weekly 5; monthly 2; quarterly 2; annual 1); when n <= k every row is tested. Otherwise s = SHA-256(seed || control id || H), H the SHA-256 of the population file's bytes, || concatenation of UTF-8 strings, every digest written as 64 lowercase hex digits; stratum i (i = 0 … k-1) is the sorted rows [floor(i*n/k), floor((i+1)*n/k)); from it the row at offset SHA-256(s || i) mod (stratum length) is taken, i in decimal, the digest read as a big-endian unsigned integer. docs/auditor-guide.md re-performs it by hand.";
+pub(super) const METHOD: &str = "For each control: the population is the rows of its population file whose result column for the control is not `n/a`, sorted by (time as an instant, records without a time first — snapshot populations such as accounts have no time column; repository byte by byte; id numerically when both ids are decimal numbers and byte by byte otherwise), ties in file order; n rows; an empty population is not sampled. k is the sample size of the control's frequency (recurring: the configured 25, 40 or 60; daily 25; weekly 5; monthly 2; quarterly 2; annual 1); when n <= k every row is tested. Otherwise s = SHA-256(seed || control id || H), H the SHA-256 of the population file's bytes, || concatenation of UTF-8 strings, every digest written as 64 lowercase hex digits; stratum i (i = 0 … k-1) is the sorted rows [floor(i*n/k), floor((i+1)*n/k)); from it the row at offset SHA-256(s || i) mod (stratum length) is taken, i in decimal, the digest read as a big-endian unsigned integer. docs/auditor-guide.md re-performs it by hand.";
 
 /// Every control's sampling outcome.
 #[derive(Debug, Clone, Serialize)]
@@ -172,6 +216,14 @@ pub(super) fn draw(
             }
             (Some(seed), Some((file, table, column)), Some(k)) => {
                 let sample = draw_one(&entry.id, seed, k, file, table, column)?;
+                if sample.population == 0 {
+                    out.not_drawn = Some(format!(
+                        "the population is empty (no row of {} is in it): there is nothing to sample",
+                        file.path
+                    ));
+                    controls.push(out);
+                    continue;
+                }
                 out.items = sample
                     .selections
                     .iter()
@@ -238,14 +290,15 @@ fn draw_one(
                 message: format!("sampling needs its `{name}` column"),
             })
     };
-    let (time, repo, id) = (col(file.time)?, col(file.repo)?, col(file.id)?);
+    let time = file.time.map(col).transpose()?;
+    let (repo, id) = (col(file.repo)?, col(file.id)?);
     let mut rows = Vec::new();
     for (index, row) in table.rows.iter().enumerate() {
         if row.get(column).is_some_and(|c| c == "n/a") {
             continue;
         }
         let cell = |i: usize| row.get(i).cloned().unwrap_or_default();
-        let when = cell(time);
+        let when = time.map(cell).unwrap_or_default();
         let parsed = if when.is_empty() {
             None
         } else {
@@ -329,6 +382,10 @@ fn item(
     let evidence = evidence_refs(input, file.path, &repo, &id)
         .into_iter()
         .map(|reference| {
+            if reference.starts_with("config/") {
+                let file = files.contains_key(&reference).then(|| reference.clone());
+                return EvidenceLink { reference, file };
+            }
             let file = reference
                 .strip_prefix("sha256:")
                 .and_then(|r| r.split('#').next())
@@ -380,11 +437,141 @@ fn evidence_refs(input: &BundleInput<'_>, path: &str, repo: &str, id: &str) -> V
             .filter(|c| c.repo == repo && c.sha == id)
             .flat_map(|c| c.evidence.iter().cloned())
             .collect(),
+        "populations/deployments.csv" => evidence
+            .deployments
+            .iter()
+            .filter(|d| d.repo == repo && d.id == id)
+            .flat_map(|d| {
+                d.evidence
+                    .iter()
+                    .chain(d.approvals.iter().flat_map(|a| a.evidence.iter()))
+                    .cloned()
+            })
+            .collect(),
+        "populations/branches.csv" => evidence
+            .branch_protections
+            .iter()
+            .filter(|p| p.repo == repo && p.branch == id)
+            .flat_map(|p| p.evidence.iter().cloned())
+            .collect(),
+        "populations/accounts.csv" => account_refs(input, repo, id),
+        "populations/privileged_access.csv" => privileged_refs(input, repo, id),
+        "populations/credentials.csv" => evidence
+            .access
+            .deploy_keys
+            .iter()
+            .filter(|k| k.repo == repo && k.id.to_string() == id)
+            .flat_map(|k| k.evidence.iter().cloned())
+            .chain(
+                evidence
+                    .access
+                    .secrets
+                    .iter()
+                    .filter(|s| s.owner == repo && s.name == id)
+                    .flat_map(|s| s.evidence.iter().cloned()),
+            )
+            .collect(),
+        "populations/access_changes.csv" => input
+            .evaluation
+            .access_changes
+            .iter()
+            .filter(|c| c.org == repo && c.grant() == id)
+            .flat_map(|c| account_refs(input, &c.org, &c.account))
+            // The other side of the comparison: the previous snapshot's access lists,
+            // carried in the bundle's config folder.
+            .chain([format!("config/{}", crate::inputs::PREVIOUS_FILE)])
+            .collect(),
+        "populations/sources.csv" => evidence
+            .coverage
+            .iter()
+            .filter(|c| c.scope == repo && c.evidence_type == id)
+            .flat_map(|c| c.responses.iter().map(|sha| format!("sha256:{sha}")))
+            .collect(),
         _ => Vec::new(),
     };
     let mut seen = std::collections::BTreeSet::new();
     refs.retain(|r| seen.insert(r.clone()));
     refs
+}
+
+/// The access-list records of an account in an organisation: membership, outside
+/// collaboration and direct repository grants.
+fn account_refs(input: &BundleInput<'_>, org: &str, login: &str) -> Vec<String> {
+    let access = &input.evidence.access;
+    let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+    let in_org = |repo: &str| repo.split('/').next().is_some_and(|o| same(o, org));
+    access
+        .org_members
+        .iter()
+        .filter(|m| same(&m.org, org) && same(&m.login, login))
+        .flat_map(|m| m.evidence.iter())
+        .chain(
+            access
+                .outside_collaborators
+                .iter()
+                .filter(|o| same(&o.org, org) && same(&o.login, login))
+                .flat_map(|o| o.evidence.iter()),
+        )
+        .chain(
+            access
+                .repo_collaborators
+                .iter()
+                .filter(|c| in_org(&c.repo) && same(&c.login, login))
+                .flat_map(|c| c.evidence.iter()),
+        )
+        .cloned()
+        .collect()
+}
+
+/// The records behind a privileged access record: the owner list's memberships, or the
+/// account's grants on the repository directly and through teams.
+fn privileged_refs(input: &BundleInput<'_>, resource: &str, label: &str) -> Vec<String> {
+    let access = &input.evidence.access;
+    let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+    let Some(row) = input
+        .evaluation
+        .privileged
+        .iter()
+        .find(|p| p.resource == resource && p.label == label)
+    else {
+        return Vec::new();
+    };
+    if row.account.is_empty() {
+        return access
+            .org_members
+            .iter()
+            .filter(|m| same(&m.org, &row.org) && m.role == "admin")
+            .flat_map(|m| m.evidence.iter().cloned())
+            .collect();
+    }
+    let login = row.account.as_str();
+    let outside = row.record == "outside collaborator";
+    let admin = row.record == "repository admin";
+    access
+        .outside_collaborators
+        .iter()
+        .filter(|o| outside && same(&o.org, &row.org) && same(&o.login, login))
+        .flat_map(|o| o.evidence.iter())
+        .chain(
+            access
+                .repo_collaborators
+                .iter()
+                .filter(|c| same(&c.repo, resource) && same(&c.login, login))
+                .flat_map(|c| c.evidence.iter()),
+        )
+        .chain(
+            access
+                .teams
+                .iter()
+                .filter(|t| {
+                    admin
+                        && t.repos.iter().any(|r| same(&r.repo, resource))
+                        && t.members.iter().any(|m| same(m, login))
+                })
+                .flat_map(|t| t.evidence.iter()),
+        )
+        .cloned()
+        .collect()
 }
 
 /// `samples/<control>.csv` and `samples/<control>.json` for every drawn sample.

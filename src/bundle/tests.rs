@@ -11,9 +11,9 @@ use super::population::Populations;
 use super::tables::EXCEPTION_COLUMNS;
 
 /// The change population's controls, in result-column order.
-pub(super) const CHANGE_CONTROLS: [&str; 4] = ["CM-01", "CM-02", "CM-03", "CM-04"];
+pub(super) const CHANGE_CONTROLS: [&str; 5] = ["CM-01", "CM-02", "CM-03", "CM-04", "CM-09"];
 /// The header of populations/changes.csv before the results, as published.
-pub(super) const CHANGE_COLUMNS: [&str; 18] = [
+pub(super) const CHANGE_COLUMNS: [&str; 22] = [
     "repo",
     "number",
     "title",
@@ -32,6 +32,10 @@ pub(super) const CHANGE_COLUMNS: [&str; 18] = [
     "required_checks",
     "labels",
     "emergency",
+    "judged_by_cm09",
+    "retro_approvers",
+    "retro_review_at",
+    "retro_review_due",
 ];
 /// The header of populations/commits.csv before the CM-05 result, as published.
 pub(super) const COMMIT_COLUMNS: [&str; 9] = [
@@ -569,6 +573,13 @@ fn the_file_list_is_exactly_the_expected_set() {
         "manifest.json",
         "populations/changes.csv",
         "populations/commits.csv",
+        "populations/deployments.csv",
+        "populations/branches.csv",
+        "populations/accounts.csv",
+        "populations/privileged_access.csv",
+        "populations/credentials.csv",
+        "populations/access_changes.csv",
+        "populations/sources.csv",
         "evidence/requests.ndjson",
         "evidence/evidence.json",
         "config/changeproof.toml",
@@ -1248,9 +1259,9 @@ fn changes_csv_has_every_attribute_and_a_result_per_control() {
     assert_eq!(
         results,
         vec![
-            vec!["pass", "pass", "pass", "pass"],
-            vec!["self_approval", "n/a", "pass", "pass"],
-            vec!["pass", "pass", "not_tested", "protection_bypassed"],
+            vec!["pass", "pass", "pass", "pass", "n/a"],
+            vec!["self_approval", "n/a", "pass", "pass", "n/a"],
+            vec!["pass", "pass", "not_tested", "protection_bypassed", "n/a"],
         ]
     );
     let first = &rows[0];

@@ -80,6 +80,22 @@ pub struct AccessChangeRow {
     pub via: String,
 }
 
+impl AccessChangeRow {
+    /// What identifies the grant within its organisation, in words: the key AC-05
+    /// compares the snapshots by (`user alice on acme/web via direct`).
+    pub fn grant(&self) -> String {
+        let who = if self.account_id.is_empty() {
+            &self.account
+        } else {
+            &self.account_id
+        };
+        format!(
+            "{} {who} on {} via {}",
+            self.account_type, self.resource, self.via
+        )
+    }
+}
+
 fn kind_name(kind: ActorKind) -> &'static str {
     match kind {
         ActorKind::User => "user",

@@ -24,6 +24,8 @@ pub(crate) mod testkit;
 #[cfg(test)]
 mod testkit_access;
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalog;
@@ -36,6 +38,7 @@ use context::Context;
 
 pub use access::GrantRow;
 pub use access_rows::{AccessChangeRow, AccountRow, CredentialRow};
+pub use controls::ac03::PrivilegedRow;
 pub use controls::cm10::{BranchRow, ConfigChange};
 pub use controls::op04::CoverageRow;
 
@@ -94,6 +97,15 @@ pub struct Evaluation {
     /// (created_at, repo, id).
     #[serde(default)]
     pub deployments: Vec<DeploymentRow>,
+    /// The AC-03 population: each organisation's owner list, outside collaborators'
+    /// direct grants and (with `approved_admins`) repository admins.
+    #[serde(default)]
+    pub privileged: Vec<PrivilegedRow>,
+    /// Per control, the records of its population it did not judge (untested, or judged
+    /// by another control), by the subject label the control's reason uses. The bundle
+    /// marks those records `not_tested` in the population files.
+    #[serde(default)]
+    pub untested: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl Evaluation {
@@ -115,7 +127,16 @@ impl Evaluation {
             branches: Vec::new(),
             coverage: Vec::new(),
             deployments: Vec::new(),
+            privileged: Vec::new(),
+            untested: BTreeMap::new(),
         }
+    }
+
+    /// Whether a control left the record with this subject label unjudged.
+    pub fn untested(&self, control: &str, label: &str) -> bool {
+        self.untested
+            .get(control)
+            .is_some_and(|labels| labels.contains(label))
     }
 }
 
@@ -232,6 +253,7 @@ pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
     let ctx = Context::build(input);
     let mut controls = Vec::with_capacity(input.catalog.controls.len());
     let mut exceptions = Vec::new();
+    let mut untested: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for entry in &input.catalog.controls {
         let outcome = controls::find(&entry.id).map(|def| {
             let outcome = (def.run)(&ctx);
@@ -240,6 +262,16 @@ pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
                 "{} emitted an undeclared kind",
                 def.id
             );
+            let labels: BTreeSet<String> = outcome
+                .untested
+                .values()
+                .chain(outcome.deferred.values())
+                .flatten()
+                .cloned()
+                .collect();
+            if !labels.is_empty() {
+                untested.insert(entry.id.clone(), labels);
+            }
             (outcome, def.population)
         });
         let (line, found) = outcome::assemble(entry, input.catalog, &ctx.index, outcome);
@@ -291,6 +323,8 @@ pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
             .iter()
             .map(|d| rows::deployment_row(&ctx, d))
             .collect(),
+        privileged: controls::ac03::rows(&ctx),
+        untested,
     }
 }
 

@@ -48,6 +48,13 @@ fn the_workbook_has_a_row_per_population_record() {
             "Exceptions",
             "Changes",
             "Commits",
+            "Deployments",
+            "Branches",
+            "Accounts",
+            "Privileged access",
+            "Credentials",
+            "Access changes",
+            "Sources",
             "Samples",
             "Reconciliation"
         ]
@@ -69,6 +76,20 @@ fn the_workbook_has_a_row_per_population_record() {
     };
     assert_eq!(changes, population("CM-01"));
     assert_eq!(commits, population("CM-05"));
+    for (sheet, file, control) in [
+        ("Deployments", "deployments", "CM-06"),
+        ("Branches", "branches", "CM-10"),
+        ("Accounts", "accounts", "AC-02"),
+        ("Privileged access", "privileged_access", "AC-03"),
+        ("Credentials", "credentials", "AC-04"),
+        ("Access changes", "access_changes", "AC-05"),
+        ("Sources", "sources", "OP-04"),
+    ] {
+        let n = rows(&mut book, sheet);
+        assert_eq!(n, csv_rows(&format!("populations/{file}.csv")), "{sheet}");
+        assert_eq!(n, population(control), "{sheet}");
+        assert!(n > 0, "the demo's {sheet} population is not empty");
+    }
     assert!(changes > 100, "the demo has a realistic population");
     // Every pull request is a link.
     let links = book.hyperlinks_by_sheet_name("Changes").unwrap();
@@ -154,4 +175,69 @@ fn the_oscal_document_is_valid_and_pins_the_bundle() {
     let mut expected = listed.clone();
     expected.remove("oscal/assessment-results.json");
     assert_eq!(pinned, expected);
+}
+
+/// Every control's result column in the population files agrees with findings.json: as
+/// many records in the population, as many untested, as many with an exception; no
+/// record is left `undetermined`.
+#[test]
+fn every_control_has_a_population_file_that_agrees_with_the_findings() {
+    let findings: Findings = serde_json::from_slice(&read("findings.json")).unwrap();
+    let mut served = Vec::new();
+    for file in [
+        "changes",
+        "commits",
+        "deployments",
+        "branches",
+        "accounts",
+        "privileged_access",
+        "credentials",
+        "access_changes",
+        "sources",
+    ] {
+        let bytes = read(&format!("populations/{file}.csv"));
+        let mut reader = csv::Reader::from_reader(bytes.as_slice());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        let records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        for control in &findings.controls {
+            let Some(column) = header.iter().position(|h| *h == control.id) else {
+                continue;
+            };
+            served.push(control.id.clone());
+            let cells: Vec<&str> = records.iter().map(|r| &r[column]).collect();
+            let count = |f: &dyn Fn(&str) -> bool| cells.iter().filter(|c| f(c)).count() as u64;
+            let id = &control.id;
+            assert_eq!(count(&|c| c == "undetermined"), 0, "{id} in {file}.csv");
+            assert_eq!(
+                count(&|c| c != "n/a"),
+                control.population,
+                "{id} population"
+            );
+            assert_eq!(
+                count(&|c| c == "not_tested"),
+                control.population - control.tested,
+                "{id} untested"
+            );
+            let with_exception = findings
+                .exceptions
+                .iter()
+                .filter(|e| e.control == *id)
+                .map(|e| (&e.repo, e.subject_type, &e.subject))
+                .collect::<std::collections::BTreeSet<_>>()
+                .len() as u64;
+            assert_eq!(
+                count(&|c| !["pass", "n/a", "not_tested"].contains(&c)),
+                with_exception,
+                "{id} records with an exception"
+            );
+        }
+    }
+    served.sort();
+    let all: Vec<String> = findings.controls.iter().map(|c| c.id.clone()).collect();
+    let mut all_sorted = all.clone();
+    all_sorted.sort();
+    assert_eq!(
+        served, all_sorted,
+        "every control has exactly one population file"
+    );
 }

@@ -322,6 +322,7 @@ async fn a_repository_over_the_search_cap_is_split_and_collected_whole() {
     assert!(in_search as u64 > SEARCH_CAP, "{in_search}");
 
     // The fake server caps its search like GitHub: results stop at the 1,000th.
+    changeproof::collect::http::install_crypto_provider();
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let page = |cursor: Option<String>| {
         let body = serde_json::json!({

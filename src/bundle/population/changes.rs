@@ -7,10 +7,10 @@ use crate::model::Change;
 
 use super::super::BundleInput;
 use super::super::results::{ExceptionIndex, Record};
-use super::{Column, Draft, Show, Style, TableSpec, Value};
+use super::{Column, Draft, Show, Style, SubjectOf, TableSpec, Value};
 
 /// Controls whose population is the changes, in column order.
-pub(in crate::bundle) const CONTROLS: [&str; 4] = ["CM-01", "CM-02", "CM-03", "CM-04"];
+pub(in crate::bundle) const CONTROLS: [&str; 5] = ["CM-01", "CM-02", "CM-03", "CM-04", "CM-09"];
 
 fn spec() -> TableSpec {
     use Show::*;
@@ -19,7 +19,7 @@ fn spec() -> TableSpec {
         sheet: "Changes",
         title: "Change population",
         noun: ("change", "changes"),
-        description: "pull requests merged into a production branch inside the window (CM-01, CM-03, CM-04; CM-02 for those without a CM-01 exception).",
+        description: "pull requests merged into a production branch inside the window (CM-01, CM-03, CM-04; CM-02 for those without a CM-01 exception that CM-09 does not judge; CM-09 for those with an emergency label).",
         empty: "No change merged into a production branch inside the window.",
         controls: CONTROLS.to_vec(),
         columns: vec![
@@ -46,8 +46,12 @@ fn spec() -> TableSpec {
             Column::new("required_checks", "Required checks", Detail).style(Style::Mono),
             Column::new("labels", "Labels", Detail),
             Column::new("emergency", "Emergency", Detail),
+            Column::new("judged_by_cm09", "Judged by CM-09", FileOnly),
+            Column::new("retro_approvers", "Retro approvers", Detail),
+            Column::new("retro_review_at", "Retro review at", Detail).style(Style::Mono),
+            Column::new("retro_review_due", "Retro review due", Detail).style(Style::Mono),
         ],
-        subject: (SubjectType::Change, "repo", "number"),
+        subject: (SubjectOf::Fixed(SubjectType::Change), "repo", "number"),
         time: Some("merged_at"),
         freeze_columns: 2,
     }
@@ -73,6 +77,10 @@ fn values(c: &ChangeRow) -> Vec<Value<'_>> {
         Value::List(&c.required_checks),
         Value::List(&c.labels),
         Value::Bool(c.emergency),
+        Value::Bool(c.judged_by_cm09),
+        Value::List(&c.retro_approvers),
+        c.retro_review_at.map_or(Value::Empty, Value::Time),
+        c.retro_review_due.map_or(Value::Empty, Value::Time),
     ]
 }
 
@@ -94,9 +102,13 @@ pub(super) fn table<'a>(input: &'a BundleInput<'a>, index: &ExceptionIndex<'a>) 
             (0..rows.len())
                 .map(|i| Record {
                     // CM-02 tests the changes CM-01 found independently approved, except
-                    // the emergency changes CM-09 judges instead.
-                    in_population: id != "CM-02"
-                        || (exceptions("CM-01", i).is_empty() && !rows[i].judged_by_cm09),
+                    // the emergency changes CM-09 judges instead; CM-09 tests the
+                    // emergency changes.
+                    in_population: match id {
+                        "CM-02" => exceptions("CM-01", i).is_empty() && !rows[i].judged_by_cm09,
+                        "CM-09" => rows[i].emergency,
+                        _ => true,
+                    },
                     exceptions: exceptions(id, i),
                     known_untested: untested(
                         id,
@@ -133,6 +145,9 @@ fn untested(
         // An emergency change CM-09 judges instead stays in CM-01's population untested.
         "CM-01" => row.judged_by_cm09 || partial(&["reviews", "commits"]),
         "CM-02" => partial(&["reviews", "commits"]),
+        "CM-09" => input
+            .evaluation
+            .untested("CM-09", &format!("{}#{}", row.repo, row.number)),
         "CM-03" => {
             partial(&["checks"])
                 || !input

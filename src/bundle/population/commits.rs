@@ -6,7 +6,7 @@ use crate::findings::SubjectType;
 
 use super::super::BundleInput;
 use super::super::results::ExceptionIndex;
-use super::{Column, Draft, Show, Style, TableSpec, Value, plain_record};
+use super::{Column, Draft, Show, Style, SubjectOf, TableSpec, Value, plain_record};
 
 pub(in crate::bundle) const CONTROL: &str = "CM-05";
 
@@ -38,7 +38,7 @@ fn spec() -> TableSpec {
                 .style(Style::Number)
                 .weight(9.0),
         ],
-        subject: (SubjectType::Commit, "repo", "sha"),
+        subject: (SubjectOf::Fixed(SubjectType::Commit), "repo", "sha"),
         time: Some("committed_at"),
         freeze_columns: 0,
     }

@@ -99,6 +99,13 @@ fn the_workbook_has_every_sheet_in_order() {
             EXCEPTIONS,
             CHANGES,
             COMMITS,
+            "Deployments",
+            "Branches",
+            "Accounts",
+            "Privileged access",
+            "Credentials",
+            "Access changes",
+            "Sources",
             SAMPLES,
             RECONCILIATION
         ]
@@ -337,7 +344,17 @@ fn header_rows_are_frozen_and_filtered() {
         changes.contains(r#"<pane xSplit="2" ySplit="1" topLeftCell="C2" activePane="bottomRight" state="frozen"/>"#),
         "{changes}"
     );
-    let last_col = (b'A' + (CHANGE_COLUMNS.len() + CHANGE_CONTROLS.len() - 1) as u8) as char;
+    // The last column's letters: 27 columns end at AA.
+    let n = CHANGE_COLUMNS.len() + CHANGE_CONTROLS.len();
+    let last_col = if n <= 26 {
+        ((b'A' + (n - 1) as u8) as char).to_string()
+    } else {
+        format!(
+            "{}{}",
+            (b'A' + ((n - 1) / 26 - 1) as u8) as char,
+            (b'A' + ((n - 1) % 26) as u8) as char
+        )
+    };
     assert!(
         changes.contains(&format!(r#"<autoFilter ref="A1:{last_col}4"/>"#)),
         "{changes}"

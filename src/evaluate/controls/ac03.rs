@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::evaluate::access::{above_read, approved_admin, in_scope, is_admin};
@@ -38,11 +39,44 @@ pub const DEF: ControlDef = ControlDef {
 /// (direct, teams) and their evidence.
 type AdminGrant = (String, Vec<String>, Vec<String>);
 
+/// One privileged access record of the AC-03 population (SPEC §6 row).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrivilegedRow {
+    pub org: String,
+    /// `org owners`, `outside collaborator` or `repository admin`.
+    pub record: String,
+    /// The organisation (owner lists) or the repository.
+    pub resource: String,
+    /// The account (empty for an owner list).
+    pub account: String,
+    /// `owner`, the outside collaborator's permission, or `admin`.
+    pub permission: String,
+    /// Owner lists: the owners; repository admins: the routes (`direct collaborator`,
+    /// `team @acme/platform`).
+    pub members: Vec<String>,
+    /// The record as the control's reason names it: `acme owners`, `@bob on acme/web`,
+    /// `@bob admin of acme/web`.
+    pub label: String,
+}
+
 fn run(ctx: &Context<'_>) -> Outcome {
+    let mut outcome = Outcome::new(account_caveats(ctx, &["repo_collaborators", "teams"]));
+    for (row, judgement) in records(ctx) {
+        outcome.record(row.label, judgement);
+    }
+    outcome
+}
+
+/// The AC-03 population rows, in the order the control judges them.
+pub fn rows(ctx: &Context<'_>) -> Vec<PrivilegedRow> {
+    records(ctx).into_iter().map(|(row, _)| row).collect()
+}
+
+fn records(ctx: &Context<'_>) -> Vec<(PrivilegedRow, Judgement)> {
     let access = &ctx.access;
     let params = access.params;
     let sources = access.sources;
-    let mut outcome = Outcome::new(account_caveats(ctx, &["repo_collaborators", "teams"]));
+    let mut records = Vec::new();
 
     // 1. Owners, one record per organisation.
     let mut owners: BTreeMap<String, (String, Vec<&str>, Vec<String>)> = BTreeMap::new();
@@ -80,7 +114,18 @@ fn run(ctx: &Context<'_>) -> Outcome {
                 ]),
             }])
         };
-        outcome.record(format!("{org} owners"), judgement);
+        records.push((
+            PrivilegedRow {
+                org: org.clone(),
+                record: "org owners".into(),
+                resource: org.clone(),
+                account: String::new(),
+                permission: "owner".into(),
+                members: list.iter().map(|l| l.to_string()).collect(),
+                label: format!("{org} owners"),
+            },
+            judgement,
+        ));
     }
 
     // 2. Outside collaborators' direct grants on in-scope repositories.
@@ -108,13 +153,24 @@ fn run(ctx: &Context<'_>) -> Outcome {
                     detail: detail([("permission", json!(c.permission))]),
                 }])
             };
-            outcome.record(format!("@{} on {}", a.login, c.repo), judgement);
+            records.push((
+                PrivilegedRow {
+                    org: a.org.clone(),
+                    record: "outside collaborator".into(),
+                    resource: c.repo.clone(),
+                    account: a.login.clone(),
+                    permission: c.permission.clone(),
+                    members: Vec::new(),
+                    label: format!("@{} on {}", a.login, c.repo),
+                },
+                judgement,
+            ));
         }
     }
 
     // 3. Repository admins other than org owners, when an approved list is given.
     if params.approved_admins.is_empty() {
-        return outcome;
+        return records;
     }
     let owner_keys: Vec<(String, String)> = access
         .accounts
@@ -169,9 +225,20 @@ fn run(ctx: &Context<'_>) -> Outcome {
                 detail: detail([("via", json!(routes))]),
             }])
         };
-        outcome.record(format!("@{login} admin of {repo}"), judgement);
+        records.push((
+            PrivilegedRow {
+                org: owner(&repo).to_string(),
+                record: "repository admin".into(),
+                resource: repo.clone(),
+                account: login.clone(),
+                permission: "admin".into(),
+                members: routes,
+                label: format!("@{login} admin of {repo}"),
+            },
+            judgement,
+        ));
     }
-    outcome
+    records
 }
 
 #[cfg(test)]
