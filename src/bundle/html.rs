@@ -14,6 +14,7 @@ use crate::model::{Gap, PopulationQuery};
 use super::manifest::{Counts, completeness, source_kind};
 use super::population::{PopulationTable, Populations, Show, Style, Value};
 use super::results::Cell;
+use super::samples::Samples;
 use super::{BundleError, BundleInput, MANIFEST_FILE, format_time, repository_names};
 
 const TEMPLATE: &str = "index.html";
@@ -50,9 +51,10 @@ pub(super) fn render(
     input: &BundleInput<'_>,
     populations: &Populations<'_>,
     counts: &Counts,
+    samples: &Samples,
 ) -> Result<String, BundleError> {
     let registry = registry(INDEX)?;
-    let page = Page::new(input, populations, counts);
+    let page = Page::new(input, populations, counts, samples);
     registry
         .render(TEMPLATE, &page)
         .map_err(|e| render_error(e.to_string()))
@@ -151,6 +153,115 @@ struct Page {
     notes: Vec<String>,
     catalog: Vec<CatalogView>,
     manifest_file: &'static str,
+    samples: Vec<SampleView>,
+    reconciliation: ReconciliationView,
+}
+
+/// One control's sample for re-performance.
+#[derive(Serialize)]
+struct SampleView {
+    control: String,
+    summary: String,
+    /// The selected records: `acme/api 2323 (pass)`.
+    selected: Vec<String>,
+}
+
+/// Changes vs production-branch commits vs deployments (SPEC §6).
+#[derive(Serialize)]
+struct ReconciliationView {
+    reconciled: bool,
+    repositories: Vec<RepoReconciliationView>,
+    differences: Vec<DifferenceView>,
+    /// Set when only the first [`HTML_DIFFERENCE_CAP`] differences are listed.
+    differences_cap_note: Option<String>,
+    query_mismatches: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct RepoReconciliationView {
+    repo: String,
+    changes: u64,
+    changes_not_on_branch: u64,
+    commits: u64,
+    commits_without_change: u64,
+    deployments: u64,
+    deployments_traced: u64,
+    deployments_without_change: u64,
+    changes_not_deployed: String,
+    reconciled: bool,
+    flags: String,
+}
+
+#[derive(Serialize)]
+struct DifferenceView {
+    repo: String,
+    kind: &'static str,
+    subject: Link,
+    time: String,
+}
+
+/// Differences the HTML lists; `reconciliation-differences.csv` holds all of them.
+const HTML_DIFFERENCE_CAP: usize = 500;
+
+fn sample_views(input: &BundleInput<'_>, samples: &Samples) -> Vec<SampleView> {
+    let seed = input.config.sampling.seed.as_deref();
+    samples
+        .controls
+        .iter()
+        .map(|c| SampleView {
+            control: c.control.clone(),
+            summary: c.summary(seed),
+            selected: c.selected(),
+        })
+        .collect()
+}
+
+fn reconciliation_view(r: &crate::reconcile::Reconciliation) -> ReconciliationView {
+    let differences = r
+        .differences
+        .iter()
+        .take(HTML_DIFFERENCE_CAP)
+        .map(|d| DifferenceView {
+            repo: d.repo.clone(),
+            kind: d.kind.as_str(),
+            subject: Link {
+                href: (d.url.starts_with("https://") || d.url.starts_with("http://"))
+                    .then(|| d.url.clone()),
+                text: format!("{} {}", d.subject_type, d.subject),
+            },
+            time: format_time(d.time),
+        })
+        .collect();
+    ReconciliationView {
+        reconciled: r.reconciled,
+        repositories: r
+            .repositories
+            .iter()
+            .map(|x| RepoReconciliationView {
+                repo: x.repo.clone(),
+                changes: x.changes,
+                changes_not_on_branch: x.changes_not_on_branch,
+                commits: x.commits,
+                commits_without_change: x.commits_without_change,
+                deployments: x.deployments,
+                deployments_traced: x.deployments_traced,
+                deployments_without_change: x.deployments_without_change,
+                changes_not_deployed: x
+                    .changes_not_deployed
+                    .map_or_else(|| "—".to_string(), |n| n.to_string()),
+                reconciled: x.reconciled,
+                flags: x.flags.join("; "),
+            })
+            .collect(),
+        differences,
+        differences_cap_note: (r.differences.len() > HTML_DIFFERENCE_CAP).then(|| {
+            format!(
+                "The first {HTML_DIFFERENCE_CAP} of {} differences are listed; reconciliation-differences.csv holds all of them.",
+                r.differences.len()
+            )
+        }),
+        query_mismatches: r.query_mismatches.clone(),
+    }
 }
 
 #[derive(Serialize)]
@@ -419,7 +530,12 @@ struct KindView {
 }
 
 impl Page {
-    fn new(input: &BundleInput<'_>, populations: &Populations<'_>, counts: &Counts) -> Page {
+    fn new(
+        input: &BundleInput<'_>,
+        populations: &Populations<'_>,
+        counts: &Counts,
+        samples: &Samples,
+    ) -> Page {
         let config = input.config;
         let findings = &input.evaluation.findings;
         let window = config.audit.window.window();
@@ -526,6 +642,8 @@ impl Page {
                 })
                 .collect(),
             manifest_file: MANIFEST_FILE,
+            samples: sample_views(input, samples),
+            reconciliation: reconciliation_view(&input.evaluation.reconciliation),
         }
     }
 }
@@ -673,8 +791,10 @@ pub(super) fn page_json(
     input: &BundleInput<'_>,
     populations: &Populations<'_>,
     counts: &Counts,
+    samples: &Samples,
 ) -> serde_json::Value {
-    serde_json::to_value(Page::new(input, populations, counts)).expect("the page serializes")
+    serde_json::to_value(Page::new(input, populations, counts, samples))
+        .expect("the page serializes")
 }
 
 #[cfg(test)]

@@ -158,19 +158,21 @@ fn emit(
     out.file("findings.json", &input.evaluation.findings.to_json_bytes())?;
 
     let populations = population::Populations::derive(input);
-    out.file(
-        "index.html",
-        html::render(input, &populations, &counts)?.as_bytes(),
-    )?;
-    // Each rendering is written, then dropped, before the next is made. The population
-    // files are kept until the samples are drawn: the draw hashes their exact bytes.
+    // The samples are drawn from the population files' exact bytes, and the reports
+    // describe them: the files are made first and written after `index.html`, in path
+    // order. Each rendering is written, then dropped, before the next is made.
     let mut population_files = BundleFiles::new();
     for table in &populations.tables {
-        let csv = tables::population_csv(table)?;
-        out.file(&table.csv_path(), &csv)?;
-        population_files.insert(table.csv_path(), csv);
+        population_files.insert(table.csv_path(), tables::population_csv(table)?);
     }
     let samples = samples::draw(input, &population_files, out.digests())?;
+    out.file(
+        "index.html",
+        html::render(input, &populations, &counts, &samples)?.as_bytes(),
+    )?;
+    for (path, bytes) in &population_files {
+        out.file(path, bytes)?;
+    }
     for (path, bytes) in samples::files(&samples, &population_files)? {
         out.file(&path, &bytes)?;
     }
@@ -180,7 +182,7 @@ fn emit(
     }
     out.file(
         pdf::REPORT_FILE,
-        &pdf::render(input, &populations, &counts)?,
+        &pdf::render(input, &populations, &counts, &samples)?,
     )?;
     out.file(
         workpapers::PATH,

@@ -707,3 +707,75 @@ pub(super) fn manifest_entry(samples: &Samples) -> serde_json::Value {
         "controls": controls,
     })
 }
+
+impl Samples {
+    /// The sampling outcome of one control.
+    pub(super) fn of(&self, control: &str) -> Option<&ControlSample> {
+        self.controls.iter().find(|c| c.control == control)
+    }
+}
+
+impl ControlSample {
+    /// How the control's sample was drawn, in one or two sentences for the reports.
+    pub(super) fn summary(&self, seed: Option<&str>) -> String {
+        let (Some(sample), Some([csv, json])) = (&self.sample, &self.files) else {
+            return format!(
+                "No sample was drawn: {}.",
+                self.not_drawn
+                    .as_deref()
+                    .unwrap_or("no reason was recorded")
+            );
+        };
+        let files = format!(
+            "`{csv}` lists the selected rows as in the population file and `{json}` each one's evidence"
+        );
+        match sample.method {
+            Method::Full => format!(
+                "The population ({} of `{}`) is no larger than the sample size {} for a {} control, so every record is selected. {files}.",
+                records(sample.population),
+                sample.file,
+                sample.sample_size,
+                self.frequency
+            ),
+            Method::Stratified => format!(
+                "{} of {} of `{}` were selected, one from each of {} strata, from the seed `{}` (s = `{}`), as section 6 of the auditor guide re-performs. {files}.",
+                sample.sample_size,
+                records(sample.population),
+                sample.file,
+                sample.sample_size,
+                seed.unwrap_or(""),
+                sample.s.as_deref().unwrap_or("")
+            ),
+        }
+    }
+
+    /// The selected records in selection order: `acme/api 2323 (pass)`.
+    pub(super) fn selected(&self) -> Vec<String> {
+        self.items
+            .iter()
+            .map(|i| format!("{} {} ({})", i.repo, i.id, i.result))
+            .collect()
+    }
+}
+
+fn records(n: usize) -> String {
+    format!("{n} {}", if n == 1 { "record" } else { "records" })
+}
+
+/// The samples of the populations, drawn as the bundle draws them (for the renderers'
+/// tests, which render without writing a bundle).
+#[cfg(test)]
+pub(super) fn draw_for_tests(
+    input: &BundleInput<'_>,
+    populations: &super::population::Populations<'_>,
+) -> Samples {
+    let files: BundleFiles = populations
+        .tables
+        .iter()
+        .map(|t| {
+            let csv = super::tables::population_csv(t).expect("the population renders");
+            (t.csv_path(), csv)
+        })
+        .collect();
+    draw(input, &files, &Default::default()).expect("the samples draw")
+}

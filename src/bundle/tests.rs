@@ -1219,7 +1219,8 @@ fn the_real_template_fails_when_any_field_of_its_data_is_missing() {
     let input = fixture.input();
     let populations = Populations::derive(&input);
     let counts = manifest::Counts::new(&input, 0, 0);
-    let page = html::page_json(&input, &populations, &counts);
+    let samples = samples::draw_for_tests(&input, &populations);
+    let page = html::page_json(&input, &populations, &counts, &samples);
     html::render_with(html::INDEX, &page).unwrap();
     let mut paths = Vec::new();
     key_paths(&page, &[], &mut paths);

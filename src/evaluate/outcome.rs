@@ -158,22 +158,19 @@ pub fn assemble(
         } else {
             ResultKind::Effective
         };
-        let reason = untested
-            .into_iter()
-            .chain(outcome.notes.iter().cloned())
-            .collect::<Vec<_>>();
-        (result, (!reason.is_empty()).then(|| reason.join(". ")))
+        (result, untested)
     };
     let reason = match (reason, deferred_note(&outcome, kind)) {
-        (Some(reason), Some(note)) => Some(format!("{reason}. {note}")),
+        (Some(reason), Some(note)) => Some(sentences(&reason, &note)),
         (reason, note) => reason.or(note),
     };
+    // Notes (informational summaries) follow whatever the result's reason is, once.
     let reason = if outcome.notes.is_empty() {
         reason
     } else {
         let notes = outcome.notes.join(" ");
         Some(match reason {
-            Some(r) => format!("{r}. {notes}"),
+            Some(r) => sentences(&r, &notes),
             None => notes,
         })
     };
@@ -182,6 +179,15 @@ pub fn assemble(
     line.tested = outcome.tested;
     line.exceptions = exceptions.len() as u64;
     (line, exceptions)
+}
+
+/// Two parts of a reason as consecutive sentences, with one full stop between them.
+fn sentences(first: &str, second: &str) -> String {
+    if first.ends_with('.') {
+        format!("{first} {second}")
+    } else {
+        format!("{first}. {second}")
+    }
 }
 
 fn exception(entry: &ControlEntry, catalog: &Catalog, f: &Finding) -> Exception {

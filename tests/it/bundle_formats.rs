@@ -241,3 +241,23 @@ fn every_control_has_a_population_file_that_agrees_with_the_findings() {
         "every control has exactly one population file"
     );
 }
+
+/// index.html describes every control's sample and the reconciliation, from the same
+/// data as the manifest and reconciliation.csv.
+#[test]
+fn the_html_report_has_the_samples_and_the_reconciliation() {
+    let html = String::from_utf8(read("index.html")).unwrap();
+    let manifest: Value = serde_json::from_slice(&read("manifest.json")).unwrap();
+    assert!(html.contains(r#"<section id="samples">"#));
+    assert!(html.contains(r#"<section id="reconciliation">"#));
+    for c in manifest["sampling"]["controls"].as_array().unwrap() {
+        if let Some(s) = c["s"].as_str() {
+            assert!(html.contains(s), "{} s = {s}", c["control"]);
+        }
+    }
+    let reconciliation = String::from_utf8(read("reconciliation.csv")).unwrap();
+    let repos = reconciliation.lines().skip(1).count();
+    let section = &html[html.find(r#"<section id="reconciliation">"#).unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert!(section.matches("<tr><td class=\"nowrap\">").count() >= repos);
+}

@@ -8,6 +8,7 @@
 
 use super::manifest::Counts;
 use super::population::Populations;
+use super::samples::Samples;
 use super::{BundleError, BundleInput};
 
 pub(super) mod chart;
@@ -43,9 +44,10 @@ pub(super) fn render(
     input: &BundleInput<'_>,
     populations: &Populations<'_>,
     counts: &Counts,
+    samples: &Samples,
 ) -> Result<Vec<u8>, BundleError> {
     let fonts = fonts::Fonts::load()?;
-    let report = report::Report::new(input, populations, counts);
+    let report = report::Report::new(input, populations, counts, samples);
     let mut flow = layout::Flow::new(&fonts);
     report.write(&mut flow);
     let laid = flow.finish(&report.running());

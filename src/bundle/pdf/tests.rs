@@ -12,7 +12,8 @@ use crate::findings::{Exception, ExceptionStatus, Severity, SubjectType};
 fn render_pdf(input: &BundleInput<'_>) -> Vec<u8> {
     let populations = Populations::derive(input);
     let counts = Counts::new(input, 4, 4);
-    super::render(input, &populations, &counts).expect("the report renders")
+    let samples = super::super::samples::draw_for_tests(input, &populations);
+    super::render(input, &populations, &counts, &samples).expect("the report renders")
 }
 
 /// The text of every page, in page order, without whitespace: lines wrap anywhere, so
@@ -337,6 +338,7 @@ fn the_outline_has_every_section_and_control() {
             "1 Summary",
             "2 Scope and method",
             "3 Control results",
+            "4 Reconciliation",
             "Appendix A: Exceptions",
             "Appendix B: Population excerpts"
         ]
@@ -363,4 +365,19 @@ fn a_signed_bundle_says_so_on_the_cover() {
     assert!(has(&pages[0], &key.key_id()), "{}", pages[0]);
     assert!(!pages.iter().any(|p| has(p, "UNSIGNED")));
     assert!(pages.iter().any(|p| has(p, "minisign -Vm manifest.json")));
+}
+
+#[test]
+fn each_control_section_describes_its_sample_and_section_4_reconciles() {
+    let fixture = Fixture::new(true);
+    let text = page_texts(&render_pdf(&fixture.input())).join("");
+    for expected in [
+        "Sample for re-performance",
+        "samples/CM-01.csv lists the selected rows",
+        "4 Reconciliation",
+        "reconciled against the commits that entered a production branch",
+        "4.1 Differences",
+    ] {
+        assert!(text.contains(&squash(expected)), "{expected}");
+    }
 }

@@ -149,6 +149,12 @@ mod tests {
         );
         let reason = r.reason.as_deref().unwrap();
         assert!(reason.starts_with("Informational: 2 grants added, 2 removed and 1 changed since the previous snapshot of 2026-07-06T09:00:00Z (locker `q2-locker`"), "{reason}");
+        assert_eq!(
+            reason.matches("Informational").count(),
+            1,
+            "stated once: {reason}"
+        );
+        assert!(!reason.contains(".."), "{reason}");
     }
 
     #[test]

@@ -74,6 +74,7 @@ impl Report<'_> {
 
         flow.heading(subsection_small("Result"));
         self.result_text(flow, result, entry);
+        self.control_sample(flow, &result.id);
 
         self.control_exceptions(flow, result);
     }

@@ -13,12 +13,14 @@ mod appendix;
 mod controls;
 mod cover;
 mod method;
+mod reconciliation;
 mod summary;
 
 use super::super::html::{detail_lines, result_label, short_sha, waiver_text};
 use super::super::manifest::{Counts, completeness};
 use super::super::population::{Populations, Show, Style, Value};
 use super::super::results::Cell as ResultCell;
+use super::super::samples::Samples;
 use super::super::{BundleInput, MANIFEST_FILE, format_time};
 use super::chart::{self, MonthlyExceptions};
 use super::emit::Meta;
@@ -40,6 +42,7 @@ pub struct Report<'a> {
     input: &'a BundleInput<'a>,
     populations: &'a Populations<'a>,
     counts: &'a Counts,
+    samples: &'a Samples,
     complete: bool,
     missing: Vec<String>,
     /// The key id of the signing key, when the bundle is signed.
@@ -59,12 +62,14 @@ impl<'a> Report<'a> {
         input: &'a BundleInput<'a>,
         populations: &'a Populations<'a>,
         counts: &'a Counts,
+        samples: &'a Samples,
     ) -> Report<'a> {
         let (complete, missing) = completeness(input);
         Report {
             input,
             populations,
             counts,
+            samples,
             complete,
             missing,
             signed: input.signing_key.map(|k| k.key_id()),
@@ -142,6 +147,7 @@ impl<'a> Report<'a> {
                 level: 2,
             });
         }
+        toc.push(entry("4", "Reconciliation", "reconciliation", 1));
         toc.push(entry(
             "A",
             "Appendix A: Exceptions",
@@ -169,6 +175,8 @@ impl<'a> Report<'a> {
             flow.new_page();
             self.control(flow, i, control);
         }
+        flow.new_page();
+        self.reconciliation(flow);
         flow.new_page();
         self.appendix_exceptions(flow);
         flow.new_page();
