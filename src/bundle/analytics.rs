@@ -11,8 +11,26 @@ pub(super) const DEPLOYMENT_FREQUENCY: &str = "analytics/deployment_frequency.cs
 pub(super) const TIME_TO_RECOVER: &str = "analytics/time_to_recover.csv";
 pub(super) const TIME_TO_RECOVER_BY_REPO: &str = "analytics/time_to_recover_by_repo.csv";
 
+/// One trend table: its CSV, a title for the workbook, its header and its rows as the
+/// CSV holds them.
+pub(super) struct TrendTable {
+    pub path: &'static str,
+    pub title: &'static str,
+    pub header: &'static [&'static str],
+    pub rows: Vec<Vec<String>>,
+}
+
 /// Adds the trend CSVs to the bundle's files.
 pub(super) fn insert(files: &mut BundleFiles, a: &Aggregates) -> Result<(), BundleError> {
+    for t in tables(a) {
+        files.insert(t.path.into(), csv(t.path, t.header, t.rows.into_iter())?);
+    }
+    Ok(())
+}
+
+/// The trend tables, in the order the CSVs and the workbook's Trends sheet list them.
+pub(super) fn tables(a: &Aggregates) -> Vec<TrendTable> {
+    let mut tables = Vec::new();
     let rates = a.exception_rates.iter().map(|r| {
         vec![
             r.dimension.as_str().to_string(),
@@ -26,24 +44,22 @@ pub(super) fn insert(files: &mut BundleFiles, a: &Aggregates) -> Result<(), Bund
             r.rate.map(|v| format!("{v:.4}")).unwrap_or_default(),
         ]
     });
-    files.insert(
-        EXCEPTION_RATES.into(),
-        csv(
-            EXCEPTION_RATES,
-            &[
-                "dimension",
-                "key",
-                "subject_type",
-                "records",
-                "records_with_exceptions",
-                "exceptions",
-                "open",
-                "waived",
-                "rate",
-            ],
-            rates,
-        )?,
-    );
+    tables.push(TrendTable {
+        path: EXCEPTION_RATES,
+        title: "Exception rates per control, repository, month and person",
+        header: &[
+            "dimension",
+            "key",
+            "subject_type",
+            "records",
+            "records_with_exceptions",
+            "exceptions",
+            "open",
+            "waived",
+            "rate",
+        ],
+        rows: rates.collect(),
+    });
     let frequency = a.deployment_frequency.iter().map(|r| {
         vec![
             r.repo.clone(),
@@ -54,21 +70,19 @@ pub(super) fn insert(files: &mut BundleFiles, a: &Aggregates) -> Result<(), Bund
             r.failed.to_string(),
         ]
     });
-    files.insert(
-        DEPLOYMENT_FREQUENCY.into(),
-        csv(
-            DEPLOYMENT_FREQUENCY,
-            &[
-                "repo",
-                "period",
-                "period_start",
-                "deployments",
-                "succeeded",
-                "failed",
-            ],
-            frequency,
-        )?,
-    );
+    tables.push(TrendTable {
+        path: DEPLOYMENT_FREQUENCY,
+        title: "Production deployments per repository, per week and per month",
+        header: &[
+            "repo",
+            "period",
+            "period_start",
+            "deployments",
+            "succeeded",
+            "failed",
+        ],
+        rows: frequency.collect(),
+    });
     let recoveries = a.recoveries.iter().map(|r| {
         vec![
             r.repo.clone(),
@@ -80,22 +94,20 @@ pub(super) fn insert(files: &mut BundleFiles, a: &Aggregates) -> Result<(), Bund
             opt(r.seconds),
         ]
     });
-    files.insert(
-        TIME_TO_RECOVER.into(),
-        csv(
-            TIME_TO_RECOVER,
-            &[
-                "repo",
-                "environment",
-                "deployment",
-                "failed_at",
-                "recovered_by",
-                "recovered_at",
-                "seconds",
-            ],
-            recoveries,
-        )?,
-    );
+    tables.push(TrendTable {
+        path: TIME_TO_RECOVER,
+        title: "Failed production deployments and the deployment that recovered each",
+        header: &[
+            "repo",
+            "environment",
+            "deployment",
+            "failed_at",
+            "recovered_by",
+            "recovered_at",
+            "seconds",
+        ],
+        rows: recoveries.collect(),
+    });
     let summary = a.recovery_by_repo.iter().map(|r| {
         vec![
             r.repo.clone(),
@@ -108,22 +120,20 @@ pub(super) fn insert(files: &mut BundleFiles, a: &Aggregates) -> Result<(), Bund
             r.p90_seconds.map(|v| format!("{v:.1}")).unwrap_or_default(),
         ]
     });
-    files.insert(
-        TIME_TO_RECOVER_BY_REPO.into(),
-        csv(
-            TIME_TO_RECOVER_BY_REPO,
-            &[
-                "repo",
-                "failures",
-                "recovered",
-                "unrecovered",
-                "median_seconds",
-                "p90_seconds",
-            ],
-            summary,
-        )?,
-    );
-    Ok(())
+    tables.push(TrendTable {
+        path: TIME_TO_RECOVER_BY_REPO,
+        title: "Time to recover per repository (seconds)",
+        header: &[
+            "repo",
+            "failures",
+            "recovered",
+            "unrecovered",
+            "median_seconds",
+            "p90_seconds",
+        ],
+        rows: summary.collect(),
+    });
+    tables
 }
 
 fn opt<T: ToString>(v: Option<T>) -> String {

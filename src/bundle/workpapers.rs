@@ -24,6 +24,7 @@ use super::{BundleError, BundleInput, MANIFEST_FILE, SIGNATURE_FILE, repository_
 mod reconciliation_sheet;
 mod samples_sheet;
 mod sheet;
+mod trends_sheet;
 
 use sheet::{Formats, Sheet, Value, link, list, text};
 
@@ -34,6 +35,7 @@ pub(super) const CONTROLS: &str = "Controls";
 pub(super) const EXCEPTIONS: &str = "Exceptions";
 pub(super) const SAMPLES: &str = "Samples";
 pub(super) const RECONCILIATION: &str = "Reconciliation";
+pub(super) const TRENDS: &str = "Trends";
 
 /// Column headers of the Controls sheet.
 pub(super) const CONTROL_COLUMNS: [&str; 10] = [
@@ -92,6 +94,7 @@ pub(super) fn workbook(
     }
     sheets.push((SAMPLES, samples_sheet::sheet(input, samples, &formats)));
     sheets.push((RECONCILIATION, reconciliation_sheet::sheet(input, &formats)));
+    sheets.push((TRENDS, trends_sheet::sheet(input, &formats)));
     // The fastest deflate level: on 100,000 changes it halves the time to write the
     // workbook (about 5 s instead of 10) for a file about 60% larger.
     workbook.set_zip_compression_level(1);

@@ -56,7 +56,8 @@ fn the_workbook_has_a_row_per_population_record() {
             "Access changes",
             "Sources",
             "Samples",
-            "Reconciliation"
+            "Reconciliation",
+            "Trends"
         ]
     );
     let rows = |book: &mut Xlsx<_>, sheet: &str| book.worksheet_range(sheet).unwrap().height() - 1;
@@ -260,4 +261,48 @@ fn the_html_report_has_the_samples_and_the_reconciliation() {
     let section = &html[html.find(r#"<section id="reconciliation">"#).unwrap()..];
     let section = &section[..section.find("</section>").unwrap()];
     assert!(section.matches("<tr><td class=\"nowrap\">").count() >= repos);
+}
+
+/// The Trends sheet holds the trend tables of analytics/*.csv, row for row, with the
+/// numbers as numbers.
+#[test]
+fn the_trends_sheet_holds_every_trend_table() {
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(read("workpapers.xlsx"))).unwrap();
+    let range = book.worksheet_range("Trends").unwrap();
+    let rows: Vec<Vec<Data>> = range.rows().map(|r| r.to_vec()).collect();
+    for file in [
+        "analytics/exception_rates.csv",
+        "analytics/deployment_frequency.csv",
+        "analytics/time_to_recover.csv",
+        "analytics/time_to_recover_by_repo.csv",
+    ] {
+        let n = csv_rows(file);
+        let title = rows
+            .iter()
+            .position(|r| matches!(&r[0], Data::String(s) if s.contains(file)))
+            .unwrap_or_else(|| panic!("no block for {file}"));
+        assert!(
+            matches!(&rows[title][0], Data::String(s) if s.ends_with(&format!("{n} rows)"))),
+            "{file}: {:?}",
+            rows[title][0]
+        );
+        let header: Vec<String> = csv::Reader::from_reader(read(file).as_slice())
+            .headers()
+            .unwrap()
+            .iter()
+            .map(String::from)
+            .collect();
+        let sheet_header: Vec<String> = rows[title + 1][..header.len()]
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(sheet_header, header, "{file}");
+        assert!(n > 0, "the demo has {file} rows");
+        // The first data row's numeric columns are numbers.
+        assert!(
+            rows[title + 2].iter().any(|c| matches!(c, Data::Float(_))),
+            "{file}: {:?}",
+            rows[title + 2]
+        );
+    }
 }

@@ -107,7 +107,8 @@ fn the_workbook_has_every_sheet_in_order() {
             "Access changes",
             "Sources",
             SAMPLES,
-            RECONCILIATION
+            RECONCILIATION,
+            "Trends"
         ]
     );
 }

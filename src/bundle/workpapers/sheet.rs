@@ -119,6 +119,9 @@ impl Formats {
 pub(super) enum Value<'a> {
     Text(String),
     Int(u64),
+    /// A decimal number, written as the text it was given (e.g. `0.1250`), shown and
+    /// stored as a number.
+    Decimal(String),
     Bool(bool),
     Time(Timestamp),
     /// A hyperlink when the address is a web address Excel accepts, else text.
@@ -255,6 +258,16 @@ impl<'f> Sheet<'f> {
                     self.write_text(row, col, &n.to_string(), None)?;
                 }
             }
+            Value::Decimal(s) => match s.parse::<f64>() {
+                Ok(v) if v.is_finite() => {
+                    if !self.dry_run {
+                        self.ws
+                            .write_number_with_format(row, col, v, &self.f.text)?;
+                    }
+                    self.fit(col, s.len());
+                }
+                _ => self.write_text(row, col, &s, None)?,
+            },
             Value::Bool(b) => {
                 if !self.dry_run {
                     self.ws
