@@ -83,6 +83,21 @@ impl ActorKind {
     }
 }
 
+impl Actor {
+    /// An account as GitHub's REST API names it. GraphQL gives an App's bot account
+    /// without the suffix (`dependabot`), REST with it (`dependabot[bot]`); normalizing
+    /// GraphQL actors to the REST form makes one bot one login across the evidence.
+    pub fn github(typename: &str, login: &str) -> Actor {
+        let kind = ActorKind::from_github_type(typename);
+        let login = if kind == ActorKind::Bot && !login.ends_with("[bot]") {
+            format!("{login}[bot]")
+        } else {
+            login.to_string()
+        };
+        Actor { kind, login }
+    }
+}
+
 /// The comparison key of a login: GitHub logins are case-insensitive.
 pub fn login_key(login: &str) -> String {
     login.to_ascii_lowercase()

@@ -13,8 +13,8 @@ use super::ipe::Yield;
 use super::trailers::co_authors;
 use crate::github::PullRequestConnection;
 use crate::model::{
-    Actor, ActorKind, Change, CheckKind, CheckRun, CheckState, Checks, CommitInfo, EvidenceRef,
-    GitIdentity, Review, ReviewState, TimelineEvent, TimelineKind, Timestamp,
+    Actor, Change, CheckKind, CheckRun, CheckState, Checks, CommitInfo, EvidenceRef, GitIdentity,
+    Review, ReviewState, TimelineEvent, TimelineKind, Timestamp,
 };
 
 /// Names put into [`Change::incomplete`] when a nested connection was truncated.
@@ -96,10 +96,7 @@ pub(super) struct ActorNode {
 
 impl ActorNode {
     fn actor(&self) -> Actor {
-        Actor {
-            kind: ActorKind::from_github_type(&self.typename),
-            login: self.login.clone(),
-        }
+        Actor::github(&self.typename, &self.login)
     }
 }
 

@@ -110,13 +110,7 @@ impl GqlActor {
     /// As REST names the account: GraphQL gives an App's bot as `github-actions`, REST
     /// (and the deployment's own `creator`) as `github-actions[bot]`.
     fn actor(self) -> Actor {
-        let kind = ActorKind::from_github_type(self.typename.as_deref().unwrap_or(""));
-        let login = if kind == ActorKind::Bot && !self.login.ends_with("[bot]") {
-            format!("{}[bot]", self.login)
-        } else {
-            self.login
-        };
-        Actor { kind, login }
+        Actor::github(self.typename.as_deref().unwrap_or(""), &self.login)
     }
 }
 

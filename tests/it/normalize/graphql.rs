@@ -192,7 +192,9 @@ fn bot_authors_truncated_connections_and_missing_checks() {
     let ev = t.normalize().unwrap();
     let bot = &ev.changes[1];
     assert_eq!(bot.author.as_ref().unwrap().kind, ActorKind::Bot);
-    assert_eq!(bot.author.as_ref().unwrap().login, "dependabot");
+    // GraphQL answers `dependabot`; the evidence names the bot as REST does, so the
+    // same account is one login in pull requests, deployments and access lists.
+    assert_eq!(bot.author.as_ref().unwrap().login, "dependabot[bot]");
     // 75 reviews and 60 check contexts, one of each returned.
     assert_eq!(bot.incomplete, vec!["checks", "reviews"]);
     assert_eq!(bot.commits[0].committer.login.as_deref(), Some("web-flow"));
