@@ -464,7 +464,7 @@ fn population_view(table: &PopulationTable<'_>) -> PopulationView {
     PopulationView {
         stem: spec.stem,
         title: spec.title,
-        controls: spec.controls.join(", "),
+        controls: spec.served(),
         count: table.count_text(),
         total,
         noun: spec.noun.1,

@@ -815,10 +815,17 @@ fn rlink(path: &str, digest: &Digest) -> Rlink {
 fn population_description(table: &PopulationTable<'_>) -> String {
     let (one, _) = table.spec.noun;
     format!(
-        "{}, one row per {one}: {} With the result of {} for each {one}.",
+        "{}, one row per {one}: {}{}",
         table.spec.title,
         table.spec.description,
-        table.spec.controls.join(", ")
+        if table.spec.controls.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " With the result of {} for each {one}.",
+                table.spec.controls.join(", ")
+            )
+        }
     )
 }
 

@@ -24,6 +24,7 @@ mod changes;
 mod commits;
 mod credentials;
 mod deployments;
+mod grants;
 mod privileged;
 mod sources;
 
@@ -191,6 +192,18 @@ pub(super) struct PopulationTable<'a> {
     pub rows: Vec<Row<'a>>,
 }
 
+impl TableSpec {
+    /// The controls the population serves, for a heading: `CM-01, CM-02`, or what a
+    /// reference population (no control of its own) is the base of.
+    pub(super) fn served(&self) -> String {
+        if self.controls.is_empty() {
+            "reference population".to_string()
+        } else {
+            self.controls.join(", ")
+        }
+    }
+}
+
 impl PopulationTable<'_> {
     pub(super) fn csv_path(&self) -> String {
         format!("populations/{}.csv", self.spec.stem)
@@ -313,6 +326,7 @@ impl<'a> Populations<'a> {
             branches::table(input, &index),
             accounts::table(input, &index),
             privileged::table(input, &index),
+            grants::table(input),
             credentials::table(input, &index),
             access_changes::table(input, &index),
             sources::table(input, &index),

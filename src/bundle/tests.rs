@@ -577,6 +577,7 @@ fn the_file_list_is_exactly_the_expected_set() {
         "populations/branches.csv",
         "populations/accounts.csv",
         "populations/privileged_access.csv",
+        "populations/grants.csv",
         "populations/credentials.csv",
         "populations/access_changes.csv",
         "populations/sources.csv",

@@ -52,6 +52,7 @@ fn the_workbook_has_a_row_per_population_record() {
             "Branches",
             "Accounts",
             "Privileged access",
+            "Access grants",
             "Credentials",
             "Access changes",
             "Sources",
@@ -91,6 +92,11 @@ fn the_workbook_has_a_row_per_population_record() {
         assert_eq!(n, population(control), "{sheet}");
         assert!(n > 0, "the demo's {sheet} population is not empty");
     }
+    // The reference population of access grants: every grant the evaluation holds, at
+    // least one per account.
+    let grants = rows(&mut book, "Access grants");
+    assert_eq!(grants, csv_rows("populations/grants.csv"));
+    assert!(grants >= population("AC-02"), "{grants} grants");
     assert!(changes > 100, "the demo has a realistic population");
     // Every pull request is a link.
     let links = book.hyperlinks_by_sheet_name("Changes").unwrap();
@@ -192,6 +198,7 @@ fn every_control_has_a_population_file_that_agrees_with_the_findings() {
         "branches",
         "accounts",
         "privileged_access",
+        "grants",
         "credentials",
         "access_changes",
         "sources",

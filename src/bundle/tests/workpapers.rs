@@ -103,6 +103,7 @@ fn the_workbook_has_every_sheet_in_order() {
             "Branches",
             "Accounts",
             "Privileged access",
+            "Access grants",
             "Credentials",
             "Access changes",
             "Sources",

@@ -107,7 +107,7 @@ impl Report<'_> {
                 "{} ({}, {})",
                 spec.title,
                 counted(table.rows.len(), spec.noun.0, spec.noun.1),
-                spec.controls.join(", ")
+                spec.served()
             )));
             let last = n + 1 == tables.len();
             if table.rows.is_empty() {
@@ -123,7 +123,8 @@ impl Report<'_> {
             let keys: Vec<_> = table.shown(&[Show::Key]).collect();
             let key_weight: f32 = keys.iter().map(|(_, c)| c.weight).sum();
             // The results share what the key columns leave, at least a readable badge.
-            let result_weight = ((100.0 - key_weight) / spec.controls.len() as f32).max(11.0);
+            let result_weight =
+                ((100.0 - key_weight) / spec.controls.len().max(1) as f32).max(11.0);
             let mut columns: Vec<Column> = keys
                 .iter()
                 .map(|(_, c)| {
