@@ -296,9 +296,24 @@ pub struct Source {
     pub token_env: Option<String>,
     #[serde(default)]
     pub app: Option<AppAuth>,
+    /// `kind = "file"`: the deployment export to import (relative to the config file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+    /// `kind = "file"`: `csv`, `json` or `ndjson`; by default from the file's extension.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<crate::deployment_import::FileFormat>,
 }
 
 impl Source {
+    /// The layout of a file source's export: `format`, else the extension of `path`.
+    pub fn file_format(&self) -> Option<crate::deployment_import::FileFormat> {
+        self.format.or_else(|| {
+            self.path
+                .as_ref()
+                .and_then(|p| crate::deployment_import::FileFormat::from_path(&p.to_string_lossy()))
+        })
+    }
+
     pub fn api_url(&self) -> String {
         match (&self.api_url, self.kind) {
             (Some(url), _) => url.trim_end_matches('/').to_string(),
@@ -648,6 +663,36 @@ impl Config {
                     "kind",
                     format!("[[source]] `{}`: a github source needs `org`", source.name),
                 ));
+            }
+            match (source.kind, &source.path) {
+                (SourceKind::File, None) => {
+                    return Err(invalid(
+                        "kind",
+                        format!(
+                            "[[source]] `{}`: a file source needs `path`, the deployment export to import (docs/file-import.md)",
+                            source.name
+                        ),
+                    ));
+                }
+                (SourceKind::File, Some(_)) if source.file_format().is_none() => {
+                    return Err(invalid(
+                        "path",
+                        format!(
+                            "[[source]] `{}`: the file's extension does not say its format; add `format = \"csv\"`, `\"json\"` or `\"ndjson\"`",
+                            source.name
+                        ),
+                    ));
+                }
+                (SourceKind::Github | SourceKind::Gitlab, Some(_)) => {
+                    return Err(invalid(
+                        "path",
+                        format!(
+                            "[[source]] `{}`: `path` is for file sources (kind = \"file\")",
+                            source.name
+                        ),
+                    ));
+                }
+                _ => {}
             }
         }
         Ok(())

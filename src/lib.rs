@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod catalog_text;
 pub mod collect;
 pub mod config;
+pub mod deployment_import;
 pub mod evaluate;
 pub mod example;
 pub mod findings;

@@ -20,6 +20,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod file_source;
 pub mod github;
 pub mod http;
 pub mod journal;
@@ -109,7 +110,7 @@ pub enum CollectError {
     Normalize(#[from] NormalizeError),
     #[error("[[source]] `{name}`: {message}")]
     Source { name: String, message: String },
-    #[error("the config has no [[source]] of kind \"github\"; nothing to collect")]
+    #[error("the config has no [[source]] of kind \"github\" or \"file\"; nothing to collect")]
     NoSource,
     #[error(
         "{path}: holds a finished, complete collection; collect into a new --out (pass --etag-cache {path} to reuse its responses)"
@@ -185,12 +186,7 @@ pub async fn collect(
         stats.push((source.name.clone(), exec.stats.snapshot()));
     }
     options.progress.finish();
-    let meta = LockerMeta {
-        complete: missing.is_empty(),
-        missing,
-        ..prepared.meta
-    };
-    let writer = match Arc::try_unwrap(writer) {
+    let mut writer = match Arc::try_unwrap(writer) {
         Ok(m) => m.into_inner().unwrap_or_else(|e| e.into_inner()),
         Err(_) => {
             return Err(CollectError::Call(CallError::Refused {
@@ -199,7 +195,23 @@ pub async fn collect(
             }));
         }
     };
-    let mut writer = writer;
+    for source in file_sources(config) {
+        let imported = file_source::import(
+            config,
+            &source,
+            &mut writer,
+            options.clock.as_ref(),
+            &prepared.records,
+        )?;
+        if let Some(n) = imported {
+            tracing::info!(source = %source.name, deployments = n, "file imported");
+        }
+    }
+    let meta = LockerMeta {
+        complete: missing.is_empty(),
+        missing,
+        ..prepared.meta
+    };
     // Every record durable before locker.json says the collection is over.
     writer.sync()?;
     writer.write_meta(&meta)?;
@@ -235,29 +247,35 @@ pub fn collect_blocking(
     runtime.block_on(collect(config, out, options))
 }
 
+/// The GitHub sources of the config; file sources are imported after them
+/// (`file_source.rs`); GitLab is refused until its collector exists.
 fn github_sources(config: &Config) -> Result<Vec<Source>, CollectError> {
     let mut sources = Vec::new();
     for source in &config.sources {
         match source.kind {
             SourceKind::Github => sources.push(source.clone()),
-            SourceKind::Gitlab | SourceKind::File => {
+            SourceKind::File => {}
+            SourceKind::Gitlab => {
                 return Err(CollectError::Source {
                     name: source.name.clone(),
-                    message: format!(
-                        "collection from kind \"{}\" is not available yet; only github sources are collected",
-                        match source.kind {
-                            SourceKind::Gitlab => "gitlab",
-                            _ => "file",
-                        }
-                    ),
+                    message: "collection from kind \"gitlab\" is not available yet; only github and file sources are collected".into(),
                 });
             }
         }
     }
-    if sources.is_empty() {
+    if sources.is_empty() && !config.sources.iter().any(|s| s.kind == SourceKind::File) {
         return Err(CollectError::NoSource);
     }
     Ok(sources)
+}
+
+fn file_sources(config: &Config) -> Vec<Source> {
+    config
+        .sources
+        .iter()
+        .filter(|s| s.kind == SourceKind::File)
+        .cloned()
+        .collect()
 }
 
 fn token_source(
@@ -353,10 +371,17 @@ fn prepare(
         window: config.audit.window.window(),
         sources: sources
             .iter()
+            .chain(&file_sources(config))
             .map(|s| SourceMeta {
                 name: s.name.clone(),
-                kind: "github".into(),
-                api_url: s.api_url(),
+                kind: match s.kind {
+                    SourceKind::File => "file".into(),
+                    _ => "github".into(),
+                },
+                api_url: match s.kind {
+                    SourceKind::File => file_source::url(s),
+                    _ => s.api_url(),
+                },
                 org: s.org.clone().unwrap_or_default(),
             })
             .collect(),

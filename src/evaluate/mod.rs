@@ -202,6 +202,9 @@ pub struct CommitRow {
 /// One production deployment with the attributes the deployment controls tested.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeploymentRow {
+    /// The config's source the record came from (a GitHub organisation, a file export).
+    #[serde(default)]
+    pub source: String,
     pub repo: String,
     pub id: String,
     pub environment: String,

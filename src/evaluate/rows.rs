@@ -73,6 +73,7 @@ pub fn deployment_row(ctx: &Context<'_>, facts: &DeploymentFacts<'_>) -> Deploym
         .then(|| deployments::recovery(&ctx.index, facts))
         .flatten();
     DeploymentRow {
+        source: d.source.clone(),
         repo: d.repo.clone(),
         id: d.id.clone(),
         environment: d.environment.clone(),

@@ -19,7 +19,7 @@ use super::rest_rule_suites::RuleSuites;
 use super::rest_rulesets::Rulesets;
 use super::rest_teams::Teams;
 use crate::locker::LockerMeta;
-use crate::model::{Access, BranchCommit, Change, EVIDENCE_SCHEMA, Evidence, Gap};
+use crate::model::{Access, BranchCommit, Change, Deployment, EVIDENCE_SCHEMA, Evidence, Gap};
 
 #[derive(Debug, Default)]
 pub(super) struct Collected {
@@ -39,6 +39,8 @@ pub(super) struct Collected {
     pub teams: Teams,
     pub credentials: Credentials,
     pub queries: Queries,
+    /// Deployments of file sources (`file_deployments.rs`), in file order.
+    pub imported_deployments: Vec<Deployment>,
     gaps: Vec<Gap>,
 }
 
@@ -81,7 +83,11 @@ impl Collected {
             repositories: self.repositories.finish(),
             changes: self.changes.into_values().collect(),
             branch_commits: self.branch_commits.into_values().collect(),
-            deployments: self.deployments.finish(meta.window.start),
+            deployments: {
+                let mut deployments = self.deployments.finish(meta.window.start);
+                deployments.extend(self.imported_deployments);
+                deployments
+            },
             branch_protections: self.protections.finish(),
             rule_suites: self.rule_suites.finish(),
             audit_events: self.audit_log.finish(),

@@ -16,6 +16,7 @@ mod call;
 mod collected;
 mod coverage;
 mod de;
+mod file_deployments;
 mod graphql;
 mod graphql_branch_history;
 mod graphql_pull_requests;
@@ -150,6 +151,10 @@ pub fn normalize(locker: &Locker) -> Result<Evidence, NormalizeError> {
                 ),
             });
         };
+        if source.kind.eq_ignore_ascii_case("file") {
+            file_deployments::process(locker, &mut collected, &source.name, record)?;
+            continue;
+        }
         if !source.kind.eq_ignore_ascii_case("github") {
             tracing::debug!(seq = record.seq, kind = %source.kind, "no normalizer for this source kind");
             continue;

@@ -6,6 +6,7 @@ mod bundle_formats;
 mod collect;
 mod demo;
 mod fake_github;
+mod file_import;
 mod graphql_schema;
 mod locker_errors;
 mod normalize;

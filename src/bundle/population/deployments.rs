@@ -54,6 +54,7 @@ fn spec() -> TableSpec {
             Column::new("recovered_by", "Recovered by", Detail),
             Column::new("recovered_at", "Recovered at", FileOnly),
             Column::new("url", "Address", FileOnly),
+            Column::new("source", "Source", Detail),
         ],
         subject: (SubjectOf::Fixed(SubjectType::Deployment), "repo", "id"),
         time: Some("created_at"),
@@ -88,6 +89,7 @@ fn values(d: &DeploymentRow) -> Vec<Value<'_>> {
         d.recovered_by.as_deref().map_or(Value::Empty, Value::text),
         d.recovered_at.map_or(Value::Empty, Value::Time),
         Value::Url(&d.url),
+        Value::text(&d.source),
     ]
 }
 
