@@ -363,53 +363,55 @@ fn rfc3339(seconds: i64) -> String {
 /// Each failed production deployment of the window with its recovery, and the summary
 /// per repository.
 pub fn recoveries(r: &Records) -> PolarsResult<(Vec<Recovery>, Vec<RecoverySummary>)> {
-    // One event per failure in the window and per success at any time. At equal times
-    // a success sorts after the failure, so it recovers it (in zero seconds).
-    let events: Vec<_> = r
+    // The failures of the window with the recovery OP-03 found (one definition for the
+    // control and the trend); a success recorded before the failure status counts as
+    // recovering it in zero seconds.
+    let failures: Vec<_> = r
         .deployments
         .iter()
         .filter_map(|d| match d.outcome {
-            Some((Outcome::Failure, at)) if d.in_window => Some((d, at, 0i64)),
-            Some((Outcome::Success, at)) => Some((d, at, 1i64)),
+            Some((Outcome::Failure, at)) if d.in_window => Some((d, at)),
             _ => None,
         })
         .collect();
     let failures = frame(vec![
         strings(
             "repo",
-            events.iter().map(|(d, ..)| d.repo.clone()).collect(),
+            failures.iter().map(|(d, _)| d.repo.clone()).collect(),
         ),
         strings(
             "environment",
-            events.iter().map(|(d, ..)| d.environment.clone()).collect(),
+            failures
+                .iter()
+                .map(|(d, _)| d.environment.clone())
+                .collect(),
         ),
         strings(
             "deployment",
-            events.iter().map(|(d, ..)| d.id.clone()).collect(),
+            failures.iter().map(|(d, _)| d.id.clone()).collect(),
         ),
-        ints("at", events.iter().map(|(_, at, _)| *at).collect()),
-        ints("rank", events.iter().map(|(.., rank)| *rank).collect()),
+        ints("at", failures.iter().map(|(_, at)| *at).collect()),
+        Column::new(
+            "recovered_by".into(),
+            failures
+                .iter()
+                .map(|(d, _)| d.recovered.as_ref().map(|(id, _)| id.clone()))
+                .collect::<Vec<Option<String>>>(),
+        ),
+        Column::new(
+            "recovered_at".into(),
+            failures
+                .iter()
+                .map(|(d, _)| d.recovered.as_ref().map(|(_, at)| *at))
+                .collect::<Vec<Option<i64>>>(),
+        ),
     ])?
-    .with_columns([
-        when(col("rank").eq(lit(1i64)))
-            .then(col("at"))
-            .otherwise(lit(NULL).cast(DataType::Int64))
-            .alias("success_at"),
-        when(col("rank").eq(lit(1i64)))
-            .then(col("deployment"))
-            .otherwise(lit(NULL).cast(DataType::String))
-            .alias("success_id"),
-    ])
-    .sort_by_exprs(
-        keys(&["repo", "environment", "at", "rank", "deployment"]),
-        SortMultipleOptions::default().with_maintain_order(true),
-    )
-    .with_columns([
-        next_success("success_at")?.alias("recovered_at"),
-        next_success("success_id")?.alias("recovered_by"),
-    ])
-    .filter(col("rank").eq(lit(0i64)))
-    .with_column((col("recovered_at") - col("at")).alias("seconds"));
+    .with_column(
+        when((col("recovered_at") - col("at")).lt(lit(0i64)))
+            .then(lit(0i64))
+            .otherwise(col("recovered_at") - col("at"))
+            .alias("seconds"),
+    );
 
     let df = failures
         .clone()
@@ -476,13 +478,4 @@ pub fn recoveries(r: &Records) -> PolarsResult<(Vec<Recovery>, Vec<RecoverySumma
         })
         .collect();
     Ok((rows, summary))
-}
-
-/// The value of `column` on the next success event after each row, within the row's
-/// repository and environment (events sorted by time).
-fn next_success(column: &str) -> PolarsResult<Expr> {
-    col(column)
-        .shift(lit(-1i64))
-        .fill_null_with_strategy(FillNullStrategy::Backward(None))
-        .over([col("repo"), col("environment")])
 }

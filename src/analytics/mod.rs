@@ -19,8 +19,10 @@
 //! - A deployment's *outcome* is its last status among `success`, `failure` and `error`
 //!   (`failure` and `error` are failures); a deployment without one has no outcome.
 //! - *Time to recover* of a failed production deployment created in the window: from its
-//!   failing status to the earliest success status, at or after it, of a deployment to
-//!   the same repository and environment (any time up to the snapshot). Median and 90th
+//!   failing status to the success of the deployment OP-03 found recovered it (the first
+//!   later deployment to the same repository and environment that succeeded, any time up
+//!   to the snapshot; `DeploymentRow::recovered_by`), 0 when that success came first —
+//!   one definition for the control and the trend. Median and 90th
 //!   percentile per repository use linear interpolation between closest ranks (Excel's
 //!   `PERCENTILE.INC`), rounded to 0.1 s.
 

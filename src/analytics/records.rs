@@ -1,7 +1,7 @@
 //! Plain input records for the trend queries, read from the evaluation's populations,
 //! its exceptions and the evidence's deployments. No polars here.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, Days, NaiveDate};
 
@@ -51,6 +51,9 @@ pub struct DeploymentRecord {
     pub month: String,
     /// The outcome and when its status was created (Unix seconds).
     pub outcome: Option<(Outcome, i64)>,
+    /// For a failure in the window: the deployment OP-03 found recovered it and the
+    /// time of that success (Unix seconds), so the trend tables and the control agree.
+    pub recovered: Option<(String, i64)>,
 }
 
 /// Everything the queries read.
@@ -90,7 +93,22 @@ impl Records {
                 person: commit.author.clone(),
             });
         }
-        let deployments = production_deployments(evidence, config, &window);
+        let recovered: BTreeMap<(&str, &str), (String, i64)> = evaluation
+            .deployments
+            .iter()
+            .filter_map(|d| {
+                Some((
+                    (d.repo.as_str(), d.id.as_str()),
+                    (d.recovered_by.clone()?, d.recovered_at?.timestamp()),
+                ))
+            })
+            .collect();
+        let mut deployments = production_deployments(evidence, config, &window);
+        for (_, record) in &mut deployments {
+            record.recovered = recovered
+                .get(&(record.repo.as_str(), record.id.as_str()))
+                .cloned();
+        }
         let mut seen = BTreeSet::new();
         for (d, record) in &deployments {
             if record.in_window && seen.insert((record.repo.clone(), record.id.clone())) {
@@ -173,6 +191,7 @@ fn production_deployments<'a>(
                 week: week_start(d.created_at),
                 month: month(d.created_at),
                 outcome: outcome(d),
+                recovered: None,
             },
         ));
     }

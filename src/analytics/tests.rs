@@ -536,7 +536,12 @@ fn time_to_recover_per_failure_and_per_repository() {
             &[("success", "2026-07-10T00:01:00Z")],
         ),
     ];
-    let a = run(&evidence, &evaluation(vec![], vec![], vec![], vec![]));
+    // The recoveries are OP-03's: the evaluation runs over the same evidence.
+    let mut kit = crate::evaluate::testkit::Kit::new();
+    kit.config = config();
+    kit.evidence.deployments = evidence.deployments.clone();
+    let evaluated = kit.run().0;
+    let a = run(&kit.evidence, &evaluated);
     let rows: Vec<RecoveryView<'_>> = a
         .recoveries
         .iter()

@@ -313,3 +313,35 @@ fn the_trends_sheet_holds_every_trend_table() {
         );
     }
 }
+
+/// The trend table's recoveries are OP-03's: every failure of analytics/time_to_recover.csv
+/// names the same recovering deployment and time as its row of the deployment population.
+#[test]
+fn time_to_recover_agrees_with_op03() {
+    let records = |file: &str| -> Vec<std::collections::HashMap<String, String>> {
+        let bytes = read(file);
+        let mut reader = csv::Reader::from_reader(bytes.as_slice());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        reader
+            .records()
+            .map(|r| {
+                header
+                    .iter()
+                    .cloned()
+                    .zip(r.unwrap().iter().map(String::from))
+                    .collect()
+            })
+            .collect()
+    };
+    let deployments = records("populations/deployments.csv");
+    let recoveries = records("analytics/time_to_recover.csv");
+    assert!(!recoveries.is_empty(), "the demo has failed deployments");
+    for r in &recoveries {
+        let d = deployments
+            .iter()
+            .find(|d| d["repo"] == r["repo"] && d["id"] == r["deployment"])
+            .unwrap_or_else(|| panic!("{r:?} is in the deployment population"));
+        assert_eq!(d["recovered_by"], r["recovered_by"], "{r:?}");
+        assert_eq!(d["recovered_at"], r["recovered_at"], "{r:?}");
+    }
+}
