@@ -888,4 +888,44 @@ window = { start = "2026-07-01", end = "2026-10-01" }
         assert!(scope.is_production_environment("prod-eu"));
         assert!(!scope.is_production_environment("staging"));
     }
+
+    mod generated {
+        use super::*;
+        use proptest::prelude::*;
+
+        const EXAMPLE: &str = include_str!("../examples/changeproof.toml");
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+            /// Any text is a config or an error that names the file; never a panic.
+            #[test]
+            fn any_text_parses_or_errs(text in "\\PC{0,300}") {
+                if let Err(e) = Config::parse(&text, Path::new("c.toml"), PathBuf::from(".")) {
+                    prop_assert!(e.to_string().contains("c.toml"), "{e}");
+                }
+            }
+
+            /// The example with one line removed, or one value replaced, still parses or
+            /// fails with the file's line.
+            #[test]
+            fn the_example_with_a_line_changed_parses_or_errs(
+                at in any::<prop::sample::Index>(),
+                replacement in "\\PC{0,40}",
+                remove in any::<bool>(),
+            ) {
+                let mut lines: Vec<String> = EXAMPLE.lines().map(String::from).collect();
+                let i = at.index(lines.len());
+                if remove {
+                    lines.remove(i);
+                } else if let Some((key, _)) = lines[i].split_once('=') {
+                    lines[i] = format!("{key}= {replacement}");
+                }
+                let text = lines.join("\n");
+                if let Err(e) = Config::parse(&text, Path::new("c.toml"), PathBuf::from("examples")) {
+                    prop_assert!(e.to_string().contains("c.toml"), "{e}");
+                }
+            }
+        }
+    }
 }
