@@ -47,6 +47,7 @@ fn window() -> Window {
 
 fn change(repo: &str, number: u64, author: &str, merged_at: &str) -> ChangeRow {
     ChangeRow {
+        source: "github-acme".into(),
         repo: repo.into(),
         number,
         title: format!("change {number}"),
@@ -74,6 +75,7 @@ fn change(repo: &str, number: u64, author: &str, merged_at: &str) -> ChangeRow {
 
 fn commit(repo: &str, sha: &str, author: &str, at: &str) -> CommitRow {
     CommitRow {
+        source: "github-acme".into(),
         repo: repo.into(),
         branch: "main".into(),
         sha: sha.into(),

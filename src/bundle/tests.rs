@@ -13,7 +13,7 @@ use super::tables::EXCEPTION_COLUMNS;
 /// The change population's controls, in result-column order.
 pub(super) const CHANGE_CONTROLS: [&str; 5] = ["CM-01", "CM-02", "CM-03", "CM-04", "CM-09"];
 /// The header of populations/changes.csv before the results, as published.
-pub(super) const CHANGE_COLUMNS: [&str; 22] = [
+pub(super) const CHANGE_COLUMNS: [&str; 23] = [
     "repo",
     "number",
     "title",
@@ -36,9 +36,10 @@ pub(super) const CHANGE_COLUMNS: [&str; 22] = [
     "retro_approvers",
     "retro_review_at",
     "retro_review_due",
+    "source",
 ];
 /// The header of populations/commits.csv before the CM-05 result, as published.
-pub(super) const COMMIT_COLUMNS: [&str; 9] = [
+pub(super) const COMMIT_COLUMNS: [&str; 10] = [
     "repo",
     "branch",
     "sha",
@@ -48,6 +49,7 @@ pub(super) const COMMIT_COLUMNS: [&str; 9] = [
     "committed_at",
     "url",
     "change",
+    "source",
 ];
 use super::*;
 use crate::catalog::{CATALOG_FILES, Catalog};
@@ -357,6 +359,7 @@ fn evidence(
 
 fn change_row(repo: &str, number: u64, title: &str) -> ChangeRow {
     ChangeRow {
+        source: "github-acme".into(),
         repo: repo.into(),
         number,
         title: title.into(),
@@ -384,6 +387,7 @@ fn change_row(repo: &str, number: u64, title: &str) -> ChangeRow {
 
 fn commit_row(n: u8, change: Option<u64>, author: &str) -> CommitRow {
     CommitRow {
+        source: "github-acme".into(),
         repo: "acme/api".into(),
         branch: "main".into(),
         sha: sha(n),

@@ -143,6 +143,9 @@ impl Evaluation {
 /// One change with the attributes the controls tested (SPEC §6).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChangeRow {
+    /// The config's source the record came from.
+    #[serde(default)]
+    pub source: String,
     pub repo: String,
     pub number: u64,
     pub title: String,
@@ -187,6 +190,9 @@ pub struct ChangeRow {
 /// One production-branch commit of the CM-05 population.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommitRow {
+    /// The config's source the record came from.
+    #[serde(default)]
+    pub source: String,
     pub repo: String,
     pub branch: String,
     pub sha: String,

@@ -23,6 +23,7 @@ pub fn change_row(index: &Index<'_>, facts: &ChangeFacts<'_>) -> ChangeRow {
     let mut labels = change.labels.clone();
     labels.sort();
     ChangeRow {
+        source: change.source.clone(),
         repo: change.repo.clone(),
         number: change.number,
         title: change.title.clone(),
@@ -53,6 +54,7 @@ pub fn commit_row(facts: &CommitFacts<'_>) -> CommitRow {
     let identity =
         |id: &crate::model::GitIdentity| id.login.clone().unwrap_or_else(|| id.name.clone());
     CommitRow {
+        source: first.source.clone(),
         repo: facts.repo.to_string(),
         branch: facts.branches().join(", "),
         sha: facts.sha.to_string(),

@@ -50,6 +50,7 @@ fn spec() -> TableSpec {
             Column::new("retro_approvers", "Retro approvers", Detail),
             Column::new("retro_review_at", "Retro review at", Detail).style(Style::Mono),
             Column::new("retro_review_due", "Retro review due", Detail).style(Style::Mono),
+            Column::new("source", "Source", Detail),
         ],
         subject: (SubjectOf::Fixed(SubjectType::Change), "repo", "number"),
         time: Some("merged_at"),
@@ -81,6 +82,7 @@ fn values(c: &ChangeRow) -> Vec<Value<'_>> {
         Value::List(&c.retro_approvers),
         c.retro_review_at.map_or(Value::Empty, Value::Time),
         c.retro_review_due.map_or(Value::Empty, Value::Time),
+        Value::text(&c.source),
     ]
 }
 

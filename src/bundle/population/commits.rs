@@ -37,6 +37,7 @@ fn spec() -> TableSpec {
             Column::new("change", "Change", Key)
                 .style(Style::Number)
                 .weight(9.0),
+            Column::new("source", "Source", Detail),
         ],
         subject: (SubjectOf::Fixed(SubjectType::Commit), "repo", "sha"),
         time: Some("committed_at"),
@@ -55,6 +56,7 @@ fn values(c: &CommitRow) -> Vec<Value<'_>> {
         Value::Time(c.committed_at),
         Value::Url(&c.url),
         c.change.map_or(Value::Empty, Value::Int),
+        Value::text(&c.source),
     ]
 }
 

@@ -369,7 +369,7 @@ fn header_rows_are_frozen_and_filtered() {
     );
     let commits = sheet_xml(&files, 5);
     assert!(
-        commits.contains(r#"<autoFilter ref="A1:J4"/>"#),
+        commits.contains(r#"<autoFilter ref="A1:K4"/>"#),
         "{commits}"
     );
 }
