@@ -124,6 +124,8 @@ impl HelperDef for StrictIf {
 #[derive(Serialize)]
 struct Page {
     audit_name: String,
+    /// `Trust Services Criteria CC6.1, …`.
+    criteria: String,
     window_start: String,
     window_end: String,
     snapshot_time: String,
@@ -546,6 +548,7 @@ impl Page {
             .collect();
         Page {
             audit_name: config.audit.name.clone(),
+            criteria: super::criteria(findings),
             window_start: format_time(window.start),
             window_end: format_time(window.end),
             snapshot_time: format_time(input.meta.snapshot_time),

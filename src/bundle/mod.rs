@@ -234,6 +234,23 @@ pub(crate) fn repository_names<'a>(input: &BundleInput<'a>) -> Vec<&'a str> {
     names
 }
 
+/// The Trust Services Criteria the evaluated controls address, for titles:
+/// `Trust Services Criteria CC6.1, CC6.2, CC8.1`.
+pub(super) fn criteria(findings: &crate::findings::Findings) -> String {
+    let mut tsc: Vec<&str> = findings
+        .controls
+        .iter()
+        .flat_map(|c| c.tsc.iter().map(String::as_str))
+        .collect();
+    tsc.sort_unstable();
+    tsc.dedup();
+    if tsc.is_empty() {
+        "no criteria (no control was evaluated)".into()
+    } else {
+        format!("Trust Services Criteria {}", tsc.join(", "))
+    }
+}
+
 pub(crate) fn format_time(t: Timestamp) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }

@@ -538,7 +538,8 @@ fn result(
     AssessmentResult {
         uuid: ids.of("result"),
         title: format!(
-            "Change management controls, {} to {}",
+            "Controls of {}, {} to {}",
+            super::criteria(&input.evaluation.findings),
             format_time(window.start),
             format_time(window.end)
         ),

@@ -138,18 +138,7 @@ impl Report<'_> {
 
     /// The criteria the catalog's controls address, e.g. "CC8.1".
     pub(super) fn criteria(&self) -> String {
-        let mut tsc: Vec<&str> = self
-            .controls()
-            .iter()
-            .flat_map(|c| c.tsc.iter().map(String::as_str))
-            .collect();
-        tsc.sort_unstable();
-        tsc.dedup();
-        if tsc.is_empty() {
-            "no criteria (no control was evaluated)".into()
-        } else {
-            format!("Trust Services Criteria {}", tsc.join(", "))
-        }
+        super::super::super::criteria(&self.input.evaluation.findings)
     }
 
     pub(super) fn repositories(&self) -> Vec<String> {
