@@ -180,10 +180,13 @@ fn run(source: &mut Source, listed: &[Listed], outcome: &mut Reperformed) -> Res
     let findings = &evaluation.findings;
     if rederived == bundled {
         outcome.summary.push(format!(
-            "{} controls re-evaluated over {} changes and {} commits with the bundle's config and catalog{}: findings.json reproduced exactly ({} exceptions)",
+            "{} controls re-evaluated over {} changes, {} commits, {} deployments, {} accounts and {} grants with the bundle's config and catalog{}: findings.json reproduced exactly ({} exceptions)",
             findings.controls.len(),
             evaluation.changes.len(),
             evaluation.commits.len(),
+            evaluation.deployments.len(),
+            evaluation.accounts.len(),
+            evaluation.grants.len(),
             if waivers.is_some() {
                 format!(" and its waivers ({WAIVERS})")
             } else {
