@@ -17,7 +17,8 @@
 //!
 //! Pure: a function of the evidence, the config and the evaluated populations.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -143,18 +144,20 @@ pub fn reconcile(
     };
 
     // Production-branch history: (repo, sha) and parents, every collected commit.
-    let mut on_branch: BTreeSet<(&str, String)> = BTreeSet::new();
-    let mut parents: BTreeMap<(&str, String), Vec<String>> = BTreeMap::new();
+    // Hashed and borrowed where the SHA is already lower-case: these are built and
+    // looked up once per commit, change and deployment (millions at scale).
+    let mut on_branch: HashSet<(&str, Cow<'_, str>)> = HashSet::new();
+    let mut parents: HashMap<(&str, Cow<'_, str>), Vec<Cow<'_, str>>> = HashMap::new();
     let mut history_repos: BTreeSet<&str> = BTreeSet::new();
     for c in &evidence.branch_commits {
         if !is_production(&c.repo, &c.branch) {
             continue;
         }
         history_repos.insert(c.repo.as_str());
-        let sha = c.sha.to_ascii_lowercase();
+        let sha = lower(&c.sha);
         parents
             .entry((c.repo.as_str(), sha.clone()))
-            .or_insert_with(|| c.parents.iter().map(|p| p.to_ascii_lowercase()).collect());
+            .or_insert_with(|| c.parents.iter().map(|p| lower(p)).collect());
         on_branch.insert((c.repo.as_str(), sha));
     }
     for q in &evidence.queries {
@@ -166,7 +169,7 @@ pub fn reconcile(
         }
     }
     // (repo, sha) → the earliest-numbered production change carrying it.
-    let mut carried_by: BTreeMap<(&str, String), u64> = BTreeMap::new();
+    let mut carried_by: HashMap<(&str, Cow<'_, str>), u64> = HashMap::new();
     for change in &evidence.changes {
         if !is_production(&change.repo, &change.base_branch) {
             continue;
@@ -178,7 +181,7 @@ pub fn reconcile(
             .chain(change.commits.iter().map(|c| &c.sha));
         for sha in shas {
             carried_by
-                .entry((change.repo.as_str(), sha.to_ascii_lowercase()))
+                .entry((change.repo.as_str(), lower(sha)))
                 .and_modify(|n| *n = (*n).min(change.number))
                 .or_insert(change.number);
         }
@@ -190,7 +193,7 @@ pub fn reconcile(
         for a in &c.associated_changes {
             if a.merged && is_production(&c.repo, &a.base_branch) {
                 carried_by
-                    .entry((c.repo.as_str(), c.sha.to_ascii_lowercase()))
+                    .entry((c.repo.as_str(), lower(&c.sha)))
                     .and_modify(|n| *n = (*n).min(a.number))
                     .or_insert(a.number);
             }
@@ -229,7 +232,7 @@ pub fn reconcile(
         let found = attributed.contains(&(c.repo.as_str(), c.number))
             || [&c.merge_commit_sha, &c.head_sha]
                 .iter()
-                .any(|sha| on_branch.contains(&(c.repo.as_str(), sha.to_ascii_lowercase())));
+                .any(|sha| on_branch.contains(&(c.repo.as_str(), lower(sha))));
         if found {
             line.changes_on_branch += 1;
         } else {
@@ -291,13 +294,13 @@ pub fn reconcile(
     }
 
     // Deployments against the branch history and the changes.
-    let mut deployed_shas: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut deployed_shas: BTreeMap<&str, Vec<Cow<'_, str>>> = BTreeMap::new();
     for d in &evidence.deployments {
         if !repos.contains_key(d.repo.as_str()) || !scope.is_production_environment(&d.environment)
         {
             continue;
         }
-        let sha = d.sha.to_ascii_lowercase();
+        let sha = lower(&d.sha);
         deployed_shas
             .entry(d.repo.as_str())
             .or_default()
@@ -351,8 +354,8 @@ pub fn reconcile(
     // Changes never deployed: the change's commits are not reachable, through the
     // collected history's parent links, from any production deployment's commit.
     for (repo, shas) in &deployed_shas {
-        let mut reached: BTreeSet<String> = BTreeSet::new();
-        let mut stack: Vec<String> = shas.clone();
+        let mut reached: HashSet<Cow<'_, str>> = HashSet::new();
+        let mut stack: Vec<Cow<'_, str>> = shas.clone();
         while let Some(sha) = stack.pop() {
             if !reached.insert(sha.clone()) {
                 continue;
@@ -368,7 +371,7 @@ pub fn reconcile(
         for c in changes.iter().filter(|c| c.repo == *repo) {
             let hit = [&c.merge_commit_sha, &c.head_sha]
                 .iter()
-                .any(|s| !s.is_empty() && reached.contains(&s.to_ascii_lowercase()));
+                .any(|s| !s.is_empty() && reached.contains(&lower(s)));
             if hit {
                 deployed += 1;
             } else {
@@ -463,3 +466,12 @@ pub fn reconcile(
 
 #[cfg(test)]
 mod tests;
+
+/// A SHA in lower case, borrowed when it already is.
+fn lower(sha: &str) -> Cow<'_, str> {
+    if sha.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(sha.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(sha)
+    }
+}

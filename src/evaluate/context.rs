@@ -2,7 +2,7 @@
 //! people directory, the populations and their per-record facts, and the gap lookups.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::config::{Config, ControlParams, Scope};
 use crate::locker::Window;
@@ -31,6 +31,9 @@ pub struct Index<'a> {
     /// looked up, never iterated, so a hash map (millions of entries at scale); SHAs
     /// are borrowed unless they need lower-casing.
     introduced_by: HashMap<(&'a str, Cow<'a, str>), u64>,
+    /// (lower-case org, login key) of every organisation member at the snapshot: looked
+    /// up once per deployment and control, so hashed rather than scanned.
+    org_members: HashSet<(String, String)>,
 }
 
 impl<'a> Index<'a> {
@@ -64,6 +67,17 @@ impl<'a> Index<'a> {
             }
         }
         let people = People::build(evidence, &input.config.controls);
+        let org_members = evidence
+            .access
+            .org_members
+            .iter()
+            .map(|m| {
+                (
+                    m.org.to_ascii_lowercase(),
+                    crate::model::login_key(&m.login),
+                )
+            })
+            .collect();
         Index {
             evidence,
             config: input.config,
@@ -74,7 +88,14 @@ impl<'a> Index<'a> {
             repos,
             protections,
             introduced_by,
+            org_members,
         }
+    }
+
+    /// Whether the login (a login key) is a member of the organisation at the snapshot.
+    pub fn is_org_member(&self, org: &str, login_key: &str) -> bool {
+        self.org_members
+            .contains(&(org.to_ascii_lowercase(), login_key.to_string()))
     }
 
     /// Branch protection and rulesets in force on (repo, branch) at the snapshot.

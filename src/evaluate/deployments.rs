@@ -4,7 +4,7 @@
 //! context changes get the same [`ChangeFacts`] as the change population), the
 //! environment approvals that count, and the local time of its creation.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Timelike};
 
@@ -94,6 +94,9 @@ pub struct DeploymentFacts<'a> {
     pub local_time: Option<DateTime<chrono_tz::Tz>>,
     /// Whether `local_time` lies in business hours; `None` when the config cannot say.
     pub in_business_hours: Option<bool>,
+    /// For a failed deployment: the first later successful deployment to the same
+    /// repository and environment, with its success time (see [`recovery`]).
+    pub recovery: Option<(&'a Deployment, Timestamp)>,
 }
 
 impl DeploymentFacts<'_> {
@@ -301,6 +304,7 @@ pub fn build<'a>(index: &Index<'a>, changes: &[ChangeFacts<'a>]) -> Built<'a> {
     let mut members: Vec<&'a Deployment> = seen.into_values().collect();
     members.sort_by(|a, b| (a.created_at, &a.repo, &a.id).cmp(&(b.created_at, &b.repo, &b.id)));
 
+    let successes = Successes::build(index.evidence);
     let mut context_changes: Vec<ChangeFacts<'a>> = Vec::new();
     let mut context_slots: BTreeMap<(&str, u64), usize> = BTreeMap::new();
     let mut out = Vec::with_capacity(members.len());
@@ -341,6 +345,9 @@ pub fn build<'a>(index: &Index<'a>, changes: &[ChangeFacts<'a>]) -> Built<'a> {
             run_url: run_url(deployment),
             local_time,
             in_business_hours,
+            recovery: matches!(outcome, Some(("failure" | "error", _)))
+                .then(|| successes.first_after(deployment))
+                .flatten(),
         });
     }
     Built {
@@ -365,14 +372,7 @@ pub fn deployer_basis(index: &Index<'_>, facts: &DeploymentFacts<'_>) -> Deploye
     {
         return DeployerBasis::ServiceAccount;
     }
-    let org = owner(&deployment.repo);
-    if index
-        .evidence
-        .access
-        .org_members
-        .iter()
-        .any(|m| m.org.eq_ignore_ascii_case(org) && login_key(&m.login) == key)
-    {
+    if index.is_org_member(owner(&deployment.repo), &key) {
         return DeployerBasis::OrgMember;
     }
     if key == GITHUB_ACTIONS && deployment.workflow_run_id.is_some() {
@@ -405,25 +405,75 @@ impl DeployerBasis {
 }
 
 /// The first later successful deployment to the same repository and environment, with
-/// its success time (any production deployment, also one created after the window).
+/// its success time (any production deployment, also one created after the window):
+/// among the deployments created after the failed one (by creation time, then id), the
+/// earliest success (by success time, then id). Computed once per deployment in
+/// [`build`].
 pub fn recovery<'a>(
-    index: &Index<'a>,
-    failed: &DeploymentFacts<'_>,
+    _index: &Index<'a>,
+    failed: &DeploymentFacts<'a>,
 ) -> Option<(&'a Deployment, Timestamp)> {
-    let d = failed.deployment;
-    index
-        .evidence
-        .deployments
-        .iter()
-        .filter(|o| {
-            o.repo == d.repo
-                && o.environment == d.environment
-                && o.id != d.id
-                && (o.created_at, &o.id) > (d.created_at, &d.id)
-        })
-        .filter_map(|o| match outcome(o).1 {
-            Some(("success", at)) => Some((o, at)),
-            _ => None,
-        })
-        .min_by(|a, b| (a.1, &a.0.id).cmp(&(b.1, &b.0.id)))
+    failed.recovery
+}
+
+/// The successful deployments per (repository, environment), sorted by (creation time,
+/// id), with the earliest success at or after each position: one binary search per
+/// failure instead of a scan of every deployment.
+struct Successes<'a> {
+    by_target: HashMap<(&'a str, &'a str), Vec<Success<'a>>>,
+}
+
+struct Success<'a> {
+    created_at: Timestamp,
+    id: &'a str,
+    /// The earliest (success time, id) among this and every later-created success.
+    earliest_from_here: (Timestamp, &'a str, &'a Deployment),
+}
+
+impl<'a> Successes<'a> {
+    fn build(evidence: &'a crate::model::Evidence) -> Successes<'a> {
+        // (created_at, id, success time, deployment) per (repository, environment).
+        type Candidates<'a> = Vec<(Timestamp, &'a str, Timestamp, &'a Deployment)>;
+        let mut by_target: HashMap<(&'a str, &'a str), Candidates<'a>> = HashMap::new();
+        for o in &evidence.deployments {
+            if let (_, Some(("success", at))) = outcome(o) {
+                by_target
+                    .entry((o.repo.as_str(), o.environment.as_str()))
+                    .or_default()
+                    .push((o.created_at, o.id.as_str(), at, o));
+            }
+        }
+        let by_target = by_target
+            .into_iter()
+            .map(|(key, mut list)| {
+                list.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+                let mut out: Vec<Success<'a>> = Vec::with_capacity(list.len());
+                let mut best: Option<(Timestamp, &'a str, &'a Deployment)> = None;
+                for &(created_at, id, at, d) in list.iter().rev() {
+                    if best.is_none_or(|(t, i, _)| (at, id) < (t, i)) {
+                        best = Some((at, id, d));
+                    }
+                    if let Some(earliest) = best {
+                        out.push(Success {
+                            created_at,
+                            id,
+                            earliest_from_here: earliest,
+                        });
+                    }
+                }
+                out.reverse();
+                (key, out)
+            })
+            .collect();
+        Successes { by_target }
+    }
+
+    fn first_after(&self, d: &Deployment) -> Option<(&'a Deployment, Timestamp)> {
+        let list = self
+            .by_target
+            .get(&(d.repo.as_str(), d.environment.as_str()))?;
+        let p = list.partition_point(|s| (s.created_at, s.id) <= (d.created_at, d.id.as_str()));
+        list.get(p)
+            .map(|s| (s.earliest_from_here.2, s.earliest_from_here.0))
+    }
 }

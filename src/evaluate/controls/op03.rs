@@ -107,6 +107,40 @@ mod tests {
     }
 
     #[test]
+    fn the_recovery_is_the_earliest_success_of_a_later_deployment() {
+        let mut kit = Kit::new();
+        kit.deploy(
+            deployment(1, "aa")
+                .at("2026-08-03T10:00:00Z")
+                .outcome(Some(("failure", 30))),
+        );
+        // Created later, succeeded 10:40 and 10:35: the earlier success recovers.
+        kit.deploy(
+            deployment(2, "bb")
+                .at("2026-08-03T10:05:00Z")
+                .outcome(Some(("success", 35))),
+        );
+        kit.deploy(
+            deployment(3, "cc")
+                .at("2026-08-03T10:10:00Z")
+                .outcome(Some(("success", 25))),
+        );
+        // Created before the failure, succeeded after it (10:50): not a recovery.
+        kit.deploy(
+            deployment(4, "dd")
+                .at("2026-08-03T09:00:00Z")
+                .outcome(Some(("success", 110))),
+        );
+        let eval = kit.run();
+        let failed = eval.deployments.iter().find(|d| d.id == "1").unwrap();
+        assert_eq!(failed.recovered_by.as_deref(), Some("3"));
+        assert_eq!(
+            failed.recovered_at.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2026-08-03T10:35:00+00:00")
+        );
+    }
+
+    #[test]
     fn late_or_missing_recovery_is_an_exception() {
         let mut kit = Kit::new();
         kit.deploy(deployment(1, "aa").outcome(Some(("error", 5))));
