@@ -183,7 +183,43 @@ fn sha_index<'a>(index: &Index<'a>) -> ShaIndex<'a> {
 
 /// The change that introduced `sha`: the strongest basis first (merge commit, head,
 /// commit), then the earliest merged; else a production-branch commit's association.
-fn trace(index: &Index<'_>, by_sha: &ShaIndex<'_>, repo: &str, sha: &str) -> Option<Trace> {
+/// (repo, lower-case sha) → the production-branch records of the commits that deployments
+/// name but no change carries: the fallback of [`trace`], gathered in one pass over the
+/// history instead of a scan per deployment.
+type BranchRecords<'a> = HashMap<(&'a str, String), Vec<&'a crate::model::BranchCommit>>;
+
+fn branch_records<'a>(
+    index: &Index<'a>,
+    by_sha: &ShaIndex<'a>,
+    deployments: &[&'a Deployment],
+) -> BranchRecords<'a> {
+    let mut wanted: BranchRecords<'a> = HashMap::new();
+    for d in deployments {
+        let key = (d.repo.as_str(), d.sha.to_ascii_lowercase());
+        if !by_sha.contains_key(&key) {
+            wanted.insert(key, Vec::new());
+        }
+    }
+    if wanted.is_empty() {
+        return wanted;
+    }
+    for commit in &index.evidence.branch_commits {
+        if let Some(records) =
+            wanted.get_mut(&(commit.repo.as_str(), commit.sha.to_ascii_lowercase()))
+        {
+            records.push(commit);
+        }
+    }
+    wanted
+}
+
+fn trace(
+    index: &Index<'_>,
+    by_sha: &ShaIndex<'_>,
+    branch: &BranchRecords<'_>,
+    repo: &str,
+    sha: &str,
+) -> Option<Trace> {
     if let Some(candidates) = by_sha.get(&(repo, sha.to_ascii_lowercase())) {
         return candidates
             .iter()
@@ -195,10 +231,8 @@ fn trace(index: &Index<'_>, by_sha: &ShaIndex<'_>, repo: &str, sha: &str) -> Opt
             });
     }
     let mut best: Option<(Option<Timestamp>, u64)> = None;
-    for commit in &index.evidence.branch_commits {
-        if commit.repo != repo || !commit.sha.eq_ignore_ascii_case(sha) {
-            continue;
-        }
+    let records = branch.get(&(repo, sha.to_ascii_lowercase()))?;
+    for commit in records {
         if population::is_production(&index.repos, index.scope, repo, &commit.branch) != Some(true)
         {
             continue;
@@ -305,12 +339,13 @@ pub fn build<'a>(index: &Index<'a>, changes: &[ChangeFacts<'a>]) -> Built<'a> {
     members.sort_by(|a, b| (a.created_at, &a.repo, &a.id).cmp(&(b.created_at, &b.repo, &b.id)));
 
     let successes = Successes::build(index.evidence);
+    let branch = branch_records(index, &by_sha, &members);
     let mut context_changes: Vec<ChangeFacts<'a>> = Vec::new();
     let mut context_slots: BTreeMap<(&str, u64), usize> = BTreeMap::new();
     let mut out = Vec::with_capacity(members.len());
     for deployment in members {
         let (state, outcome) = outcome(deployment);
-        let trace = trace(index, &by_sha, &deployment.repo, &deployment.sha);
+        let trace = trace(index, &by_sha, &branch, &deployment.repo, &deployment.sha);
         let change = trace.and_then(|t| {
             let key = (deployment.repo.as_str(), t.number);
             if let Some(i) = population_slots.get(&key) {
