@@ -72,13 +72,14 @@ fn snapshot() -> changeproof::model::Timestamp {
     "2026-10-05T09:00:00Z".parse().unwrap()
 }
 
-struct Harness {
-    example: Example,
-    server: FakeGithub,
-    time: Arc<VirtualTime>,
+/// The fake GitHub server serving the example organisation, on a virtual clock.
+pub struct Harness {
+    pub example: Example,
+    pub server: FakeGithub,
+    pub time: Arc<VirtualTime>,
 }
 
-async fn harness(rules: Vec<Rule>) -> Harness {
+pub async fn harness(rules: Vec<Rule>) -> Harness {
     let example = example();
     let time = Arc::new(VirtualTime::new(snapshot()));
     let clock = Arc::clone(&time);
@@ -100,7 +101,8 @@ async fn harness(rules: Vec<Rule>) -> Harness {
     }
 }
 
-fn options(time: &Arc<VirtualTime>, etag_cache: Option<PathBuf>) -> CollectOptions {
+/// Collection options on the harness's virtual clock, with the test token.
+pub fn options(time: &Arc<VirtualTime>, etag_cache: Option<PathBuf>) -> CollectOptions {
     CollectOptions {
         settings: HttpSettings {
             request_timeout: Duration::from_secs(20),

@@ -5,33 +5,13 @@
 //! with the line and field before anything is stored.
 
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
 
-use changeproof::collect::http::HttpSettings;
-use changeproof::collect::progress::Silent;
-use changeproof::collect::time::{Clock, VirtualTime};
-use changeproof::collect::{CollectOptions, collect};
+use changeproof::collect::collect;
 use changeproof::config::Config;
 use changeproof::locker::Locker;
 use changeproof::pipeline;
 
-use crate::collect::{TOKEN, config_text, example};
-use crate::fake_github::{FakeGithub, Options, Org};
-
-fn options(time: &Arc<VirtualTime>) -> CollectOptions {
-    CollectOptions {
-        settings: HttpSettings {
-            request_timeout: Duration::from_secs(20),
-            ..HttpSettings::default()
-        },
-        etag_cache: None,
-        clock: Arc::clone(time) as Arc<dyn Clock>,
-        sleeper: Arc::clone(time) as Arc<dyn changeproof::collect::time::Sleeper>,
-        progress: Arc::new(Silent),
-        env: Arc::new(|name| (name == "GITHUB_TOKEN").then(|| TOKEN.to_string())),
-    }
-}
+use crate::collect::{Harness, config_text, harness, options};
 
 /// The example's config with an Argo CD export beside the GitHub source, written into
 /// `dir` with the files it names.
@@ -52,27 +32,13 @@ fn write_config(dir: &Path, url: &str, export: &str) -> std::path::PathBuf {
     path
 }
 
-async fn server() -> (FakeGithub, Arc<VirtualTime>, crate::collect::Example) {
-    let example = example();
-    let time = Arc::new(VirtualTime::new("2026-10-05T09:00:00Z".parse().unwrap()));
-    let clock = Arc::clone(&time);
-    let server = FakeGithub::start(
-        Org::from_locker(&example.locker),
-        Options {
-            token: TOKEN.into(),
-            app: None,
-            now: Arc::new(move || clock.now().timestamp()),
-            latency: Duration::ZERO,
-            rules: Vec::new(),
-        },
-    )
-    .await;
-    (server, time, example)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_argo_cd_export_is_collected_judged_and_bundled_with_github() {
-    let (server, time, example) = server().await;
+    let Harness {
+        example,
+        server,
+        time,
+    } = harness(Vec::new()).await;
     // A change of the example merged in the window: its merge commit is deployed by
     // Argo CD and approved by someone who is not its author.
     let change = example
@@ -109,7 +75,7 @@ async fn an_argo_cd_export_is_collected_judged_and_bundled_with_github() {
     let config_path = write_config(dir.path(), &server.url, &export);
     let config = Config::load(&config_path).unwrap();
     let out = dir.path().join("locker");
-    let collection = collect(&config, &out, options(&time)).await.unwrap();
+    let collection = collect(&config, &out, options(&time, None)).await.unwrap();
     assert!(collection.meta.complete, "{:?}", collection.meta.missing);
 
     // The file is in the locker byte for byte, logged as what it is.
@@ -231,7 +197,7 @@ async fn an_argo_cd_export_is_collected_judged_and_bundled_with_github() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_export_stops_the_collection_with_line_and_field() {
-    let (server, time, _example) = server().await;
+    let Harness { server, time, .. } = harness(Vec::new()).await;
     let export = format!(
         "id,repo,environment,sha,created_at,status\n\
          argo-1,acme/api,production,{},2026-08-20 15:00,success\n",
@@ -241,7 +207,7 @@ async fn a_bad_export_stops_the_collection_with_line_and_field() {
     let config_path = write_config(dir.path(), &server.url, &export);
     let config = Config::load(&config_path).unwrap();
     let out = dir.path().join("locker");
-    let err = collect(&config, &out, options(&time))
+    let err = collect(&config, &out, options(&time, None))
         .await
         .unwrap_err()
         .to_string();
