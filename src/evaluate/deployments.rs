@@ -4,6 +4,7 @@
 //! context changes get the same [`ChangeFacts`] as the change population), the
 //! environment approvals that count, and the local time of its creation.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Timelike};
@@ -153,20 +154,31 @@ fn outcome(deployment: &Deployment) -> (String, Option<(&str, Timestamp)>) {
     (state, outcome)
 }
 
-/// (repo, lower-case sha) → candidate changes: (basis, merged_at, number).
-type ShaIndex<'a> = BTreeMap<(&'a str, String), Vec<(TraceBasis, Timestamp, u64)>>;
+/// (repo, lower-case sha) → candidate changes: (basis, merged_at, number). Only looked
+/// up (millions of entries at scale), so hashed, with SHAs borrowed when already
+/// lower-case.
+type ShaIndex<'a> = HashMap<(&'a str, Cow<'a, str>), Vec<(TraceBasis, Timestamp, u64)>>;
+
+/// A SHA in lower case, borrowed when it already is.
+fn lower(sha: &str) -> Cow<'_, str> {
+    if sha.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(sha.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(sha)
+    }
+}
 
 fn sha_index<'a>(index: &Index<'a>) -> ShaIndex<'a> {
-    let mut by_sha: ShaIndex<'a> = BTreeMap::new();
+    let mut by_sha: ShaIndex<'a> = HashMap::new();
     for change in &index.evidence.changes {
         if population::is_production(&index.repos, index.scope, &change.repo, &change.base_branch)
             != Some(true)
         {
             continue;
         }
-        let mut add = |sha: &str, basis| {
+        let mut add = |sha: &'a str, basis| {
             by_sha
-                .entry((change.repo.as_str(), sha.to_ascii_lowercase()))
+                .entry((change.repo.as_str(), lower(sha)))
                 .or_default()
                 .push((basis, change.merged_at, change.number));
         };
@@ -195,9 +207,8 @@ fn branch_records<'a>(
 ) -> BranchRecords<'a> {
     let mut wanted: BranchRecords<'a> = HashMap::new();
     for d in deployments {
-        let key = (d.repo.as_str(), d.sha.to_ascii_lowercase());
-        if !by_sha.contains_key(&key) {
-            wanted.insert(key, Vec::new());
+        if !by_sha.contains_key(&(d.repo.as_str(), lower(&d.sha))) {
+            wanted.insert((d.repo.as_str(), d.sha.to_ascii_lowercase()), Vec::new());
         }
     }
     if wanted.is_empty() {
@@ -220,7 +231,7 @@ fn trace(
     repo: &str,
     sha: &str,
 ) -> Option<Trace> {
-    if let Some(candidates) = by_sha.get(&(repo, sha.to_ascii_lowercase())) {
+    if let Some(candidates) = by_sha.get(&(repo, lower(sha))) {
         return candidates
             .iter()
             .min()
