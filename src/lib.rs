@@ -14,6 +14,7 @@ pub mod evaluate;
 pub mod example;
 pub mod findings;
 pub mod github;
+pub mod gitlab;
 pub mod inputs;
 pub mod locker;
 pub mod model;
