@@ -32,6 +32,7 @@ mod access;
 mod activity;
 mod calls;
 mod deploy;
+pub mod gitlab;
 mod history;
 mod people;
 mod render_environments;

@@ -39,6 +39,8 @@ pub(super) struct Collected {
     pub teams: Teams,
     pub credentials: Credentials,
     pub queries: Queries,
+    /// What each GitLab source contributed (`gitlab.rs`), in source order.
+    pub gitlab: Vec<super::gitlab::Normalized>,
     /// Deployments of file sources (`file_deployments.rs`), in file order.
     pub imported_deployments: Vec<Deployment>,
     gaps: Vec<Gap>,
@@ -105,6 +107,20 @@ impl Collected {
             coverage: Vec::new(),
             environments: self.environments.finish(),
         };
+        for g in self.gitlab {
+            evidence.repositories.extend(g.repositories);
+            evidence.changes.extend(g.changes);
+            evidence.branch_commits.extend(g.branch_commits);
+            evidence.deployments.extend(g.deployments);
+            evidence.branch_protections.extend(g.protections);
+            evidence.environments.extend(g.environments);
+            evidence.audit_events.extend(g.audit_events);
+            let access = &mut evidence.access;
+            access.org_members.extend(g.org_members);
+            access.outside_collaborators.extend(g.outside_collaborators);
+            access.repo_collaborators.extend(g.repo_collaborators);
+            access.deploy_keys.extend(g.deploy_keys);
+        }
         evidence.coverage = self.coverage.finish(&evidence);
         evidence
     }

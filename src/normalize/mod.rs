@@ -17,6 +17,7 @@ mod collected;
 mod coverage;
 mod de;
 mod file_deployments;
+mod gitlab;
 mod graphql;
 mod graphql_branch_history;
 mod graphql_pull_requests;
@@ -140,7 +141,20 @@ pub fn normalize(locker: &Locker) -> Result<Evidence, NormalizeError> {
     let meta = locker.meta()?;
     let records = locker.requests()?;
     let mut collected = collected::Collected::default();
-    for record in effective(&records) {
+    let effective = effective(&records);
+    for source in meta
+        .sources
+        .iter()
+        .filter(|s| s.kind.eq_ignore_ascii_case("gitlab"))
+    {
+        let own: Vec<&RequestRecord> = effective
+            .iter()
+            .copied()
+            .filter(|r| r.source == source.name)
+            .collect();
+        gitlab::process(locker, &mut collected, source, &own)?;
+    }
+    for record in effective {
         let Some(source) = meta.sources.iter().find(|s| s.name == record.source) else {
             return Err(NormalizeError::Request {
                 seq: record.seq,
@@ -153,6 +167,9 @@ pub fn normalize(locker: &Locker) -> Result<Evidence, NormalizeError> {
         };
         if source.kind.eq_ignore_ascii_case("file") {
             file_deployments::process(locker, &mut collected, &source.name, record)?;
+            continue;
+        }
+        if source.kind.eq_ignore_ascii_case("gitlab") {
             continue;
         }
         if !source.kind.eq_ignore_ascii_case("github") {

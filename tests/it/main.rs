@@ -7,6 +7,7 @@ mod collect;
 mod demo;
 mod fake_github;
 mod file_import;
+mod gitlab_example;
 mod graphql_schema;
 mod locker_errors;
 mod normalize;
