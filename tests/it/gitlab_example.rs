@@ -64,5 +64,53 @@ fn gitlab_example_findings_equal_the_planted_ground_truth() {
         "missed {missed:#?}\nextra {extra:#?}\ncontrols:\n{}",
         summary.join("\n")
     );
-    let _ = ResultKind::Effective;
+    // Population sizes, from the plan's own records.
+    let control = |id: &str| findings.controls.iter().find(|c| c.id == id).unwrap();
+    let p = &truth.populations;
+    assert_eq!(control("CM-01").population, p.changes);
+    assert_eq!(control("CM-05").population, p.branch_commits);
+    assert_eq!(control("CM-06").population, p.deployments);
+    assert_eq!(control("AC-02").population, p.accounts);
+    assert_eq!(control("AC-04").population, p.credentials);
+    assert_eq!(control("CM-10").population, p.production_branches);
+    // What GitLab does not offer is not_tested with the reason, never a pass.
+    let ac01 = control("AC-01");
+    assert_eq!(ac01.result, ResultKind::NotTested);
+    assert!(
+        ac01.reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("two-factor status only to instance administrators"),
+        "{ac01:?}"
+    );
+    let ac04 = control("AC-04");
+    assert!(
+        ac04.reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("CI/CD variables API gives no creation or update time"),
+        "{ac04:?}"
+    );
+    // Every other population is complete: each was obtained by a recorded query.
+    for c in &findings.controls {
+        if c.id != "AC-04" {
+            assert!(
+                !c.reason
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains("may be incomplete"),
+                "{c:?}"
+            );
+        }
+    }
+    // The tricky cases raise nothing.
+    for t in &truth.tricky {
+        assert!(
+            !findings.exceptions.iter().any(|e| e.repo == t.repo
+                && e.subject == t.subject
+                && e.subject_type.as_str() == t.subject_type),
+            "{t:?}"
+        );
+    }
+    assert_eq!(truth.tricky.len(), 2);
 }
