@@ -630,6 +630,7 @@ pub const EVIDENCE_TYPES: &[&str] = &[
     "rulesets",
     "rule_suites",
     "ruleset_history",
+    "protection_history",
     "audit_log",
     "deployments",
     "deployment_statuses",

@@ -14,6 +14,9 @@ use crate::model::Evidence;
 /// One account with access to an organisation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccountRow {
+    /// The configured source the account was collected from.
+    #[serde(default)]
+    pub source: String,
     pub org: String,
     pub login: String,
     /// `user`, `bot`, `organization`, `mannequin`, `other`.
@@ -39,6 +42,9 @@ pub struct AccountRow {
 /// A deploy key or an Actions secret.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CredentialRow {
+    /// The configured source the credential was collected from.
+    #[serde(default)]
+    pub source: String,
     /// `deploy_key` or `secret`.
     pub kind: String,
     /// `repo` or `org`.
@@ -119,6 +125,7 @@ pub fn account_rows(facts: &AccessFacts<'_>) -> Vec<AccountRow> {
                 .collect();
             direct.sort();
             AccountRow {
+                source: a.source.to_string(),
                 org: a.org.clone(),
                 login: a.login.clone(),
                 kind: kind_name(a.kind).into(),
@@ -153,6 +160,7 @@ pub fn credential_rows(
         .iter()
         .filter(|k| in_scope(sources, &k.source, &k.repo))
         .map(|k| CredentialRow {
+            source: k.source.clone(),
             kind: "deploy_key".into(),
             scope: "repo".into(),
             owner: k.repo.clone(),
@@ -174,6 +182,7 @@ pub fn credential_rows(
             .iter()
             .filter(|s| s.scope != "repo" || in_scope(sources, &s.source, &s.owner))
             .map(|s| CredentialRow {
+                source: s.source.clone(),
                 kind: "secret".into(),
                 scope: s.scope.clone(),
                 owner: s.owner.clone(),

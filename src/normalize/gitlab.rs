@@ -515,6 +515,15 @@ pub(super) fn process(
         None,
         "GitLab's CI/CD variables API gives no creation or update time, so variable ages cannot be judged".into(),
     );
+    for repo in &out.repositories {
+        collected.gap(
+            &source.name,
+            "protection_history",
+            Some(repo.full_name.clone()),
+            None,
+            "GitLab records protected-branch and approval-rule changes as project audit events (GET /projects/:id/audit_events, Premium), which changeproof does not read yet".into(),
+        );
+    }
     collected.gitlab.push(out);
     Ok(())
 }
@@ -899,10 +908,11 @@ fn change(
         }
         None => incomplete.push(super::INCOMPLETE_REVIEWS.to_string()),
     }
-    if r.failed(&versions_kind) || (r.list(&versions_kind).is_none() && !reviews.is_empty()) {
-        if !incomplete.iter().any(|i| i == super::INCOMPLETE_REVIEWS) {
-            incomplete.push(super::INCOMPLETE_REVIEWS.to_string());
-        }
+    // Without the versions an approval's commit is unknown.
+    if (r.failed(&versions_kind) || (r.list(&versions_kind).is_none() && !reviews.is_empty()))
+        && !incomplete.iter().any(|i| i == super::INCOMPLETE_REVIEWS)
+    {
+        incomplete.push(super::INCOMPLETE_REVIEWS.to_string());
     }
     let mut commits = Vec::new();
     match r.list(&commits_kind) {

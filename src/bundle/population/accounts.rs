@@ -36,6 +36,7 @@ fn spec() -> TableSpec {
             Column::new("roster_name", "Roster name", Detail),
             Column::new("roster_status", "Roster status", Detail),
             Column::new("termination_date", "Termination date", Detail).style(Style::Mono),
+            Column::new("source", "Source", Detail),
         ],
         subject: (SubjectOf::Fixed(SubjectType::Account), "org", "login"),
         time: None,
@@ -59,6 +60,7 @@ fn values(a: &AccountRow) -> Vec<Value<'_>> {
         a.termination_date.map_or(Value::Empty, |d| {
             Value::Text(Cow::Owned(d.format("%Y-%m-%d").to_string()))
         }),
+        Value::text(&a.source),
     ]
 }
 

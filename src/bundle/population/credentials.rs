@@ -39,6 +39,7 @@ fn spec() -> TableSpec {
             Column::new("updated_at", "Value set at", Detail).style(Style::Mono),
             Column::new("last_used", "Last used", Detail).style(Style::Mono),
             Column::new("age_days", "Age (days)", Key).weight(8.0),
+            Column::new("source", "Source", Detail),
         ],
         subject: (SubjectOf::Column("kind"), "owner", "id"),
         time: Some("created_at"),
@@ -61,6 +62,7 @@ fn values(c: &CredentialRow) -> Vec<Value<'_>> {
         time(c.updated_at),
         time(c.last_used),
         Value::Text(Cow::Owned(c.age_days.to_string())),
+        Value::text(&c.source),
     ]
 }
 

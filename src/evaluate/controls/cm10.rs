@@ -328,6 +328,19 @@ fn history_unknown(index: &Index<'_>, repo: &Repository, p: &BranchProtection) -
             from.format("%Y-%m-%d %H:%M UTC")
         ));
     }
+    // A source whose protection history is not read at all (GitLab: protected-branch
+    // changes are project audit events, not collected yet) says so with this gap.
+    let history_gaps: Vec<String> = index
+        .gaps("protection_history", &repo.source, name)
+        .into_iter()
+        .map(describe_gap)
+        .collect();
+    if !history_gaps.is_empty() {
+        unknown.push(format!(
+            "changes to its protection in the window cannot be seen: {}",
+            history_gaps.join("; ")
+        ));
+    }
     if p.has_rulesets {
         let gaps: Vec<String> = index
             .gaps("ruleset_history", &repo.source, name)

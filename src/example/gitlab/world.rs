@@ -374,7 +374,7 @@ pub fn build(seed: u64, window: Window, snapshot: Timestamp) -> World {
         .map(|(project, twist)| merge_request(&mut g, &projects, project, twist))
         .collect();
     // iids in merge order per project, like a project's history.
-    mrs.sort_by(|a, b| (a.project, a.merged_at).cmp(&(b.project, b.merged_at)));
+    mrs.sort_by_key(|m| (m.project, m.merged_at));
     let mut iid = [0u64; 3];
     for mr in &mut mrs {
         iid[mr.project] += 1;
@@ -825,6 +825,6 @@ fn deployments(g: &mut Gen, projects: &[Project], mrs: &[MergeRequest]) -> Vec<D
         ));
         out.push(d);
     }
-    out.sort_by(|a, b| (a.project, a.created_at).cmp(&(b.project, b.created_at)));
+    out.sort_by_key(|d| (d.project, d.created_at));
     out
 }
