@@ -1433,3 +1433,216 @@ fn access(
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn body(value: Value) -> Body {
+        Body {
+            sha256: "ab".repeat(32),
+            value,
+        }
+    }
+
+    #[test]
+    fn calls_are_recognised_from_their_urls() {
+        let k = |url: &str| {
+            let (path, query) = relative(url, "https://gl.example/api/v4").unwrap();
+            recognise(path, query)
+        };
+        assert_eq!(
+            k("https://gl.example/api/v4/projects/globex%2Fapi/merge_requests/7/approvals"),
+            Some(Kind::Approvals {
+                project: "globex/api".into(),
+                iid: 7
+            })
+        );
+        assert_eq!(
+            k(
+                "https://gl.example/api/v4/projects/g%2Fsub%2Fp/repository/commits?ref_name=release%2F1.0&since=x&page=2"
+            ),
+            Some(Kind::BranchCommits {
+                project: "g/sub/p".into(),
+                branch: "release/1.0".into()
+            })
+        );
+        assert_eq!(
+            k(
+                "https://gl.example/api/v4/projects/g%2Fp/deployments?environment=prod-eu&updated_after=x"
+            ),
+            Some(Kind::Deployments {
+                project: "g/p".into(),
+                environment: "prod-eu".into()
+            })
+        );
+        assert_eq!(k("https://gl.example/api/v4/projects/g%2Fp/issues"), None);
+        assert_eq!(selection("a=1&page=3&cursor=zz&b=2"), "a=1&b=2");
+        assert_eq!(decode("release%2F1.0%"), "release/1.0%");
+    }
+
+    fn responses(
+        project: &str,
+        protected: Value,
+        rules: Option<Value>,
+        approvals: Value,
+    ) -> Responses {
+        let mut r = Responses::default();
+        let items = |v: Value| -> Items {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (x.clone(), format!("sha256:aa#/{i}")))
+                .collect()
+        };
+        r.lists.insert(
+            Kind::ProtectedBranches {
+                project: project.into(),
+            },
+            items(protected),
+        );
+        match rules {
+            Some(rules) => {
+                r.lists.insert(
+                    Kind::ApprovalRules {
+                        project: project.into(),
+                    },
+                    items(rules),
+                );
+            }
+            None => {
+                r.failed.insert(
+                    Kind::ApprovalRules {
+                        project: project.into(),
+                    },
+                    (403, "403 Forbidden".into()),
+                );
+            }
+        }
+        r.objects.insert(
+            Kind::ProjectApprovals {
+                project: project.into(),
+            },
+            body(approvals),
+        );
+        r
+    }
+
+    #[test]
+    fn protected_branches_map_to_the_baseline_terms() {
+        let protected = json!([{"name": "release/*", "push_access_levels": [{"access_level": 0}],
+            "merge_access_levels": [{"access_level": 30}], "allow_force_push": false,
+            "code_owner_approval_required": true}]);
+        let rules = json!([{"rule_type": "regular", "approvals_required": 2, "applies_to_all_protected_branches": false,
+            "protected_branches": [{"name": "release/*"}]},
+            {"rule_type": "code_owner", "approvals_required": 5, "applies_to_all_protected_branches": true}]);
+        let r = responses(
+            "g/p",
+            protected,
+            Some(rules),
+            json!({"reset_approvals_on_push": true}),
+        );
+        let project = json!({"only_allow_merge_if_pipeline_succeeds": true});
+        let bp = protection(&r, "gl", "g/p", "release/2.0", &project).unwrap();
+        assert!(
+            bp.protected
+                && bp.require_pull_request
+                && bp.dismiss_stale_reviews
+                && bp.enforce_admins
+        );
+        assert!(bp.require_code_owner_review && !bp.allow_force_pushes);
+        assert_eq!(
+            bp.required_approvals, 2,
+            "code-owner rules are not approval counts"
+        );
+        assert_eq!(bp.required_checks, ["pipeline"]);
+        // A branch no entry protects is recorded as unprotected.
+        let main = protection(&r, "gl", "g/p", "main", &project).unwrap();
+        assert!(!main.protected && !main.require_pull_request);
+        // Maintainers allowed to push, a user allowed to push: no pull request required.
+        let weak = json!([{"name": "main", "push_access_levels": [{"access_level": 40}, {"access_level": 40, "user_id": 7}]}]);
+        let r = responses("g/p", weak, None, json!({"reset_approvals_on_push": false}));
+        let bp = protection(&r, "gl", "g/p", "main", &json!({})).unwrap();
+        assert!(bp.protected && !bp.require_pull_request && !bp.dismiss_stale_reviews);
+        assert_eq!(bp.bypass_actors, ["User 7 (push)"]);
+        assert!(bp.required_checks.is_empty());
+    }
+
+    #[test]
+    fn an_approval_is_given_on_the_head_of_the_version_current_at_its_time() {
+        let mut r = Responses::default();
+        let p = "g/p".to_string();
+        r.objects.insert(
+            Kind::Approvals {
+                project: p.clone(),
+                iid: 3,
+            },
+            body(json!({"approved_by": [
+                {"user": {"id": 1, "username": "ann"}, "approved_at": "2026-07-02T10:00:00Z"},
+                {"user": {"id": 2, "username": "bob"}, "approved_at": "2026-07-02T12:00:00Z"},
+                {"user": {"id": 3, "username": "cy"}}
+            ]})),
+        );
+        r.lists.insert(
+            Kind::Versions {
+                project: p.clone(),
+                iid: 3,
+            },
+            vec![
+                (
+                    json!({"head_commit_sha": "h2", "created_at": "2026-07-02T11:00:00Z"}),
+                    "sha256:v#/0".into(),
+                ),
+                (
+                    json!({"head_commit_sha": "h1", "created_at": "2026-07-02T09:00:00Z"}),
+                    "sha256:v#/1".into(),
+                ),
+            ],
+        );
+        r.lists.insert(
+            Kind::MrCommits {
+                project: p.clone(),
+                iid: 3,
+            },
+            Vec::new(),
+        );
+        r.lists.insert(
+            Kind::Pipelines {
+                project: p.clone(),
+                iid: 3,
+            },
+            Vec::new(),
+        );
+        let mr = json!({"iid": 3, "sha": "h2", "merged_at": "2026-07-02T13:00:00Z", "created_at": "2026-07-01T13:00:00Z",
+            "target_branch": "main", "author": {"username": "dee"}, "merge_user": {"username": "ann"}, "squash_commit_sha": "s"});
+        let c = change(&r, "gl", &p, &mr, "sha256:l#/0", 3).unwrap();
+        let on: Vec<(Option<&str>, Option<&str>)> = c
+            .reviews
+            .iter()
+            .map(|r| {
+                (
+                    r.author.as_ref().map(|a| a.login.as_str()),
+                    r.commit_sha.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            on,
+            [
+                (Some("ann"), Some("h1")),
+                (Some("bob"), Some("h2")),
+                (Some("cy"), None)
+            ]
+        );
+        assert_eq!(c.merge_commit_sha.as_deref(), Some("s"));
+        assert!(c.incomplete.is_empty(), "{:?}", c.incomplete);
+        // No pipeline for the head: no checks at all (CM-03's checks_missing).
+        assert_eq!(c.checks.rollup, None);
+        // Without its approvals the change's reviews are incomplete, never empty-and-judged.
+        r.objects.clear();
+        let c = change(&r, "gl", &p, &mr, "sha256:l#/0", 3).unwrap();
+        assert_eq!(c.incomplete, [super::super::INCOMPLETE_REVIEWS]);
+    }
+}
