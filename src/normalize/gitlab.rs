@@ -1048,6 +1048,17 @@ fn protection(
         project: project.to_string(),
     };
     let listed = r.list(&protected_kind)?;
+    // The approval terms come from two more calls (Premium); without them the
+    // protection is unknown, not weak (the gap says why).
+    let rules_kind = Kind::ApprovalRules {
+        project: project.to_string(),
+    };
+    let settings_kind = Kind::ProjectApprovals {
+        project: project.to_string(),
+    };
+    if r.list(&rules_kind).is_none() || r.object(&settings_kind).is_none() {
+        return None;
+    }
     let entry = listed
         .iter()
         .find(|(e, _)| s(e, "name") == Some(branch))
@@ -1563,11 +1574,19 @@ mod tests {
         assert!(!main.protected && !main.require_pull_request);
         // Maintainers allowed to push, a user allowed to push: no pull request required.
         let weak = json!([{"name": "main", "push_access_levels": [{"access_level": 40}, {"access_level": 40, "user_id": 7}]}]);
-        let r = responses("g/p", weak, None, json!({"reset_approvals_on_push": false}));
+        let r = responses(
+            "g/p",
+            weak.clone(),
+            Some(json!([])),
+            json!({"reset_approvals_on_push": false}),
+        );
         let bp = protection(&r, "gl", "g/p", "main", &json!({})).unwrap();
         assert!(bp.protected && !bp.require_pull_request && !bp.dismiss_stale_reviews);
         assert_eq!(bp.bypass_actors, ["User 7 (push)"]);
         assert!(bp.required_checks.is_empty());
+        // Approval rules refused (Free tier, or a token without access): unknown.
+        let r = responses("g/p", weak, None, json!({"reset_approvals_on_push": false}));
+        assert!(protection(&r, "gl", "g/p", "main", &json!({})).is_none());
     }
 
     #[test]
