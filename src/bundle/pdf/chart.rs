@@ -210,14 +210,30 @@ pub fn draw(
         total_label,
     );
     ly += 14.0;
-    for (s, (id, counts)) in data.series.iter().enumerate() {
-        page.fill(lx, ly, 9.0, 9.0, SERIES[s % SERIES.len()]);
+    // Only the controls with charted exceptions (a bar segment to name), in rows that
+    // fit the chart's height whatever their number.
+    let shown: Vec<(usize, &String, u64)> = data
+        .series
+        .iter()
+        .enumerate()
+        .map(|(s, (id, counts))| (s, id, counts.iter().sum::<u64>()))
+        .filter(|(_, _, n)| *n > 0)
+        .collect();
+    let room = top + HEIGHT - ly;
+    let row = (room / shown.len().max(1) as f32).min(13.0);
+    for (s, id, n) in shown {
+        page.fill(
+            lx,
+            ly,
+            9.0f32.min(row - 1.0),
+            9.0f32.min(row - 1.0),
+            SERIES[s % SERIES.len()],
+        );
         page.text(lx + 14.0, ly + 7.6, LEGEND, id.clone());
-        let n: u64 = counts.iter().sum();
         let label = n.to_string();
         let w = fonts.width(LEGEND.face, LEGEND.size, &label);
         page.text(left + width - w, ly + 7.6, LEGEND, label);
-        ly += 13.0;
+        ly += row;
     }
 }
 

@@ -37,13 +37,22 @@ impl Report<'_> {
             .map(|s| {
                 let mut text = format!("{} — {}", s.name, forge_name(s.kind));
                 if let Some(org) = &s.org {
-                    text.push_str(&format!(" organisation {org}"));
+                    // GitLab calls its organisations groups, and its repositories projects.
+                    let unit = match s.kind {
+                        crate::config::SourceKind::Gitlab => "group",
+                        _ => "organisation",
+                    };
+                    text.push_str(&format!(" {unit} {org}"));
                 }
                 let api = s.api_url();
                 if !api.is_empty() {
                     text.push_str(&format!(" ({api})"));
                 }
-                text.push_str(&format!("; repositories {}", s.repos.join(", ")));
+                let repositories = match s.kind {
+                    crate::config::SourceKind::Gitlab => "projects",
+                    _ => "repositories",
+                };
+                text.push_str(&format!("; {repositories} {}", s.repos.join(", ")));
                 if !s.exclude.is_empty() {
                     text.push_str(&format!(", excluding {}", s.exclude.join(", ")));
                 }
