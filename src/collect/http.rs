@@ -29,12 +29,23 @@ use super::time::{Clock, Sleeper, until};
 /// The API version every request asks for.
 pub const API_VERSION: &str = "2022-11-28";
 
-/// Response headers kept in the request log (never one that carries a credential).
+/// Response headers kept in the request log (never one that carries a credential):
+/// GitHub's and GitLab's rate-limit, pagination and request-id headers.
 pub const RECORDED_HEADERS: &[&str] = &[
     "etag",
     "link",
+    "ratelimit-limit",
+    "ratelimit-observed",
+    "ratelimit-remaining",
+    "ratelimit-reset",
     "retry-after",
     "x-github-request-id",
+    "x-next-page",
+    "x-page",
+    "x-per-page",
+    "x-request-id",
+    "x-total",
+    "x-total-pages",
     "x-ratelimit-limit",
     "x-ratelimit-remaining",
     "x-ratelimit-reset",
@@ -243,9 +254,19 @@ struct Attempt {
     body: Vec<u8>,
 }
 
+/// Which forge's API the executor speaks (its request headers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    Github,
+    /// GitLab REST v4: `Accept: application/json`, no GitHub version header; the
+    /// bearer token is a personal, group or project access token.
+    Gitlab,
+}
+
 /// Everything the executor needs besides the network.
 pub struct ExecutorParts {
     pub source: String,
+    pub api: Api,
     /// The API root requests must stay under, without trailing slash.
     pub api_url: String,
     pub settings: HttpSettings,
@@ -282,14 +303,21 @@ impl Executor {
         };
         check_api_url(&parts.api_url).map_err(refused)?;
         let mut headers = HeaderMap::new();
-        headers.insert(
-            header::ACCEPT,
-            HeaderValue::from_static("application/vnd.github+json"),
-        );
-        headers.insert(
-            "x-github-api-version",
-            HeaderValue::from_static(API_VERSION),
-        );
+        match parts.api {
+            Api::Github => {
+                headers.insert(
+                    header::ACCEPT,
+                    HeaderValue::from_static("application/vnd.github+json"),
+                );
+                headers.insert(
+                    "x-github-api-version",
+                    HeaderValue::from_static(API_VERSION),
+                );
+            }
+            Api::Gitlab => {
+                headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+            }
+        }
         let mut builder = reqwest::Client::builder();
         if is_loopback(&parts.api_url) {
             // A proxy from the environment must not capture calls to this machine.

@@ -1,11 +1,11 @@
-//! Collection: GitHub's API → a locker of raw responses (SPEC §8).
+//! Collection: GitHub's and GitLab's APIs → a locker of raw responses (SPEC §8).
 //!
 //! ```text
 //! collect(config, out)
 //!   ├─ prepare the locker: new (snapshot time = now, config.toml, locker.json marked
 //!   │  in progress) or resume an unfinished one (same config; its request log is the
 //!   │  journal that answers finished requests without the network)
-//!   ├─ per GitHub source: github::Plan over an http::Executor
+//!   ├─ per GitHub source: github::Plan over an http::Executor (GitLab: gitlab::Plan)
 //!   │    (auth, rate limits, retries, ETag revalidation, journal, request log)
 //!   ├─ locker.json: complete, or the exact list of what is missing
 //!   └─ normalize → evidence.json
@@ -22,6 +22,7 @@ pub mod app;
 pub mod auth;
 pub mod file_source;
 pub mod github;
+pub mod gitlab;
 pub mod http;
 pub mod journal;
 pub mod pagination;
@@ -42,7 +43,7 @@ use crate::model::Evidence;
 use crate::normalize::NormalizeError;
 
 use auth::{AuthError, StaticToken, TokenSource, token_from_env};
-use http::{CallError, Executor, ExecutorParts, HttpSettings, StatsSnapshot};
+use http::{Api, CallError, Executor, ExecutorParts, HttpSettings, StatsSnapshot};
 use journal::{EtagCache, Journal};
 use progress::Progress;
 use time::{Clock, Sleeper, SystemClock, TokioSleeper};
@@ -110,7 +111,9 @@ pub enum CollectError {
     Normalize(#[from] NormalizeError),
     #[error("[[source]] `{name}`: {message}")]
     Source { name: String, message: String },
-    #[error("the config has no [[source]] of kind \"github\" or \"file\"; nothing to collect")]
+    #[error(
+        "the config has no [[source]] of kind \"github\", \"gitlab\" or \"file\"; nothing to collect"
+    )]
     NoSource,
     #[error(
         "{path}: holds a finished, complete collection; collect into a new --out (pass --etag-cache {path} to reuse its responses)"
@@ -132,7 +135,7 @@ pub async fn collect(
     options: CollectOptions,
 ) -> Result<Collection, CollectError> {
     let started = Instant::now();
-    let sources = github_sources(config)?;
+    let sources = api_sources(config)?;
     let mut tokens: Vec<Arc<dyn TokenSource>> = Vec::new();
     for source in &sources {
         http::check_api_url(&source.api_url()).map_err(|message| CollectError::Source {
@@ -161,8 +164,13 @@ pub async fn collect(
             Some(dir) => EtagCache::from_locker(dir, &source.name)?,
             None => EtagCache::empty(),
         };
+        let api = match source.kind {
+            SourceKind::Gitlab => Api::Gitlab,
+            _ => Api::Github,
+        };
         let exec = Arc::new(Executor::new(ExecutorParts {
             source: source.name.clone(),
+            api,
             api_url: source.api_url(),
             settings: options.settings.clone(),
             tokens,
@@ -173,14 +181,25 @@ pub async fn collect(
             sleeper: Arc::clone(&options.sleeper),
             progress: Arc::clone(&options.progress),
         })?);
-        let plan = Arc::new(github::Plan::new(
-            Arc::clone(&exec),
-            source.clone(),
-            config.scope.clone(),
-            config.audit.window.window(),
-            options.settings.max_in_flight,
-        ));
-        let (source_missing, source_notes) = plan.run().await?;
+        let (source_missing, source_notes) = if api == Api::Gitlab {
+            let plan = Arc::new(gitlab::Plan::new(
+                Arc::clone(&exec),
+                source.clone(),
+                config.scope.clone(),
+                config.audit.window.window(),
+                options.settings.max_in_flight,
+            ));
+            plan.run().await?
+        } else {
+            let plan = Arc::new(github::Plan::new(
+                Arc::clone(&exec),
+                source.clone(),
+                config.scope.clone(),
+                config.audit.window.window(),
+                options.settings.max_in_flight,
+            ));
+            plan.run().await?
+        };
         missing.extend(source_missing);
         notes.extend(source_notes);
         stats.push((source.name.clone(), exec.stats.snapshot()));
@@ -247,22 +266,15 @@ pub fn collect_blocking(
     runtime.block_on(collect(config, out, options))
 }
 
-/// The GitHub sources of the config; file sources are imported after them
-/// (`file_source.rs`); GitLab is refused until its collector exists.
-fn github_sources(config: &Config) -> Result<Vec<Source>, CollectError> {
-    let mut sources = Vec::new();
-    for source in &config.sources {
-        match source.kind {
-            SourceKind::Github => sources.push(source.clone()),
-            SourceKind::File => {}
-            SourceKind::Gitlab => {
-                return Err(CollectError::Source {
-                    name: source.name.clone(),
-                    message: "collection from kind \"gitlab\" is not available yet; only github and file sources are collected".into(),
-                });
-            }
-        }
-    }
+/// The API sources of the config (GitHub and GitLab); file sources are imported after
+/// them (`file_source.rs`).
+fn api_sources(config: &Config) -> Result<Vec<Source>, CollectError> {
+    let sources: Vec<Source> = config
+        .sources
+        .iter()
+        .filter(|s| matches!(s.kind, SourceKind::Github | SourceKind::Gitlab))
+        .cloned()
+        .collect();
     if sources.is_empty() && !config.sources.iter().any(|s| s.kind == SourceKind::File) {
         return Err(CollectError::NoSource);
     }
@@ -285,6 +297,10 @@ fn token_source(
     clock: Arc<dyn Clock>,
 ) -> Result<Arc<dyn TokenSource>, CollectError> {
     match (&source.token_env, &source.app) {
+        (_, Some(_)) if source.kind == SourceKind::Gitlab => Err(CollectError::Source {
+            name: source.name.clone(),
+            message: "`app` (GitHub App authentication) is for GitHub sources; a GitLab source takes `token_env`, the variable holding a token with the read_api scope".into(),
+        }),
         (Some(var), _) => {
             let secret = token_from_env(&source.name, var, env.as_ref())?;
             Ok(Arc::new(StaticToken::new(secret)))
@@ -376,7 +392,8 @@ fn prepare(
                 name: s.name.clone(),
                 kind: match s.kind {
                     SourceKind::File => "file".into(),
-                    _ => "github".into(),
+                    SourceKind::Gitlab => "gitlab".into(),
+                    SourceKind::Github => "github".into(),
                 },
                 api_url: match s.kind {
                     SourceKind::File => file_source::url(s),

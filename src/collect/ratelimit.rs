@@ -58,12 +58,20 @@ fn header<'h>(headers: &'h BTreeMap<String, String>, name: &str) -> Option<&'h s
     headers.get(name).map(|v| v.trim())
 }
 
+/// GitHub's `x-ratelimit-*`, else GitLab's `ratelimit-*` (same meaning: requests left,
+/// and the reset as epoch seconds).
 fn remaining(headers: &BTreeMap<String, String>) -> Option<u64> {
-    header(headers, "x-ratelimit-remaining")?.parse().ok()
+    header(headers, "x-ratelimit-remaining")
+        .or_else(|| header(headers, "ratelimit-remaining"))?
+        .parse()
+        .ok()
 }
 
 fn reset(headers: &BTreeMap<String, String>) -> Option<Timestamp> {
-    let secs: i64 = header(headers, "x-ratelimit-reset")?.parse().ok()?;
+    let secs: i64 = header(headers, "x-ratelimit-reset")
+        .or_else(|| header(headers, "ratelimit-reset"))?
+        .parse()
+        .ok()?;
     chrono::DateTime::from_timestamp(secs, 0)
 }
 

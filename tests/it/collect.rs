@@ -174,7 +174,7 @@ pub fn assert_same_evidence(collected: &Evidence, expected: &Evidence, server_ur
 }
 
 /// (method, URL, request body) of every successful record, with duplicates counted.
-fn successful_keys(locker: &Locker) -> BTreeMap<(String, String, Option<String>), u32> {
+pub fn successful_keys(locker: &Locker) -> BTreeMap<(String, String, Option<String>), u32> {
     let mut keys = BTreeMap::new();
     for r in locker.requests().unwrap() {
         if (200..300).contains(&r.status) || r.status == 304 {
@@ -187,7 +187,7 @@ fn successful_keys(locker: &Locker) -> BTreeMap<(String, String, Option<String>)
 }
 
 /// The whole records of a request log, even one whose last line a kill cut short.
-fn whole_records(locker: &Path) -> Vec<changeproof::locker::RequestRecord> {
+pub fn whole_records(locker: &Path) -> Vec<changeproof::locker::RequestRecord> {
     let text = std::fs::read_to_string(locker.join("requests.ndjson")).unwrap();
     let whole = text.rfind('\n').map_or(0, |i| i + 1);
     text[..whole]

@@ -455,14 +455,14 @@ impl FakeGithub {
     }
 }
 
-struct Request {
-    method: String,
-    target: String,
-    headers: BTreeMap<String, String>,
-    body: Vec<u8>,
+pub struct Request {
+    pub method: String,
+    pub target: String,
+    pub headers: BTreeMap<String, String>,
+    pub body: Vec<u8>,
 }
 
-async fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
+pub async fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
     let mut line = String::new();
     if reader.read_line(&mut line).await.ok()? == 0 {
         return None;
@@ -498,11 +498,11 @@ async fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
     })
 }
 
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-    truncate: bool,
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub truncate: bool,
 }
 
 async fn connection(state: Arc<State>, stream: TcpStream) {
@@ -515,41 +515,50 @@ async fn connection(state: Arc<State>, stream: TcpStream) {
             tokio::time::sleep(state.options.latency).await;
         }
         let reply = handle(&state, &request);
-        let reason = match reply.status {
-            200 => "OK",
-            201 => "Created",
-            304 => "Not Modified",
-            401 => "Unauthorized",
-            403 => "Forbidden",
-            404 => "Not Found",
-            429 => "Too Many Requests",
-            _ => "Status",
-        };
-        let mut head = format!("HTTP/1.1 {} {reason}\r\n", reply.status);
-        for (k, v) in &reply.headers {
-            head.push_str(&format!("{k}: {v}\r\n"));
-        }
-        if reply.status != 304 {
-            head.push_str(&format!("content-length: {}\r\n", reply.body.len()));
-        }
-        head.push_str("\r\n");
-        // One write per response: a head and a body in separate segments would meet
-        // the client's delayed ACK (Nagle), adding tens of milliseconds per request.
-        let mut bytes = head.into_bytes();
-        if reply.truncate {
-            bytes.extend_from_slice(&reply.body[..reply.body.len() / 2]);
-        } else if reply.status != 304 {
-            bytes.extend_from_slice(&reply.body);
-        }
-        let stream = reader.get_mut();
-        if stream.write_all(&bytes).await.is_err() {
-            return;
-        }
-        if reply.truncate {
-            let _ = stream.shutdown().await;
+        if !send(&mut reader, &reply).await {
             return;
         }
     }
+}
+
+/// Writes one HTTP/1.1 response; false when the connection is to be closed (a write
+/// failed, or the reply was truncated on purpose).
+pub async fn send(reader: &mut BufReader<TcpStream>, reply: &Reply) -> bool {
+    let reason = match reply.status {
+        200 => "OK",
+        201 => "Created",
+        304 => "Not Modified",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        429 => "Too Many Requests",
+        _ => "Status",
+    };
+    let mut head = format!("HTTP/1.1 {} {reason}\r\n", reply.status);
+    for (k, v) in &reply.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if reply.status != 304 {
+        head.push_str(&format!("content-length: {}\r\n", reply.body.len()));
+    }
+    head.push_str("\r\n");
+    // One write per response: a head and a body in separate segments would meet
+    // the client's delayed ACK (Nagle), adding tens of milliseconds per request.
+    let mut bytes = head.into_bytes();
+    if reply.truncate {
+        bytes.extend_from_slice(&reply.body[..reply.body.len() / 2]);
+    } else if reply.status != 304 {
+        bytes.extend_from_slice(&reply.body);
+    }
+    let stream = reader.get_mut();
+    if stream.write_all(&bytes).await.is_err() {
+        return false;
+    }
+    if reply.truncate {
+        let _ = stream.shutdown().await;
+        return false;
+    }
+    true
 }
 
 fn error_body(message: &str) -> Vec<u8> {

@@ -494,28 +494,33 @@ pub fn deploy_keys(w: &World, p: usize) -> Vec<Value> {
 }
 
 /// Group audit events from a day before the window: membership changes only (nothing
-/// touched protected branches in the window).
+/// touched protected branches in the window), one a week.
 pub fn audit_events(w: &World) -> Vec<Value> {
     let owner = &w.users[0];
-    vec![json!({
-        "id": 61001,
-        "author_id": owner.id,
-        "entity_id": GROUP_ID,
-        "entity_type": "Group",
-        "event_name": "member_updated",
-        "details": {
-            "change": "access_level",
-            "from": "Developer",
-            "to": "Maintainer",
-            "author_name": owner.name,
-            "author_class": "User",
-            "target_id": w.users[3].id,
-            "target_type": "User",
-            "target_details": w.users[3].name,
-            "custom_message": "Changed access level from Developer to Maintainer",
-            "ip_address": "203.0.113.7",
-            "entity_path": GROUP,
-        },
-        "created_at": iso(w.window.start + chrono::Duration::days(20) + chrono::Duration::hours(9)),
-    })]
+    (0..9u64)
+        .map(|k| {
+            let target = &w.users[3 + (k as usize % 5)];
+            json!({
+                "id": 61001 + k,
+                "author_id": owner.id,
+                "entity_id": GROUP_ID,
+                "entity_type": "Group",
+                "event_name": "member_updated",
+                "details": {
+                    "change": "access_level",
+                    "from": "Developer",
+                    "to": "Maintainer",
+                    "author_name": owner.name,
+                    "author_class": "User",
+                    "target_id": target.id,
+                    "target_type": "User",
+                    "target_details": target.name,
+                    "custom_message": "Changed access level from Developer to Maintainer",
+                    "ip_address": "203.0.113.7",
+                    "entity_path": GROUP,
+                },
+                "created_at": iso(w.window.start + chrono::Duration::days(3 + 7 * k as i64) + chrono::Duration::hours(9)),
+            })
+        })
+        .collect()
 }
