@@ -12,6 +12,7 @@ mod gitlab_collect;
 mod gitlab_example;
 mod graphql_schema;
 mod locker_errors;
+mod mixed_sources;
 mod normalize;
 mod sampling;
 mod verify;
