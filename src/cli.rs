@@ -67,12 +67,13 @@ enum Command {
         #[arg(long, default_value_t = ExampleParams::default().seed)]
         seed: u64,
     },
-    /// Collect evidence from GitHub into a locker (raw responses, request log, evidence).
+    /// Collect evidence from GitHub, GitLab and file exports into a locker (raw responses,
+    /// request log, evidence).
     ///
     /// Reads the token from the environment variable the config's [[source]] names in
     /// `token_env`. Every API request is recorded in LOCKER/requests.ndjson with its raw
     /// response. An interrupted collection (even kill -9) resumes when run again with the
-    /// same --config and --out, without asking GitHub again for what it already has.
+    /// same --config and --out, without asking the API again for what it already has.
     /// Exits 0 when the collection is complete, 3 when something could not be collected
     /// (LOCKER/locker.json lists exactly what), 2 on a usage, config or credential error.
     Collect {
