@@ -26,7 +26,7 @@ const RECORDED_API: &str = "https://gitlab.example.com/api/v4";
 pub const API_PREFIX: &str = "/api/v4";
 const LIMIT: u64 = 2000;
 /// GitLab stops counting offset-paginated totals beyond this.
-const COUNT_CAP: usize = 10_000;
+pub const COUNT_CAP: usize = 10_000;
 
 enum Entry {
     List(Vec<Value>),
@@ -157,6 +157,12 @@ pub struct Options {
     pub rules: Vec<Rule>,
     /// The largest page the server gives, whatever `per_page` asks (GitLab: 100).
     pub max_per_page: usize,
+    /// Lists longer than this get no `X-Total`/`X-Total-Pages` and no `last` link
+    /// (GitLab: 10,000).
+    pub count_cap: usize,
+    /// Lists whose target contains this text state one record more than they hold
+    /// (a list that changed while it was paged, or a server that lost a record).
+    pub overstate: Option<String>,
 }
 
 struct State {
@@ -355,7 +361,7 @@ fn answer(state: &State, request: &Request, authorization: Option<&str>) -> Repl
                 .take(per_page)
                 .cloned()
                 .collect();
-            let counted = items.len() <= COUNT_CAP;
+            let counted = items.len() <= state.options.count_cap;
             let mut links = Vec::new();
             if page > 1 {
                 links.push(format!(
@@ -395,7 +401,13 @@ fn answer(state: &State, request: &Request, authorization: Option<&str>) -> Repl
                 ),
             ];
             if counted {
-                headers.push(("x-total".to_string(), items.len().to_string()));
+                let overstated = state
+                    .options
+                    .overstate
+                    .as_ref()
+                    .is_some_and(|t| request.target.contains(t.as_str()));
+                let total = items.len() + usize::from(overstated);
+                headers.push(("x-total".to_string(), total.to_string()));
                 headers.push(("x-total-pages".to_string(), pages.to_string()));
             }
             with_etag(

@@ -31,13 +31,14 @@ struct Harness {
 }
 
 async fn harness(rules: Vec<Rule>, refuse: Option<(&str, u16)>) -> Harness {
-    harness_paged(rules, refuse, 100).await
+    harness_paged(rules, refuse, 100, crate::fake_gitlab::COUNT_CAP).await
 }
 
 async fn harness_paged(
     rules: Vec<Rule>,
     refuse: Option<(&str, u16)>,
     max_per_page: usize,
+    count_cap: usize,
 ) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("example");
@@ -58,6 +59,8 @@ async fn harness_paged(
             now: Arc::new(move || clock.now().timestamp()),
             rules,
             max_per_page,
+            count_cap,
+            overstate: None,
         },
     )
     .await;
@@ -207,7 +210,7 @@ fn paging_free(evidence: &Evidence) -> serde_json::Value {
 async fn small_pages_follow_gitlabs_links_and_count_against_x_total() {
     // A server that gives at most 7 records a page, whatever `per_page` asks: every
     // record still arrives through `Link`, and `X-Total` confirms each list's count.
-    let h = harness_paged(Vec::new(), None, 7).await;
+    let h = harness_paged(Vec::new(), None, 7, crate::fake_gitlab::COUNT_CAP).await;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("locker");
     let collection = collect(&config(&h.server.api_url), &out, options(&h.time))
@@ -375,4 +378,88 @@ async fn an_interrupted_collection_resumes_without_refetching_or_duplicating() {
         .map(|s| s.target.clone())
         .collect();
     assert!(refetched.is_empty(), "{refetched:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uncounted_lists_are_followed_to_the_end_without_a_claimed_total() {
+    // GitLab omits `X-Total` above 10,000 records; here above 5, with pages of 4.
+    let h = harness_paged(Vec::new(), None, 4, 5).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("locker");
+    let collection = collect(&config(&h.server.api_url), &out, options(&h.time))
+        .await
+        .unwrap();
+    assert!(collection.meta.complete, "{:?}", collection.meta.missing);
+    if let Some(d) = first_difference(
+        &paging_free(&collection.evidence),
+        &paging_free_uncounted(&h.example),
+        "",
+    ) {
+        panic!("uncounted collection differs at {d}");
+    }
+    let mrs: Vec<_> = collection
+        .evidence
+        .queries
+        .iter()
+        .filter(|q| q.source == "gitlab-globex" && q.evidence_type == "pull_requests")
+        .collect();
+    assert!(
+        mrs.iter().all(|q| q.total_count.is_none() && q.records > 5),
+        "{mrs:?}"
+    );
+}
+
+/// The example's evidence as an uncounting server would give it: no list longer than
+/// 5 records states a total.
+fn paging_free_uncounted(evidence: &Evidence) -> serde_json::Value {
+    let mut e = evidence.clone();
+    for q in &mut e.queries {
+        if q.records > 5 {
+            q.total_count = None;
+        }
+    }
+    paging_free(&e)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_shorter_than_its_x_total_makes_the_collection_incomplete() {
+    let mut h = harness(Vec::new(), None).await;
+    drop(std::mem::replace(
+        &mut h.server,
+        FakeGitlab::start(
+            Group::from_locker(&Locker::open(h._dir.path().join("example")).unwrap()),
+            Options {
+                token: GITLAB_TOKEN.into(),
+                now: {
+                    let clock = Arc::clone(&h.time);
+                    Arc::new(move || clock.now().timestamp())
+                },
+                rules: Vec::new(),
+                max_per_page: 100,
+                count_cap: crate::fake_gitlab::COUNT_CAP,
+                overstate: Some("/projects/globex%2Fbilling/deploy_keys".into()),
+            },
+        )
+        .await,
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("locker");
+    let collection = collect(&config(&h.server.api_url), &out, options(&h.time))
+        .await
+        .unwrap();
+    assert!(!collection.meta.complete);
+    assert_eq!(
+        collection.meta.missing.len(),
+        1,
+        "{:?}",
+        collection.meta.missing
+    );
+    let missing = &collection.meta.missing[0];
+    assert!(
+        missing.contains("globex/billing deploy keys")
+            && missing.contains("GitLab counts 1 records (X-Total) but 0 were listed"),
+        "{missing}"
+    );
+    // The locker says so: evaluation marks every output INCOMPLETE and the CLI exits 3.
+    assert!(!Locker::open(&out).unwrap().meta().unwrap().complete);
 }

@@ -44,6 +44,8 @@ async fn github_gitlab_and_a_file_make_one_consistent_bundle() {
             }),
             rules: Vec::new(),
             max_per_page: 100,
+            count_cap: crate::fake_gitlab::COUNT_CAP,
+            overstate: None,
         },
     )
     .await;
