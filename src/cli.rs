@@ -470,10 +470,11 @@ fn print_collection(c: &Collection) {
     );
     for (source, s) in &c.stats {
         println!(
-            "{source}: {} requests sent ({} not modified), {} answered from the locker, {} retries, {} rate-limit waits; rate limit used: {} REST, {} GraphQL points in {} queries",
+            "{source}: {} requests sent ({} not modified), {} answered from the locker, {} reused from the earlier collection, {} retries, {} rate-limit waits; rate limit used: {} REST, {} GraphQL points in {} queries",
             s.network,
             s.not_modified,
             s.journal,
+            s.reused,
             s.retries,
             s.waits,
             s.core_used,
@@ -494,6 +495,9 @@ fn print_collection(c: &Collection) {
     }
     for note in &c.notes {
         println!("  note: {note}");
+    }
+    for line in &c.reused {
+        println!("  reused: {line}");
     }
     if c.meta.complete {
         println!("collection complete");

@@ -143,6 +143,27 @@ pub struct RequestRecord {
     /// `link` is the cached response's when the 304 did not repeat it.
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+    /// Set when this answer was not asked again but reused from an earlier collection,
+    /// because a conditional probe in this collection showed the evidence unchanged
+    /// (docs/github.md, "Warm re-runs"). The record's `time` is when it was reused; the
+    /// response is the earlier one, byte for byte.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reused: Option<Reused>,
+}
+
+/// Where a reused answer comes from, and what allowed its reuse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reused {
+    /// The snapshot time of the collection that asked for it (its `locker.json`).
+    pub collection: Timestamp,
+    /// The answer's record in that collection's request log, and when it was requested.
+    pub seq: u64,
+    pub requested_at: Timestamp,
+    /// The conditional request in this request log whose `304` showed the evidence
+    /// unchanged since then: its `seq` and its call (`GET https://…`).
+    pub probe_seq: u64,
+    pub probe: String,
 }
 
 /// A locker directory, opened for reading.
@@ -466,6 +487,33 @@ impl LockerWriter {
         response_body: &[u8],
         headers: &[(&str, &str)],
     ) -> Result<RequestRecord> {
+        self.record_reused(
+            source,
+            method,
+            url,
+            request_body,
+            status,
+            time,
+            response_body,
+            headers,
+            None,
+        )
+    }
+
+    /// [`LockerWriter::record`] of an answer reused from an earlier collection.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_reused(
+        &mut self,
+        source: &str,
+        method: &str,
+        url: &str,
+        request_body: Option<&[u8]>,
+        status: u16,
+        time: Timestamp,
+        response_body: &[u8],
+        headers: &[(&str, &str)],
+        reused: Option<Reused>,
+    ) -> Result<RequestRecord> {
         let request_sha256 = request_body.map(|b| self.put_raw(b)).transpose()?;
         let response_sha256 = self.put_raw(response_body)?;
         let record = RequestRecord {
@@ -482,6 +530,7 @@ impl LockerWriter {
                 .iter()
                 .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
                 .collect(),
+            reused,
         };
         self.next_seq += 1;
         let mut line = serde_json::to_vec(&record).expect("request record serializes");

@@ -16,7 +16,7 @@
 //! from the page's `endCursor` on. A search matching more than GitHub's 1,000-result
 //! cap is split into smaller date ranges until each part fits.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value, json};
@@ -31,7 +31,7 @@ use crate::github::{
 };
 use crate::locker::{LockerError, Window};
 
-use super::http::{ApiRequest, ApiResponse, CallError, Executor};
+use super::http::{ApiRequest, ApiResponse, CallError, Executor, Probe};
 use super::pagination::{encode, graphql_url, next_link, next_page_url, url};
 
 /// GitHub's search returns at most this many results per query.
@@ -63,9 +63,15 @@ pub struct Plan {
     repo_slots: Semaphore,
     missing: Mutex<Vec<String>>,
     notes: Mutex<Vec<String>>,
+    /// Probes answered `304` this run, by (repository, what they watch): the earlier
+    /// collection's GraphQL answers for that evidence may be reused.
+    probes: Mutex<BTreeMap<(String, String), Probe>>,
 }
 
 type Step<T> = Result<T, LockerError>;
+
+/// What the pull-request probe watches (the key of `Plan::probes`).
+const PULLS: &str = "pulls";
 
 impl Plan {
     pub fn new(
@@ -85,7 +91,34 @@ impl Plan {
             repo_slots: Semaphore::new(repos_at_once.max(1)),
             missing: Mutex::new(Vec::new()),
             notes: Mutex::new(Vec::new()),
+            probes: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// A conditional GET whose `304` says the evidence it watches is unchanged since the
+    /// earlier collection (`--etag-cache`); any other answer, or none, simply means no
+    /// reuse. Contract: `crate::github::probe_*`.
+    async fn probe(&self, repo: &str, watches: String, path: &str, query: &str) -> Step<()> {
+        let request = ApiRequest::get(url(self.exec.api_url(), path, query));
+        match self.exec.execute(&request).await {
+            Ok(response) => {
+                if let Some(probe) = Probe::of(&request, &response) {
+                    lock(&self.probes).insert((repo.to_string(), watches), probe);
+                }
+                Ok(())
+            }
+            Err(CallError::Locker(e)) => Err(e),
+            Err(e) => {
+                tracing::info!(call = %request.label(), error = %e, "probe unanswered: the evidence it watches is asked again");
+                Ok(())
+            }
+        }
+    }
+
+    fn probe_for(&self, repo: &str, watches: &str) -> Option<Probe> {
+        lock(&self.probes)
+            .get(&(repo.to_string(), watches.to_string()))
+            .cloned()
     }
 
     /// Runs the whole plan; returns the `missing` entries (sorted) and informational
@@ -137,7 +170,17 @@ impl Plan {
 
     /// One request; a call given up on becomes a `missing` entry.
     async fn call(&self, request: ApiRequest, what: &str) -> Step<Option<ApiResponse>> {
-        match self.exec.execute(&request).await {
+        self.call_reusing(request, what, None).await
+    }
+
+    /// [`Plan::call`], reusing the earlier collection's answer behind `probe`.
+    async fn call_reusing(
+        &self,
+        request: ApiRequest,
+        what: &str,
+        probe: Option<&Probe>,
+    ) -> Step<Option<ApiResponse>> {
+        match self.exec.reuse_or_execute(&request, probe).await {
             Ok(response) => Ok(Some(response)),
             Err(CallError::Locker(e)) => Err(e),
             Err(e) => {
@@ -220,9 +263,12 @@ impl Plan {
         variables: Map<String, Value>,
         connection: &str,
         what: &str,
+        probe: Option<&Probe>,
     ) -> Step<Fetched<Vec<Value>>> {
-        self.graphql_pages_until(operation, query, variables, connection, what, |_| false)
-            .await
+        self.graphql_pages_until(operation, query, variables, connection, what, probe, |_| {
+            false
+        })
+        .await
     }
 
     /// [`Plan::graphql_pages`], stopping after a page for which `stop` is true.
@@ -233,6 +279,7 @@ impl Plan {
         mut variables: Map<String, Value>,
         connection: &str,
         what: &str,
+        probe: Option<&Probe>,
         stop: impl Fn(&Value) -> bool,
     ) -> Step<Fetched<Vec<Value>>> {
         let endpoint = graphql_url(self.exec.api_url());
@@ -246,7 +293,7 @@ impl Plan {
             });
             let bytes = serde_json::to_vec(&body).unwrap_or_default();
             let Some(response) = self
-                .call(ApiRequest::graphql(endpoint.clone(), bytes), what)
+                .call_reusing(ApiRequest::graphql(endpoint.clone(), bytes), what, probe)
                 .await?
             else {
                 return Ok(Fetched::Failed);
@@ -338,6 +385,15 @@ impl Plan {
 
     async fn repository(self: Arc<Self>, name: String, default_branch: Option<String>) -> Step<()> {
         let full = format!("{}/{name}", self.org);
+        // No closed pull request updated since the earlier collection: its answers on
+        // them may be reused (a merge, review, label, edit or push moves `updated_at`).
+        self.probe(
+            &full,
+            PULLS.to_string(),
+            &self.repo_path(&name, "/pulls"),
+            crate::github::PULLS_PROBE_QUERY,
+        )
+        .await?;
         let commits = Arc::new(Mutex::new(DeployedAndCarried::default()));
         let mut tasks = JoinSet::new();
         tasks.spawn(Arc::clone(&self).pull_requests(
@@ -375,6 +431,9 @@ impl Plan {
                     variables,
                     connection,
                     &what,
+                    // Its associated pull requests may be open ones, which the closed-PR
+                    // probe does not watch: always asked again.
+                    None,
                 )
                 .await?
             {
@@ -408,6 +467,7 @@ impl Plan {
         commits: Arc<Mutex<DeployedAndCarried>>,
     ) -> Step<()> {
         let what = format!("{full} pull_requests");
+        let probe = self.probe_for(&full, PULLS);
         let mut ranges = vec![MergedRange::of_window(&self.window)];
         let mut nodes: Vec<Value> = Vec::new();
         let mut split = 0u32;
@@ -429,6 +489,7 @@ impl Plan {
                     variables,
                     "/data/search",
                     &what,
+                    probe.as_ref(),
                     |page| splittable.is_some() && over_cap(page),
                 )
                 .await?
@@ -548,8 +609,9 @@ impl Plan {
                 .map_or(Value::Null, Value::String),
         );
         let pointer = format!("{FOLLOW_UP_PULL_REQUEST}{}", connection.pointer());
+        let probe = self.probe_for(full, PULLS);
         let pages = match self
-            .graphql_pages(operation, query, variables, &pointer, &what)
+            .graphql_pages(operation, query, variables, &pointer, &what, probe.as_ref())
             .await?
         {
             Fetched::Got(pages) => pages,
@@ -670,6 +732,16 @@ impl Plan {
         variables.insert("until".into(), Value::String(iso(self.window.end)));
         variables.insert("cursor".into(), Value::Null);
         let connection = "/data/repository/ref/target/history";
+        // The branch's head unchanged since the earlier collection: its history too.
+        let watches = format!("branch {branch}");
+        self.probe(
+            &full,
+            watches.clone(),
+            &self.repo_path(&name, &format!("/branches/{encoded}")),
+            "",
+        )
+        .await?;
+        let probe = self.probe_for(&full, &watches);
         if let Fetched::Got(pages) = self
             .graphql_pages(
                 "BranchHistory",
@@ -677,6 +749,7 @@ impl Plan {
                 variables,
                 connection,
                 &what,
+                probe.as_ref(),
             )
             .await?
         {
@@ -807,6 +880,8 @@ impl Plan {
                 variables,
                 PRODUCTION_DEPLOYMENTS_CONNECTION,
                 &what,
+                // Statuses are always asked again: no probe is known to change with them.
+                None,
                 |page| {
                     let oldest = page
                         .pointer(PRODUCTION_DEPLOYMENTS_CONNECTION)

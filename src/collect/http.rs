@@ -149,11 +149,15 @@ pub enum Origin {
     NotModified,
     /// The resume journal.
     Journal,
+    /// An earlier collection's answer, reused behind a probe (`Executor::reuse_or_execute`).
+    Reused,
 }
 
 /// The final answer to a request: a success or an error no retry can change.
 #[derive(Debug, Clone)]
 pub struct ApiResponse {
+    /// The answer's record in this collection's request log.
+    pub seq: Option<u64>,
     pub status: u16,
     pub headers: BTreeMap<String, String>,
     pub body: Vec<u8>,
@@ -194,6 +198,30 @@ pub enum CallError {
     Refused { call: String, message: String },
 }
 
+/// A conditional request of this collection answered `304`: the evidence it watches has
+/// not changed since the earlier collection, whose answers may then be reused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    /// Its record in this collection's request log.
+    pub seq: u64,
+    /// `GET https://…`
+    pub call: String,
+}
+
+impl Probe {
+    /// The probe `response` to `request` makes, if it is a `304`.
+    pub fn of(request: &ApiRequest, response: &ApiResponse) -> Option<Probe> {
+        (response.origin == Origin::NotModified
+            || (response.origin == Origin::Journal && response.status == 304))
+            .then_some(())
+            .and(response.seq)
+            .map(|seq| Probe {
+                seq,
+                call: request.label(),
+            })
+    }
+}
+
 /// Counters of one collection.
 #[derive(Debug, Default)]
 pub struct Stats {
@@ -203,6 +231,8 @@ pub struct Stats {
     pub journal: AtomicU64,
     /// `304 Not Modified` answers (free of rate limit).
     pub not_modified: AtomicU64,
+    /// Answers reused from the earlier collection behind a probe (free).
+    pub reused: AtomicU64,
     /// Attempts that were retried (transient failures).
     pub retries: AtomicU64,
     /// Rate-limit waits.
@@ -220,6 +250,8 @@ pub struct StatsSnapshot {
     pub network: u64,
     pub journal: u64,
     pub not_modified: u64,
+    /// Answers reused from the earlier collection behind a probe.
+    pub reused: u64,
     pub retries: u64,
     pub waits: u64,
     pub core_used: u64,
@@ -234,6 +266,7 @@ impl Stats {
             network: g(&self.network),
             journal: g(&self.journal),
             not_modified: g(&self.not_modified),
+            reused: g(&self.reused),
             retries: g(&self.retries),
             waits: g(&self.waits),
             core_used: g(&self.core_used),
@@ -358,6 +391,61 @@ impl Executor {
         self.parts.progress.as_ref()
     }
 
+    /// [`Executor::execute`], unless the earlier collection (the `--etag-cache` locker)
+    /// answered exactly this request and `probe` — a conditional request of this
+    /// collection answered `304` — shows the evidence unchanged since: then that answer is
+    /// reused, recorded in the request log as reused (its origin, time and the probe),
+    /// and costs nothing. Only GraphQL answers are reused this way (REST ones revalidate
+    /// by ETag themselves).
+    pub async fn reuse_or_execute(
+        &self,
+        request: &ApiRequest,
+        probe: Option<&Probe>,
+    ) -> Result<ApiResponse, CallError> {
+        let key = RequestKey {
+            method: request.method.as_str().to_string(),
+            url: request.url.clone(),
+            body_sha256: request.body.as_deref().map(sha256_hex),
+        };
+        let reusable = match probe {
+            // A resumed collection's journal comes first: its answer is final.
+            Some(_) if self.parts.journal.answer(&key, request.resource).is_some() => None,
+            Some(probe) => self
+                .parts
+                .etags
+                .reusable(&key, request.resource)
+                .map(|r| (r, probe)),
+            None => None,
+        };
+        let Some((answer, probe)) = reusable else {
+            return self.execute(request).await;
+        };
+        let attempt = Attempt {
+            status: answer.status,
+            headers: answer.headers.clone(),
+            body: answer.body,
+        };
+        let reused = crate::locker::Reused {
+            collection: answer.collection,
+            seq: answer.seq,
+            requested_at: answer.requested_at,
+            probe_seq: probe.seq,
+            probe: probe.call.clone(),
+        };
+        let seq = self
+            .record(request, self.parts.clock.now(), &attempt, Some(reused))
+            .await?;
+        bump(&self.stats.reused, 1);
+        self.parts.progress.request_done();
+        Ok(ApiResponse {
+            seq: Some(seq),
+            status: attempt.status,
+            headers: attempt.headers,
+            body: attempt.body,
+            origin: Origin::Reused,
+        })
+    }
+
     /// The final answer to `request`, after retries and rate-limit waits. Every attempt
     /// that reached the network is in the request log.
     pub async fn execute(&self, request: &ApiRequest) -> Result<ApiResponse, CallError> {
@@ -379,6 +467,7 @@ impl Executor {
             bump(&self.stats.journal, 1);
             self.parts.progress.request_done();
             return Ok(ApiResponse {
+                seq: Some(stored.seq),
                 status: stored.status,
                 headers: stored.headers,
                 body: stored.body,
@@ -464,11 +553,12 @@ impl Executor {
                 self.parts.tokens.invalidate();
             }
             self.count(request, &attempt);
-            self.record(request, started, &attempt).await?;
+            let seq = self.record(request, started, &attempt, None).await?;
             match disposition {
                 Disposition::Done => {
                     self.parts.progress.request_done();
                     return Ok(ApiResponse {
+                        seq: Some(seq),
                         status: attempt.status,
                         headers: attempt.headers,
                         body: attempt.body,
@@ -669,7 +759,8 @@ impl Executor {
         request: &ApiRequest,
         time: Timestamp,
         attempt: &Attempt,
-    ) -> Result<(), CallError> {
+        reused: Option<crate::locker::Reused>,
+    ) -> Result<u64, CallError> {
         let writer = Arc::clone(&self.parts.writer);
         let source = self.parts.source.clone();
         let method = request.method.as_str();
@@ -685,7 +776,7 @@ impl Executor {
                 .collect();
             let mut writer = writer.lock().unwrap_or_else(|e| e.into_inner());
             writer
-                .record(
+                .record_reused(
                     &source,
                     method,
                     &url,
@@ -694,8 +785,9 @@ impl Executor {
                     time,
                     &body,
                     &pairs,
+                    reused,
                 )
-                .map(|_| ())
+                .map(|r| r.seq)
         })
         .await;
         match result {

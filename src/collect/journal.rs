@@ -4,7 +4,8 @@
 //!   (no network call, no new record), so a resumed collection neither refetches
 //!   finished pages nor duplicates records;
 //! - the **ETag cache**: a previous locker's responses with their `etag`, sent back as
-//!   `If-None-Match` so unchanged data costs a free `304`.
+//!   `If-None-Match` so unchanged data costs a free `304`; and its GraphQL answers, which
+//!   have no ETag, for reuse where a conditional probe showed the evidence unchanged.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -24,6 +25,8 @@ pub struct RequestKey {
 /// A response read back from a locker.
 #[derive(Debug, Clone)]
 pub struct Stored {
+    /// Its record in the locker's request log.
+    pub seq: u64,
     pub status: u16,
     pub headers: BTreeMap<String, String>,
     pub body: Vec<u8>,
@@ -98,6 +101,7 @@ impl Journal {
             if classify(resource, status, &record.headers, &body, record.time) == Disposition::Done
             {
                 return Some(Stored {
+                    seq: record.seq,
                     status: record.status,
                     headers: record.headers.clone(),
                     body,
@@ -108,11 +112,27 @@ impl Journal {
     }
 }
 
-/// ETags of a previous locker's responses, by URL.
+/// ETags of a previous locker's responses, by URL, and its GraphQL answers by request.
 #[derive(Debug)]
 pub struct EtagCache {
     locker: Option<Locker>,
     entries: BTreeMap<String, Cached>,
+    answers: BTreeMap<RequestKey, RequestRecord>,
+    /// The previous collection's snapshot time.
+    collection: Option<crate::model::Timestamp>,
+}
+
+/// A previous collection's answer that may be reused, with where it comes from.
+#[derive(Debug, Clone)]
+pub struct Reusable {
+    pub status: u16,
+    pub headers: BTreeMap<String, String>,
+    pub body: Vec<u8>,
+    /// The collection that asked for it (its snapshot time), its record there and when
+    /// it was requested — the first collection's, if that one reused it too.
+    pub collection: crate::model::Timestamp,
+    pub seq: u64,
+    pub requested_at: crate::model::Timestamp,
 }
 
 #[derive(Debug, Clone)]
@@ -136,15 +156,33 @@ impl EtagCache {
         EtagCache {
             locker: None,
             entries: BTreeMap::new(),
+            answers: BTreeMap::new(),
+            collection: None,
         }
     }
 
-    /// The GET responses of `source` in the locker at `root` that carry an ETag.
+    /// The GET responses of `source` in the locker at `root` that carry an ETag, and its
+    /// GraphQL answers.
     pub fn from_locker(root: &Path, source: &str) -> Result<EtagCache, LockerError> {
         let locker = Locker::open(root)?;
+        let collection = locker.meta()?.snapshot_time;
         let mut entries = BTreeMap::new();
+        let mut answers = BTreeMap::new();
         for r in locker.requests()? {
-            if r.source != source || r.method != "GET" || !matches!(r.status, 200 | 304) {
+            if r.source != source {
+                continue;
+            }
+            if r.method == "POST" && r.status == 200 {
+                let key = RequestKey {
+                    method: r.method.clone(),
+                    url: r.url.clone(),
+                    body_sha256: r.request_sha256.clone(),
+                };
+                // The latest answer to a request is the one that counted.
+                answers.insert(key, r);
+                continue;
+            }
+            if r.method != "GET" || !matches!(r.status, 200 | 304) {
                 continue;
             }
             if let Some(etag) = r.headers.get("etag") {
@@ -159,6 +197,39 @@ impl EtagCache {
         Ok(EtagCache {
             locker: Some(locker),
             entries,
+            answers,
+            collection: Some(collection),
+        })
+    }
+
+    /// The previous collection's final answer to `key`, if it had one (a GraphQL answer
+    /// that asks for no retry or wait), with its body verified against its hash.
+    pub fn reusable(&self, key: &RequestKey, resource: Resource) -> Option<Reusable> {
+        let locker = self.locker.as_ref()?;
+        let record = self.answers.get(key)?;
+        let body = match locker.raw(&record.response_sha256) {
+            Ok(body) => body,
+            Err(e) => {
+                tracing::warn!(seq = record.seq, error = %e, "cached answer unusable; asking again");
+                return None;
+            }
+        };
+        if classify(resource, record.status, &record.headers, &body, record.time)
+            != Disposition::Done
+        {
+            return None;
+        }
+        let (collection, seq, requested_at) = match &record.reused {
+            Some(r) => (r.collection, r.seq, r.requested_at),
+            None => (self.collection?, record.seq, record.time),
+        };
+        Some(Reusable {
+            status: record.status,
+            headers: record.headers.clone(),
+            body,
+            collection,
+            seq,
+            requested_at,
         })
     }
 

@@ -93,6 +93,9 @@ pub struct Collection {
     pub stats: Vec<(String, StatsSnapshot)>,
     /// Informational notes (e.g. PRs whose nested connections overflowed).
     pub notes: Vec<String>,
+    /// Per probe that allowed reuse: which evidence was reused from which collection
+    /// (docs/github.md, "Warm re-runs"), in words.
+    pub reused: Vec<String>,
     /// Whether an unfinished collection in the same locker was resumed.
     pub resumed: bool,
     /// Wall time of this run.
@@ -235,6 +238,7 @@ pub async fn collect(
     writer.sync()?;
     writer.write_meta(&meta)?;
     let locker = writer.finish()?;
+    let reused = reused_summary(&locker.requests()?);
     let evidence = crate::normalize::normalize(&locker)?;
     locker.write_evidence(&evidence)?;
     Ok(Collection {
@@ -243,9 +247,47 @@ pub async fn collect(
         evidence,
         stats,
         notes,
+        reused,
         resumed: prepared.resumed,
         elapsed: started.elapsed(),
     })
+}
+
+/// One line per probe whose `304` let answers be reused: how many, from which earlier
+/// collection, as of when.
+fn reused_summary(records: &[crate::locker::RequestRecord]) -> Vec<String> {
+    use std::collections::BTreeMap;
+    let mut by_probe: BTreeMap<&str, (usize, String, String)> = BTreeMap::new();
+    for r in records {
+        let Some(origin) = &r.reused else { continue };
+        let entry = by_probe.entry(origin.probe.as_str()).or_insert((
+            0,
+            origin
+                .collection
+                .format("%Y-%m-%d %H:%M:%S UTC")
+                .to_string(),
+            origin
+                .requested_at
+                .format("%Y-%m-%d %H:%M:%S UTC")
+                .to_string(),
+        ));
+        entry.0 += 1;
+        let at = origin
+            .requested_at
+            .format("%Y-%m-%d %H:%M:%S UTC")
+            .to_string();
+        if at < entry.2 {
+            entry.2 = at;
+        }
+    }
+    by_probe
+        .into_iter()
+        .map(|(probe, (n, collection, since))| {
+            format!(
+                "{n} GraphQL answers reused from the collection of {collection} (asked from {since}; unchanged per {probe} → 304)"
+            )
+        })
+        .collect()
 }
 
 /// [`collect`] on its own runtime (the CLI is synchronous). Two worker threads: the

@@ -36,6 +36,9 @@
 //! | deploy_keys | `GET /repos/{owner}/{repo}/keys?per_page=100` |
 //! | secrets | `GET /repos/{owner}/{repo}/actions/secrets?per_page=100`, `GET /orgs/{org}/actions/secrets?per_page=100` |
 //!
+//! | (probe) pull_requests | `GET /repos/{owner}/{repo}/pulls?state=closed&sort=updated&direction=desc&per_page=1` ([`PULLS_PROBE_QUERY`]) before the repository's pull-request queries, conditional on the earlier collection's ETag (`--etag-cache`): a `304` says no closed pull request was updated since, and the earlier answers to `MergedPullRequests` and the per-PR follow-ups are reused (recorded as reused, citing the probe) instead of asked again |
+//! | (probe) branch_commits | `GET /repos/{owner}/{repo}/branches/{branch}` before each production branch's `BranchHistory`: a `304` says the branch head has not moved, and the earlier history pages are reused |
+//!
 //! Production branches are the repository's default branch plus the branches listed by
 //! `branches` that match `[scope].production_branches`. Pagination: REST lists follow the
 //! `Link` header's `rel="next"`, keeping the URL above and taking only its `page` (or
@@ -46,6 +49,10 @@
 //! GraphQL request bodies are `{"operationName": …, "query": …, "variables": {…}}`, stored
 //! in the locker (the record's `request_sha256`), so the normalizer knows which query a
 //! response answers and with which variables.
+
+/// The query of the pull-request probe: the one most recently updated closed pull
+/// request (any update to a closed PR, a merge included, changes it and its ETag).
+pub const PULLS_PROBE_QUERY: &str = "state=closed&sort=updated&direction=desc&per_page=1";
 
 /// Merged pull requests of a repository in the window, with reviews, commits, head
 /// checks, labels and timeline events nested (about 6 points per 100 PRs).

@@ -392,6 +392,7 @@ mod tests {
             response_sha256: "0".repeat(64),
             response_bytes: 0,
             headers: Default::default(),
+            reused: None,
         }
     }
 

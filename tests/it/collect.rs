@@ -79,6 +79,18 @@ pub struct Harness {
     pub time: Arc<VirtualTime>,
 }
 
+/// The fake server's options on the harness's clock.
+fn test_options(time: &Arc<VirtualTime>, rules: Vec<Rule>) -> Options {
+    let clock = Arc::clone(time);
+    Options {
+        token: TOKEN.into(),
+        app: None,
+        now: Arc::new(move || clock.now().timestamp()),
+        latency: Duration::ZERO,
+        rules,
+    }
+}
+
 pub async fn harness(rules: Vec<Rule>) -> Harness {
     let example = example();
     let time = Arc::new(VirtualTime::new(snapshot()));
@@ -665,7 +677,7 @@ async fn a_warm_etag_cache_makes_a_rerun_almost_free() {
     assert_same_evidence(&second.evidence, &h.example.evidence, &h.server.url);
     assert_eq!(first.evidence, second.evidence);
     // Every REST answer with an ETag was revalidated for free; error answers (404 "Branch
-    // not protected") carry none and cost again, as does GraphQL (no ETags).
+    // not protected") carry none and cost again.
     let errors = Locker::open(&first_out)
         .unwrap()
         .requests()
@@ -678,12 +690,90 @@ async fn a_warm_etag_cache_makes_a_rerun_almost_free() {
         second.stats[0].1.not_modified,
         first.stats[0].1.core_used - errors
     );
-    assert_eq!(graphql_2, graphql_1);
+    // GraphQL answers on pull requests and branch histories were reused behind their
+    // probes; deployment statuses and deployed commits were asked again.
+    let first_log = Locker::open(&first_out).unwrap().requests().unwrap();
+    let asked_again: u64 = h
+        .server
+        .served()
+        .iter()
+        .take(first.stats[0].1.network as usize)
+        .filter(|s| {
+            matches!(
+                s.operation.as_deref(),
+                Some("ProductionDeployments" | "DeployedCommit")
+            )
+        })
+        .map(|s| s.cost)
+        .sum();
+    assert_eq!(graphql_2, asked_again);
+    assert!(
+        graphql_2 * 10 < graphql_1,
+        "{graphql_2} of {graphql_1} points"
+    );
+    let second_log = Locker::open(&dir.path().join("second"))
+        .unwrap()
+        .requests()
+        .unwrap();
+    let reused: Vec<_> = second_log.iter().filter(|r| r.reused.is_some()).collect();
+    assert_eq!(reused.len() as u64, second.stats[0].1.reused);
+    // The summary names each reused population's probe; the token is nowhere.
+    assert!(
+        second
+            .reused
+            .iter()
+            .any(|l| l.contains("/repos/acme/api/pulls?state=closed")),
+        "{:?}",
+        second.reused
+    );
+    assert_token_absent(&dir.path().join("second"));
+    assert!(reused.len() > 10, "{}", reused.len());
+    let first_snapshot = Locker::open(&first_out)
+        .unwrap()
+        .meta()
+        .unwrap()
+        .snapshot_time;
+    for r in &reused {
+        let origin = r.reused.as_ref().unwrap();
+        assert_eq!(origin.collection, first_snapshot);
+        // The earlier record answered the same request, with the same bytes.
+        let earlier = first_log.iter().find(|e| e.seq == origin.seq).unwrap();
+        assert_eq!(
+            (
+                &earlier.url,
+                &earlier.request_sha256,
+                &earlier.response_sha256,
+                earlier.time
+            ),
+            (
+                &r.url,
+                &r.request_sha256,
+                &r.response_sha256,
+                origin.requested_at
+            )
+        );
+        // The probe it relied on is in this log, answered 304, and watches this evidence.
+        let probe = second_log
+            .iter()
+            .find(|p| p.seq == origin.probe_seq)
+            .unwrap();
+        assert_eq!(probe.status, 304);
+        assert_eq!(origin.probe, format!("GET {}", probe.url));
+        assert!(
+            probe.url.contains("/pulls?state=closed") || probe.url.contains("/branches/"),
+            "{}",
+            probe.url
+        );
+    }
     // Every GET of the re-run that had a cached answer asked conditionally.
     let served = h.server.served();
     let rerun = &served[served.len() - second.stats[0].1.network as usize..];
     let conditional = rerun.iter().filter(|s| s.conditional).count() as u64;
     assert_eq!(conditional, second.stats[0].1.not_modified);
+    assert!(rerun.iter().all(|s| !matches!(
+        s.operation.as_deref(),
+        Some("MergedPullRequests" | "BranchHistory")
+    )));
     assert!(
         rerun
             .iter()
@@ -999,4 +1089,133 @@ async fn a_larger_organisation_is_collected_whole() {
     // The copies are real repositories of the organisation.
     let repos: BTreeSet<&str> = e.changes.iter().map(|c| c.repo.as_str()).collect();
     assert!(repos.contains("acme/api-c3"), "{repos:?}");
+}
+
+/// The example's first production PR of `acme/api` with an approval, as in the search.
+fn first_reviewed(body: &serde_json::Value) -> Option<u64> {
+    body.pointer("/data/search/nodes")?
+        .as_array()?
+        .iter()
+        .find(|n| {
+            n.pointer("/reviews/nodes")
+                .and_then(|r| r.as_array())
+                .is_some_and(|r| !r.is_empty())
+        })
+        .and_then(|n| n["number"].as_u64())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pull_request_updated_since_is_fetched_again_with_its_new_review() {
+    let mut h = harness(Vec::new()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let first_out = dir.path().join("first");
+    assert!(h.collect(&first_out, None).await.meta.complete);
+    // Between the runs someone comments on a PR of acme/api: its closed-PR list moves,
+    // and the search now shows one more review on it.
+    let mut touched = None;
+    let mut org = Org::from_locker(&h.example.locker);
+    org.update_pull_request("acme/api", "2026-10-05T08:30:00Z", |body| {
+        let Some(number) = first_reviewed(body) else {
+            return;
+        };
+        touched.get_or_insert(number);
+        if let Some(nodes) = body
+            .pointer_mut("/data/search/nodes")
+            .and_then(|n| n.as_array_mut())
+        {
+            for node in nodes
+                .iter_mut()
+                .filter(|n| n["number"].as_u64() == Some(number))
+            {
+                let mut review = node["reviews"]["nodes"][0].clone();
+                review["databaseId"] = serde_json::Value::from(987_654_321u64);
+                review["state"] = serde_json::Value::String("COMMENTED".into());
+                node["reviews"]["nodes"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(review);
+                node["reviews"]["totalCount"] =
+                    serde_json::Value::from(node["reviews"]["nodes"].as_array().unwrap().len());
+            }
+        }
+    });
+    let number = touched.expect("a reviewed PR in acme/api's search");
+    // The same server, changed: restarted on its address.
+    let address = h.server.url.trim_start_matches("http://").to_string();
+    drop(std::mem::replace(
+        &mut h.server,
+        FakeGithub::start(Org::default(), test_options(&h.time, Vec::new())).await,
+    ));
+    h.server = FakeGithub::start_at(org, test_options(&h.time, Vec::new()), &address).await;
+    let second = h.collect(&dir.path().join("second"), Some(first_out)).await;
+    assert!(second.meta.complete, "{:?}", second.meta.missing);
+    // acme/api's pull requests were asked again (their probe answered 200), the other
+    // repositories' were reused.
+    let log = Locker::open(&dir.path().join("second"))
+        .unwrap()
+        .requests()
+        .unwrap();
+    let searches = |repo: &str, reused: bool| {
+        log.iter()
+            .filter(|r| r.method == "POST" && r.reused.is_some() == reused)
+            .filter(|r| {
+                let body = Locker::open(&dir.path().join("second"))
+                    .unwrap()
+                    .raw_json(r.request_sha256.as_deref().unwrap())
+                    .unwrap();
+                body["operationName"] == "MergedPullRequests"
+                    && body["variables"]["q"]
+                        .as_str()
+                        .is_some_and(|q| q.starts_with(&format!("repo:{repo} ")))
+            })
+            .count()
+    };
+    assert!(searches("acme/api", false) > 0);
+    assert_eq!(searches("acme/api", true), 0);
+    assert!(searches("acme/web", true) > 0);
+    assert_eq!(searches("acme/web", false), 0);
+    let change = second
+        .evidence
+        .changes
+        .iter()
+        .find(|c| c.repo == "acme/api" && c.number == number)
+        .unwrap();
+    assert!(change.reviews.iter().any(|r| r.id == "987654321"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unanswered_probe_falls_back_to_asking_again() {
+    let h = harness(vec![Rule::new(
+        Matcher::Target("/repos/acme/web/pulls?state=closed".into()),
+        Fault::Status(502),
+        1,
+        u64::MAX,
+    )])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let first_out = dir.path().join("first");
+    assert!(h.collect(&first_out, None).await.meta.complete);
+    let second = h.collect(&dir.path().join("second"), Some(first_out)).await;
+    // The probe gave up; nothing is missing, acme/web's answers were simply asked again.
+    assert!(second.meta.complete, "{:?}", second.meta.missing);
+    assert_same_evidence(&second.evidence, &h.example.evidence, &h.server.url);
+    let log = Locker::open(&dir.path().join("second"))
+        .unwrap()
+        .requests()
+        .unwrap();
+    let locker = Locker::open(&dir.path().join("second")).unwrap();
+    let web_search_reused = log.iter().filter(|r| r.method == "POST").any(|r| {
+        let body = locker
+            .raw_json(r.request_sha256.as_deref().unwrap())
+            .unwrap();
+        r.reused.is_some()
+            && body["variables"]["q"]
+                .as_str()
+                .is_some_and(|q| q.starts_with("repo:acme/web "))
+    });
+    assert!(!web_search_reused);
+    assert!(log.iter().any(|r| r.reused.is_some()));
+    // A replay of the warm locker reproduces its evidence.
+    let replayed = changeproof::pipeline::replay(&locker).unwrap();
+    assert_eq!(replayed, second.evidence);
 }

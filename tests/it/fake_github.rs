@@ -23,6 +23,8 @@ use changeproof::util::sha256_hex;
 const MAX_REQUESTS: u64 = 200_000;
 const LIFETIME: Duration = Duration::from_secs(600);
 const LIMIT: u64 = 5000;
+/// The pull-request probe's query as the server keys it (`per_page` dropped).
+const PULLS_PROBE: &str = "state=closed&sort=updated&direction=desc";
 
 /// Epoch seconds as the server sees them (shared with the collector's clock in tests).
 pub type Now = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -263,21 +265,76 @@ impl Org {
             }
         }
         for (full, names) in branches {
-            let items = names
+            let items: Vec<Value> = names
                 .into_iter()
                 .map(|name| {
                     json!({
                         "name": name,
-                        "commit": {"sha": sha256_hex(name.as_bytes())[..40].to_string(),
+                        "commit": {"sha": sha256_hex(format!("{full}:{name}").as_bytes())[..40].to_string(),
                                    "url": format!("https://api.github.com/repos/{full}/commits/{name}")},
                         "protected": false,
                     })
                 })
                 .collect();
+            // The probes (contract: `crate::github`): each branch, and the most recently
+            // updated closed pull request.
+            for branch in &items {
+                let name = branch["name"].as_str().unwrap_or_default();
+                let path = format!(
+                    "/repos/{full}/branches/{}",
+                    name.replace('%', "%25").replace('/', "%2F")
+                );
+                self.rest.insert(
+                    (path, String::new()),
+                    Entry::Raw {
+                        status: 200,
+                        body: serde_json::to_vec(branch).unwrap_or_default(),
+                    },
+                );
+            }
             self.rest.insert(
                 (format!("/repos/{full}/branches"), String::new()),
                 Entry::List(items),
             );
+            self.rest.insert(
+                (format!("/repos/{full}/pulls"), PULLS_PROBE.to_string()),
+                Entry::List(vec![json!({
+                    "url": format!("https://api.github.com/repos/{full}/pulls/1"),
+                    "number": 1,
+                    "state": "closed",
+                    "title": "the most recently updated closed pull request",
+                    "updated_at": "2026-10-04T17:00:00Z",
+                })]),
+            );
+        }
+    }
+
+    /// A pull request of `full` updated after the collection: the pull-request probe's
+    /// answer (and so its ETag) changes, and `edit` changes what the recorded
+    /// `MergedPullRequests` pages of the repository say.
+    pub fn update_pull_request(
+        &mut self,
+        full: &str,
+        updated_at: &str,
+        mut edit: impl FnMut(&mut Value),
+    ) {
+        if let Some(Entry::List(items)) = self
+            .rest
+            .get_mut(&(format!("/repos/{full}/pulls"), PULLS_PROBE.to_string()))
+        {
+            for item in items {
+                item["updated_at"] = Value::String(updated_at.to_string());
+            }
+        }
+        for (op, vars, body) in &mut self.graphql {
+            let mine = vars["q"]
+                .as_str()
+                .is_some_and(|q| q.starts_with(&format!("repo:{full} ")));
+            if op == "MergedPullRequests" && mine {
+                let mut value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+                edit(&mut value);
+                *body = serde_json::to_vec(&value).unwrap_or_default();
+            }
         }
     }
 }
@@ -390,9 +447,25 @@ impl Drop for FakeGithub {
 
 impl FakeGithub {
     pub async fn start(org: Org, options: Options) -> FakeGithub {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
+        FakeGithub::start_at(org, options, "127.0.0.1:0").await
+    }
+
+    /// [`FakeGithub::start`] on a given address: a server restarted where an earlier one
+    /// listened keeps the URLs (and so the ETag cache) of a collection from it valid.
+    pub async fn start_at(org: Org, options: Options, address: &str) -> FakeGithub {
+        // A server just dropped there releases its listener when its task next runs.
+        let mut tries = 0;
+        let listener = loop {
+            match TcpListener::bind(address).await {
+                Ok(listener) => break listener,
+                Err(e) if tries < 100 => {
+                    tries += 1;
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(e) => panic!("bind {address}: {e}"),
+            }
+        };
         let url = format!("http://{}", listener.local_addr().expect("address"));
         let reset = (options.now)() + 3600;
         let state = Arc::new(State {
