@@ -66,6 +66,8 @@ pub struct Plan {
     /// Probes answered `304` this run, by (repository, what they watch): the earlier
     /// collection's GraphQL answers for that evidence may be reused.
     probes: Mutex<BTreeMap<(String, String), Probe>>,
+    /// Per-PR follow-ups already made: (repository, number, connection).
+    followed: Mutex<BTreeSet<(String, u64, PullRequestConnection)>>,
 }
 
 type Step<T> = Result<T, LockerError>;
@@ -92,6 +94,7 @@ impl Plan {
             missing: Mutex::new(Vec::new()),
             notes: Mutex::new(Vec::new()),
             probes: Mutex::new(BTreeMap::new()),
+            followed: Mutex::new(BTreeSet::new()),
         }
     }
 
@@ -272,6 +275,7 @@ impl Plan {
     }
 
     /// [`Plan::graphql_pages`], stopping after a page for which `stop` is true.
+    #[allow(clippy::too_many_arguments)]
     async fn graphql_pages_until(
         &self,
         operation: &str,
@@ -451,6 +455,25 @@ impl Plan {
                         ));
                     }
                 }
+                // A deployed change's own connections that overflowed get the same
+                // per-PR follow-ups as the search's (once per PR and connection).
+                let full = format!("{}/{name}", self.org);
+                for page in &pages {
+                    let nodes = listed(page, "nodes").unwrap_or(Value::Null);
+                    for node in nodes.as_array().map(Vec::as_slice).unwrap_or_default() {
+                        let Some(number) = node.get("number").and_then(Value::as_u64) else {
+                            continue;
+                        };
+                        for connection in PullRequestConnection::ALL {
+                            if let Some(t) = truncated(node, connection)
+                                && lock(&self.followed).insert((full.clone(), number, connection))
+                            {
+                                self.follow_up(&self.org, name, &full, number, connection, t)
+                                    .await?;
+                            }
+                        }
+                    }
+                }
             }
         }
         Ok(())
@@ -565,6 +588,7 @@ impl Plan {
                 let Some(truncated) = truncated(&node, connection) else {
                     continue;
                 };
+                lock(&self.followed).insert((full.clone(), number, connection));
                 overflowing.insert(number);
                 let plan = Arc::clone(&self);
                 let (owner, name, full) = (owner.clone(), name.clone(), full.clone());

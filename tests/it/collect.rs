@@ -711,7 +711,7 @@ async fn a_warm_etag_cache_makes_a_rerun_almost_free() {
         graphql_2 * 10 < graphql_1,
         "{graphql_2} of {graphql_1} points"
     );
-    let second_log = Locker::open(&dir.path().join("second"))
+    let second_log = Locker::open(dir.path().join("second"))
         .unwrap()
         .requests()
         .unwrap();
@@ -1151,7 +1151,7 @@ async fn a_pull_request_updated_since_is_fetched_again_with_its_new_review() {
     assert!(second.meta.complete, "{:?}", second.meta.missing);
     // acme/api's pull requests were asked again (their probe answered 200), the other
     // repositories' were reused.
-    let log = Locker::open(&dir.path().join("second"))
+    let log = Locker::open(dir.path().join("second"))
         .unwrap()
         .requests()
         .unwrap();
@@ -1159,7 +1159,7 @@ async fn a_pull_request_updated_since_is_fetched_again_with_its_new_review() {
         log.iter()
             .filter(|r| r.method == "POST" && r.reused.is_some() == reused)
             .filter(|r| {
-                let body = Locker::open(&dir.path().join("second"))
+                let body = Locker::open(dir.path().join("second"))
                     .unwrap()
                     .raw_json(r.request_sha256.as_deref().unwrap())
                     .unwrap();
@@ -1199,11 +1199,11 @@ async fn an_unanswered_probe_falls_back_to_asking_again() {
     // The probe gave up; nothing is missing, acme/web's answers were simply asked again.
     assert!(second.meta.complete, "{:?}", second.meta.missing);
     assert_same_evidence(&second.evidence, &h.example.evidence, &h.server.url);
-    let log = Locker::open(&dir.path().join("second"))
+    let log = Locker::open(dir.path().join("second"))
         .unwrap()
         .requests()
         .unwrap();
-    let locker = Locker::open(&dir.path().join("second")).unwrap();
+    let locker = Locker::open(dir.path().join("second")).unwrap();
     let web_search_reused = log.iter().filter(|r| r.method == "POST").any(|r| {
         let body = locker
             .raw_json(r.request_sha256.as_deref().unwrap())
@@ -1218,4 +1218,80 @@ async fn an_unanswered_probe_falls_back_to_asking_again() {
     // A replay of the warm locker reproduces its evidence.
     let replayed = changeproof::pipeline::replay(&locker).unwrap();
     assert_eq!(replayed, second.evidence);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deployed_change_with_an_overflowing_connection_gets_its_follow_up() {
+    let mut h = harness(Vec::new()).await;
+    // One pull request the `DeployedCommit` lookup returns now holds one review more than
+    // its page: GitHub would say so by `totalCount` and a cursor.
+    let mut org = Org::from_locker(&h.example.locker);
+    let mut target = None;
+    for (op, vars, body) in org.graphql_mut().iter_mut() {
+        if op != "DeployedCommit" || target.is_some() {
+            continue;
+        }
+        let mut value: serde_json::Value = serde_json::from_slice(body).unwrap();
+        let Some(node) = value
+            .pointer_mut("/data/repository/object/associatedPullRequests/nodes/0")
+            .filter(|n| {
+                n["reviews"]["nodes"]
+                    .as_array()
+                    .is_some_and(|r| !r.is_empty())
+            })
+        else {
+            continue;
+        };
+        let held = node["reviews"]["nodes"].as_array().unwrap().len();
+        node["reviews"]["totalCount"] = serde_json::Value::from(held + 1);
+        node["reviews"]["pageInfo"] =
+            serde_json::json!({"hasNextPage": true, "endCursor": "Y3Vyc29yOjk5"});
+        let mut extra = node["reviews"]["nodes"][0].clone();
+        extra["databaseId"] = serde_json::Value::from(555_000_111u64);
+        extra["state"] = serde_json::Value::String("COMMENTED".into());
+        target = Some((
+            vars["owner"].as_str().unwrap().to_string(),
+            vars["name"].as_str().unwrap().to_string(),
+            node["number"].as_u64().unwrap(),
+            held + 1,
+            extra,
+        ));
+        *body = serde_json::to_vec(&value).unwrap();
+    }
+    let (owner, name, number, total, extra) =
+        target.expect("a deployed commit's pull request with reviews");
+    let follow_up = serde_json::json!({"data": {
+    "rateLimit": {"cost": 1, "remaining": 4000, "resetAt": "2026-10-05T10:00:00Z"},
+    "repository": {"pullRequest": {"number": number, "reviews": {
+        "totalCount": total,
+        "pageInfo": {"hasNextPage": false, "endCursor": "Y3Vyc29yOjEwMA=="},
+        "nodes": [extra],
+    }}}}});
+    org.graphql_mut().push((
+        "PullRequestReviews".into(),
+        serde_json::json!({"owner": owner, "name": name, "number": number, "cursor": "Y3Vyc29yOjk5"}),
+        serde_json::to_vec(&follow_up).unwrap(),
+    ));
+    h.server = FakeGithub::start(org, test_options(&h.time, Vec::new())).await;
+    let dir = tempfile::tempdir().unwrap();
+    let collection = h.collect(&dir.path().join("locker"), None).await;
+    assert!(collection.meta.complete, "{:?}", collection.meta.missing);
+    let change = collection
+        .evidence
+        .changes
+        .iter()
+        .find(|c| c.repo == format!("{owner}/{name}") && c.number == number)
+        .unwrap();
+    assert!(
+        change.reviews.iter().any(|r| r.id == "555000111"),
+        "{:?}",
+        change.reviews
+    );
+    assert!(change.incomplete.is_empty(), "{:?}", change.incomplete);
+    assert!(
+        h.server
+            .served()
+            .iter()
+            .any(|s| s.operation.as_deref() == Some("PullRequestReviews"))
+    );
 }

@@ -309,6 +309,11 @@ impl Org {
         }
     }
 
+    /// The recorded GraphQL answers: (operation, variables without nulls, body).
+    pub fn graphql_mut(&mut self) -> &mut Vec<(String, Value, Vec<u8>)> {
+        &mut self.graphql
+    }
+
     /// A pull request of `full` updated after the collection: the pull-request probe's
     /// answer (and so its ETag) changes, and `edit` changes what the recorded
     /// `MergedPullRequests` pages of the repository say.
