@@ -172,7 +172,10 @@ async fn main() {
             if b.get(key) != Some(value) {
                 let (x, y) = (value.as_array(), b.get(key).and_then(|v| v.as_array()));
                 let first_diff = x.zip(y).and_then(|(x, y)| {
-                    x.iter().zip(y).position(|(p, q)| p != q).map(|i| (i, x[i].to_string(), y[i].to_string()))
+                    x.iter()
+                        .zip(y)
+                        .position(|(p, q)| p != q)
+                        .map(|i| (i, x[i].to_string(), y[i].to_string()))
                 });
                 panic!("a re-run changed the evidence's `{key}`: {first_diff:?}");
             }

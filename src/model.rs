@@ -408,7 +408,8 @@ pub struct AuditEvent {
 #[serde(deny_unknown_fields)]
 pub struct RulesetVersion {
     pub source: String,
-    /// The repository (`owner/name`) whose ruleset this is.
+    /// The repository (`owner/name`) whose ruleset this is, or the organisation login for
+    /// an organisation ruleset.
     pub repo: String,
     pub ruleset_id: u64,
     pub version_id: u64,

@@ -66,6 +66,8 @@ pub struct Plan {
     /// Probes answered `304` this run, by (repository, what they watch): the earlier
     /// collection's GraphQL answers for that evidence may be reused.
     probes: Mutex<BTreeMap<(String, String), Probe>>,
+    /// Organisation rulesets whose rules apply to a production branch.
+    org_rulesets: Mutex<BTreeSet<u64>>,
     /// Per-PR follow-ups already made: (repository, number, connection).
     followed: Mutex<BTreeSet<(String, u64, PullRequestConnection)>>,
 }
@@ -95,6 +97,7 @@ impl Plan {
             notes: Mutex::new(Vec::new()),
             probes: Mutex::new(BTreeMap::new()),
             followed: Mutex::new(BTreeSet::new()),
+            org_rulesets: Mutex::new(BTreeSet::new()),
         }
     }
 
@@ -139,6 +142,14 @@ impl Plan {
             });
         }
         self.join(tasks).await?;
+        // Organisation rulesets that apply to a production branch keep their history at
+        // the organisation: once each, after every repository named them.
+        let org_rulesets: Vec<u64> = lock(&self.org_rulesets).iter().copied().collect();
+        for id in org_rulesets {
+            let path = format!("/orgs/{}/rulesets/{id}/history", encode(&self.org));
+            let what = format!("{} ruleset_history ({id})", self.org);
+            self.ruleset_history_at(&path, &what).await?;
+        }
         let mut missing = std::mem::take(&mut *lock(&self.missing));
         missing.sort();
         missing.dedup();
@@ -722,7 +733,13 @@ impl Plan {
         let full = format!("{}/{name}", self.org);
         let what = format!("{full} ruleset_history ({id})");
         let path = self.repo_path(name, &format!("/rulesets/{id}/history"));
-        let Fetched::Got(pages) = self.pages(&path, "per_page=100", &what).await? else {
+        self.ruleset_history_at(&path, &what).await
+    }
+
+    /// The versions listed at `path` (a repository's or the organisation's ruleset
+    /// history), then each version in or after the window and the one in force at its start.
+    async fn ruleset_history_at(&self, path: &str, what: &str) -> Step<()> {
+        let Fetched::Got(pages) = self.pages(path, "per_page=100", what).await? else {
             return Ok(());
         };
         let mut versions: Vec<(String, u64)> = items(&pages)
@@ -738,7 +755,7 @@ impl Plan {
         let before = versions.iter().rposition(|(at, _)| *at < start);
         let from = before.unwrap_or(0);
         for (_, version) in &versions[from..] {
-            self.object(&format!("{path}/{version}"), "", &what).await?;
+            self.object(&format!("{path}/{version}"), "", what).await?;
         }
         Ok(())
     }
@@ -821,14 +838,22 @@ impl Plan {
             )
             .await?
         {
-            // Organisation rulesets keep their history at the organisation: not collected.
-            rulesets.extend(
-                items(&pages)
-                    .filter(|r| {
-                        r.get("ruleset_source_type").and_then(Value::as_str) == Some("Repository")
-                    })
-                    .filter_map(|r| r.get("ruleset_id").and_then(Value::as_u64)),
-            );
+            // A repository's rulesets keep their history at the repository, the
+            // organisation's at the organisation (collected once, in `run`).
+            for rule in items(&pages) {
+                let Some(id) = rule.get("ruleset_id").and_then(Value::as_u64) else {
+                    continue;
+                };
+                match rule.get("ruleset_source_type").and_then(Value::as_str) {
+                    Some("Repository") => {
+                        rulesets.insert(id);
+                    }
+                    Some("Organization") => {
+                        lock(&self.org_rulesets).insert(id);
+                    }
+                    _ => {}
+                }
+            }
         }
         self.pages(
             &self.repo_path(&name, "/rulesets/rule-suites"),

@@ -289,6 +289,17 @@ fn route(method: &str, s: &[String], query: &[(String, String)]) -> Option<Endpo
         ["orgs", org, "actions", "secrets"] => Endpoint::OrgSecrets {
             org: org.to_string(),
         },
+        // An organisation ruleset's history: its versions name the organisation where a
+        // repository ruleset's name the repository.
+        ["orgs", org, "rulesets", id, "history"] => Endpoint::RulesetHistory {
+            repo: org.to_string(),
+            ruleset_id: id.parse().ok()?,
+        },
+        ["orgs", org, "rulesets", id, "history", version] => Endpoint::RulesetVersion {
+            repo: org.to_string(),
+            ruleset_id: id.parse().ok()?,
+            version_id: version.parse().ok()?,
+        },
         ["repos", owner, name, rest @ ..] => {
             let repo = format!("{owner}/{name}");
             repo_route(repo, rest)?

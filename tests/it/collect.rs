@@ -1295,3 +1295,96 @@ async fn a_deployed_change_with_an_overflowing_connection_gets_its_follow_up() {
             .any(|s| s.operation.as_deref() == Some("PullRequestReviews"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organisation_rulesets_history_is_collected_and_judged() {
+    let mut h = harness(Vec::new()).await;
+    // acme's organisation ruleset 73 requires a pull request on acme/web's main; it was
+    // created before the window and weakened (no longer active) inside it.
+    let mut org = Org::from_locker(&h.example.locker);
+    org.extend_list(
+        "/repos/acme/web/rules/branches/main",
+        "",
+        vec![serde_json::json!({
+            "type": "pull_request",
+            "ruleset_source_type": "Organization",
+            "ruleset_source": "acme",
+            "ruleset_id": 73,
+            "parameters": {"required_approving_review_count": 1, "dismiss_stale_reviews_on_push": true,
+                "require_code_owner_review": false, "require_last_push_approval": false,
+                "required_review_thread_resolution": false}
+        })],
+    );
+    let version = |id: u64, at: &str, enforcement: &str| {
+        serde_json::json!({
+            "actor": {"id": 1, "type": "User"},
+            "updated_at": at,
+            "version_id": id,
+            "state": {
+                "id": 73, "name": "org baseline", "target": "branch", "source_type": "Organization",
+                "source": "acme", "enforcement": enforcement, "bypass_actors": [],
+                "conditions": {"ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []},
+                               "repository_name": {"include": ["~ALL"], "exclude": []}},
+                "rules": [{"type": "pull_request", "parameters": {"required_approving_review_count": 1,
+                    "dismiss_stale_reviews_on_push": true, "require_code_owner_review": false,
+                    "require_last_push_approval": false, "required_review_thread_resolution": false}}]
+            }
+        })
+    };
+    let v1 = version(1, "2026-05-02T10:00:00Z", "active");
+    let v2 = version(2, "2026-08-12T14:00:00Z", "evaluate");
+    let listed = |v: &serde_json::Value| serde_json::json!({"actor": v["actor"], "updated_at": v["updated_at"], "version_id": v["version_id"]});
+    org.extend_list(
+        "/orgs/acme/rulesets/73/history",
+        "",
+        vec![listed(&v2), listed(&v1)],
+    );
+    org.set_object("/orgs/acme/rulesets/73/history/1", &v1);
+    org.set_object("/orgs/acme/rulesets/73/history/2", &v2);
+    h.server = FakeGithub::start(org, test_options(&h.time, Vec::new())).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("locker");
+    let collection = h.collect(&out, None).await;
+    assert!(collection.meta.complete, "{:?}", collection.meta.missing);
+    let versions: Vec<_> = collection
+        .evidence
+        .ruleset_versions
+        .iter()
+        .filter(|v| v.ruleset_id == 73)
+        .collect();
+    assert_eq!(versions.len(), 2, "{versions:?}");
+    assert!(versions.iter().all(|v| v.repo == "acme"));
+    // Asked once, though several branches may name it.
+    let asked = h
+        .server
+        .served()
+        .iter()
+        .filter(|s| s.target.starts_with("/orgs/acme/rulesets/73/history?"))
+        .count();
+    assert_eq!(asked, 1);
+    // CM-10 sees the ruleset's weakening inside the window.
+    for file in ["hr_roster.csv", "waivers.toml"] {
+        std::fs::copy(Path::new("examples").join(file), out.join(file)).unwrap();
+    }
+    let evaluated = changeproof::pipeline::evaluate_locker(&out, None).unwrap();
+    let weakened = evaluated
+        .evaluation
+        .findings
+        .exceptions
+        .iter()
+        .find(|e| e.control == "CM-10" && e.repo == "acme/web" && e.subject == "main")
+        .map(|e| {
+            (
+                e.kind.clone(),
+                serde_json::Value::Object(e.detail.clone()).to_string(),
+            )
+        });
+    // (acme/web's main was weakened in the window already; the ruleset's change joins it.)
+    let (kind, detail) = weakened.expect("a CM-10 exception on acme/web main");
+    assert_eq!(kind, "protection_weakened_in_window", "{detail}");
+    assert!(detail.contains("ruleset 73 version 2"), "{detail}");
+    assert!(
+        detail.contains("ruleset enforcement set to evaluate") || detail.contains("evaluate"),
+        "{detail}"
+    );
+}

@@ -309,6 +309,28 @@ impl Org {
         }
     }
 
+    /// Adds items to the list served at `path` (with `query`), creating it if need be.
+    pub fn extend_list(&mut self, path: &str, query: &str, added: Vec<Value>) {
+        let entry = self
+            .rest
+            .entry((path.to_string(), query.to_string()))
+            .or_insert_with(|| Entry::List(Vec::new()));
+        if let Entry::List(items) = entry {
+            items.extend(added);
+        }
+    }
+
+    /// Serves `body` with status 200 at `path`.
+    pub fn set_object(&mut self, path: &str, body: &Value) {
+        self.rest.insert(
+            (path.to_string(), String::new()),
+            Entry::Raw {
+                status: 200,
+                body: serde_json::to_vec(body).unwrap_or_default(),
+            },
+        );
+    }
+
     /// The recorded GraphQL answers: (operation, variables without nulls, body).
     pub fn graphql_mut(&mut self) -> &mut Vec<(String, Value, Vec<u8>)> {
         &mut self.graphql

@@ -290,8 +290,14 @@ fn latest_version<'a>(index: &Index<'a>, repo: &str, id: u64) -> Option<&'a Rule
         .evidence
         .ruleset_versions
         .iter()
-        .filter(|v| v.ruleset_id == id && v.repo.eq_ignore_ascii_case(repo))
+        .filter(|v| v.ruleset_id == id && of_ruleset(v, repo))
         .max_by_key(|v| v.version_id)
+}
+
+/// Whether a ruleset version's owner is the repository or (an organisation ruleset)
+/// the repository's organisation.
+fn of_ruleset(v: &RulesetVersion, repo: &str) -> bool {
+    v.repo.eq_ignore_ascii_case(repo) || v.repo.eq_ignore_ascii_case(owner(repo))
 }
 
 /// Why the window's configuration changes of a branch cannot all be seen.
@@ -405,7 +411,7 @@ fn changes_in_window(
             .evidence
             .ruleset_versions
             .iter()
-            .filter(|v| v.ruleset_id == *id && v.repo.eq_ignore_ascii_case(name))
+            .filter(|v| v.ruleset_id == *id && of_ruleset(v, name))
             .collect();
         versions.sort_by_key(|v| v.version_id);
         for pair in versions.windows(2) {
