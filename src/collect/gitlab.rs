@@ -413,6 +413,13 @@ impl Plan {
             }
         }
 
+        // Changes to protection: project audit events.
+        self.list(
+            &gitlab::project_audit_events(path, &self.window),
+            &format!("{path} audit events"),
+        )
+        .await?;
+
         // Access.
         self.list(&gitlab::project_members(path), &format!("{path} members"))
             .await?;

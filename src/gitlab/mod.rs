@@ -25,11 +25,11 @@
 //! | repo_collaborators | `GET /projects/{project}/members/all?per_page=100` (every member with access: direct, inherited, invited groups) |
 //! | deploy_keys | `GET /projects/{project}/deploy_keys?per_page=100` |
 //! | audit_log | `GET /groups/{group}/audit_events?created_after={start - 1 day}&pagination=keyset&per_page=100` (Premium) |
+//! | protection_history | `GET /projects/{project}/audit_events?created_after={start - 1 day}&pagination=keyset&per_page=100` (Premium): changes to protected branches, approval rules and approval settings are project events ([`protection_event`]) |
 //!
 //! Not available from GitLab's API, so recorded as gaps by the normalizer: two-factor
 //! status (reported only to instance administrators), CI/CD variable ages (the variables
-//! API has no creation or update time), rule suites and ruleset history (GitHub
-//! concepts).
+//! API has no creation or update time).
 
 use crate::locker::Window;
 use crate::model::Timestamp;
@@ -211,6 +211,36 @@ pub fn audit_events(group: &str, window: &Window) -> Call {
     )
 }
 
+pub fn project_audit_events(project: &str, window: &Window) -> Call {
+    Call::new(
+        format!("/projects/{}/audit_events", enc(project)),
+        format!(
+            "created_after={}&pagination=keyset&per_page=100",
+            enc(&time(window.start - chrono::Duration::days(1)))
+        ),
+    )
+}
+
+/// Whether a project audit event may have changed how a branch is protected: its
+/// `event_name` or its `details` name a protected branch, an approval rule or setting,
+/// a push rule or merge settings. GitLab's event names are many and grow, so the test is
+/// deliberately wide: a false match only leaves a branch not tested, a miss would pass it.
+pub fn protection_event(event: &serde_json::Value) -> bool {
+    const WORDS: &[&str] = &["protect", "approv", "push", "merge", "code_owner", "force"];
+    let mut text = str_at(event, "event_name")
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if let Some(details) = event.get("details").and_then(serde_json::Value::as_object) {
+        for key in ["change", "custom_message", "target_type", "event_name"] {
+            if let Some(v) = details.get(key).and_then(serde_json::Value::as_str) {
+                text.push(' ');
+                text.push_str(&v.to_ascii_lowercase());
+            }
+        }
+    }
+    WORDS.iter().any(|w| text.contains(w))
+}
+
 fn str_at<'v>(v: &'v serde_json::Value, key: &str) -> Option<&'v str> {
     v.get(key).and_then(serde_json::Value::as_str)
 }
@@ -330,6 +360,24 @@ mod tests {
             carried_commits(&mr, &[json!({"id": "c1"})]),
             vec!["m", "h", "c1"]
         );
+    }
+
+    #[test]
+    fn protection_events_are_recognised_widely() {
+        let e =
+            |name: &str, change: &str| json!({"event_name": name, "details": {"change": change}});
+        assert!(protection_event(&e("protected_branch_updated", "")));
+        assert!(protection_event(&e("update_approval_rules", "")));
+        assert!(protection_event(&e("", "allow_force_push")));
+        assert!(protection_event(&e(
+            "project_setting_updated",
+            "reset_approvals_on_push"
+        )));
+        assert!(protection_event(
+            &json!({"details": {"custom_message": "Unprotected branch main"}})
+        ));
+        assert!(!protection_event(&e("member_updated", "access_level")));
+        assert!(!protection_event(&e("project_topics_updated", "topics")));
     }
 
     #[test]

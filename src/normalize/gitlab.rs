@@ -104,6 +104,9 @@ enum Kind {
     DeployKeys {
         project: String,
     },
+    ProjectAuditEvents {
+        project: String,
+    },
     GroupMembers,
     AuditEvents,
 }
@@ -127,6 +130,7 @@ impl Kind {
             Kind::Deployment { .. } => "deployment_approvals",
             Kind::ProjectMembers { .. } => "repo_collaborators",
             Kind::DeployKeys { .. } => "deploy_keys",
+            Kind::ProjectAuditEvents { .. } => "protection_history",
             Kind::GroupMembers => "org_members",
             Kind::AuditEvents => "audit_log",
         }
@@ -152,7 +156,8 @@ impl Kind {
             | Kind::Deployments { project, .. }
             | Kind::Deployment { project, .. }
             | Kind::ProjectMembers { project }
-            | Kind::DeployKeys { project } => Some(project),
+            | Kind::DeployKeys { project }
+            | Kind::ProjectAuditEvents { project } => Some(project),
         }
     }
 
@@ -170,6 +175,7 @@ impl Kind {
                 | Kind::DeployKeys { .. }
                 | Kind::GroupMembers
                 | Kind::AuditEvents
+                | Kind::ProjectAuditEvents { .. }
         )
     }
 }
@@ -298,6 +304,9 @@ fn recognise(path: &str, query: &str) -> Option<Kind> {
             project: project(p),
         },
         ["projects", p, "deploy_keys"] => Kind::DeployKeys {
+            project: project(p),
+        },
+        ["projects", p, "audit_events"] => Kind::ProjectAuditEvents {
             project: project(p),
         },
         _ => return None,
@@ -515,14 +524,55 @@ pub(super) fn process(
         None,
         "GitLab's CI/CD variables API gives no creation or update time, so variable ages cannot be judged".into(),
     );
+    // Protection changes: a project whose audit events could not be read, or name a
+    // change to protection since the window start, has a protection history CM-10 cannot
+    // judge (what changed is not in a form it compares).
+    let window = locker.meta()?.window;
     for repo in &out.repositories {
-        collected.gap(
-            &source.name,
-            "protection_history",
-            Some(repo.full_name.clone()),
-            None,
-            "GitLab records protected-branch and approval-rule changes as project audit events (GET /projects/:id/audit_events, Premium), which changeproof does not read yet".into(),
-        );
+        let kind = Kind::ProjectAuditEvents {
+            project: repo.full_name.clone(),
+        };
+        if r.failed(&kind) {
+            continue; // a gap of this type is already recorded, with the status
+        }
+        let Some(events) = r.list(&kind) else {
+            collected.gap(
+                &source.name,
+                "protection_history",
+                Some(repo.full_name.clone()),
+                None,
+                "the project's audit events were not collected, so changes to its protection in the window are unknown".into(),
+            );
+            continue;
+        };
+        let changed: Vec<String> = events
+            .iter()
+            .filter(|(e, _)| t(e, "created_at").is_some_and(|at| at >= window.start))
+            .filter(|(e, _)| crate::gitlab::protection_event(e))
+            .map(|(e, _)| {
+                format!(
+                    "{} on {} (audit event {})",
+                    s(e, "event_name")
+                        .filter(|n| !n.is_empty())
+                        .or_else(|| e.get("details").and_then(|d| s(d, "custom_message")))
+                        .unwrap_or("a change"),
+                    s(e, "created_at").unwrap_or("?"),
+                    n(e, "id").map(|id| id.to_string()).unwrap_or_default()
+                )
+            })
+            .collect();
+        if !changed.is_empty() {
+            collected.gap(
+                &source.name,
+                "protection_history",
+                Some(repo.full_name.clone()),
+                None,
+                format!(
+                    "GitLab's audit events record protection changes since the window start ({}), in a form changeproof does not compare, so its protection during the window is unknown",
+                    changed.join("; ")
+                ),
+            );
+        }
     }
     collected.gitlab.push(out);
     Ok(())
@@ -1392,7 +1442,7 @@ fn access(
                     });
                 }
             }
-            Kind::AuditEvents => {
+            Kind::AuditEvents | Kind::ProjectAuditEvents { .. } => {
                 for (e, at) in items {
                     let Some(at_time) = t(e, "created_at") else {
                         continue;

@@ -248,7 +248,7 @@ async fn small_pages_follow_gitlabs_links_and_count_against_x_total() {
         .server
         .served()
         .into_iter()
-        .filter(|s| s.target.contains("/audit_events"))
+        .filter(|s| s.target.contains("/groups/globex/audit_events"))
         .count();
     assert_eq!(audit, 2);
 }

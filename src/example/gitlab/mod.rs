@@ -323,6 +323,10 @@ fn calls(w: &world::World, config: &Config) -> Calls {
                 }
             }
         }
+        c.keyset(
+            &gitlab::project_audit_events(&path, window),
+            render::project_audit_events(w, p),
+        );
         c.list(
             &gitlab::project_members(&path),
             render::project_members(w, p),

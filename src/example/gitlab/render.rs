@@ -524,3 +524,47 @@ pub fn audit_events(w: &World) -> Vec<Value> {
         })
         .collect()
 }
+
+/// A project's audit events from a day before the window. storefront's show a topic
+/// change only (its protection stood all window); ops' show its `main` losing its
+/// protection in July.
+pub fn project_audit_events(w: &World, p: usize) -> Vec<Value> {
+    let project = &w.projects[p];
+    let owner = &w.users[0];
+    let event = |id: u64, name: &str, change: &str, message: &str, days: i64| {
+        json!({
+            "id": id,
+            "author_id": owner.id,
+            "entity_id": project.id,
+            "entity_type": "Project",
+            "event_name": name,
+            "details": {
+                "change": change,
+                "author_name": owner.name,
+                "author_class": "User",
+                "target_id": project.id,
+                "target_type": "Project",
+                "custom_message": message,
+                "entity_path": project.path(),
+            },
+            "created_at": iso(w.window.start + chrono::Duration::days(days) + chrono::Duration::hours(10)),
+        })
+    };
+    match project.name {
+        "storefront" => vec![event(
+            71001,
+            "project_topics_updated",
+            "topics",
+            "Changed topics",
+            30,
+        )],
+        "ops" => vec![event(
+            71002,
+            "protected_branch_removed",
+            "",
+            "Unprotected branch main",
+            12,
+        )],
+        _ => Vec::new(),
+    }
+}
