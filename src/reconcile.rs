@@ -18,7 +18,9 @@
 //! Pure: a function of the evidence, the config and the evaluated populations.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::util::{FastHashMap, FastHashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -146,8 +148,8 @@ pub fn reconcile(
     // Production-branch history: (repo, sha) and parents, every collected commit.
     // Hashed and borrowed where the SHA is already lower-case: these are built and
     // looked up once per commit, change and deployment (millions at scale).
-    let mut on_branch: HashSet<(&str, Cow<'_, str>)> = HashSet::new();
-    let mut parents: HashMap<(&str, Cow<'_, str>), Vec<Cow<'_, str>>> = HashMap::new();
+    let mut on_branch: FastHashSet<(&str, Cow<'_, str>)> = FastHashSet::default();
+    let mut parents: FastHashMap<(&str, Cow<'_, str>), Vec<Cow<'_, str>>> = FastHashMap::default();
     let mut history_repos: BTreeSet<&str> = BTreeSet::new();
     for c in &evidence.branch_commits {
         if !is_production(&c.repo, &c.branch) {
@@ -169,7 +171,7 @@ pub fn reconcile(
         }
     }
     // (repo, sha) → the earliest-numbered production change carrying it.
-    let mut carried_by: HashMap<(&str, Cow<'_, str>), u64> = HashMap::new();
+    let mut carried_by: FastHashMap<(&str, Cow<'_, str>), u64> = FastHashMap::default();
     for change in &evidence.changes {
         if !is_production(&change.repo, &change.base_branch) {
             continue;
@@ -354,7 +356,7 @@ pub fn reconcile(
     // Changes never deployed: the change's commits are not reachable, through the
     // collected history's parent links, from any production deployment's commit.
     for (repo, shas) in &deployed_shas {
-        let mut reached: HashSet<Cow<'_, str>> = HashSet::new();
+        let mut reached: FastHashSet<Cow<'_, str>> = FastHashSet::default();
         let mut stack: Vec<Cow<'_, str>> = shas.clone();
         while let Some(sha) = stack.pop() {
             if !reached.insert(sha.clone()) {

@@ -56,6 +56,15 @@ fn glob_match_units<T: PartialEq + Copy>(p: &[T], t: &[T], any: T, many: T) -> b
     pi == p.len()
 }
 
+/// A hash map for lookups over millions of records (SHAs, logins): foldhash with a
+/// fixed seed instead of std's SipHash, which dominated evaluation profiles at scale.
+/// Never iterated for output, so its order does not matter; the fixed seed keeps runs
+/// alike anyway.
+pub type FastHashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+
+/// The set form of [`FastHashMap`].
+pub type FastHashSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
+
 #[cfg(test)]
 mod tests {
     use super::*;

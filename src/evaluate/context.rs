@@ -2,7 +2,9 @@
 //! people directory, the populations and their per-record facts, and the gap lookups.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use crate::util::{FastHashMap, FastHashSet};
 
 use crate::config::{Config, ControlParams, Scope};
 use crate::locker::Window;
@@ -30,10 +32,10 @@ pub struct Index<'a> {
     /// (as merge commit, head or one of its commits), from the change records. Only
     /// looked up, never iterated, so a hash map (millions of entries at scale); SHAs
     /// are borrowed unless they need lower-casing.
-    introduced_by: HashMap<(&'a str, Cow<'a, str>), u64>,
+    introduced_by: FastHashMap<(&'a str, Cow<'a, str>), u64>,
     /// (lower-case org, login key) of every organisation member at the snapshot: looked
     /// up once per deployment and control, so hashed rather than scanned.
-    org_members: HashSet<(String, String)>,
+    org_members: FastHashSet<(String, String)>,
 }
 
 impl<'a> Index<'a> {
@@ -47,7 +49,7 @@ impl<'a> Index<'a> {
                 .entry((p.repo.as_str(), p.branch.as_str()))
                 .or_insert(p);
         }
-        let mut introduced_by = HashMap::new();
+        let mut introduced_by = FastHashMap::default();
         for change in &evidence.changes {
             if population::is_production(&repos, scope, &change.repo, &change.base_branch)
                 != Some(true)

@@ -5,7 +5,9 @@
 //! environment approvals that count, and the local time of its creation.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::util::FastHashMap;
 
 use chrono::{DateTime, Datelike, Timelike};
 
@@ -157,7 +159,7 @@ fn outcome(deployment: &Deployment) -> (String, Option<(&str, Timestamp)>) {
 /// (repo, lower-case sha) → candidate changes: (basis, merged_at, number). Only looked
 /// up (millions of entries at scale), so hashed, with SHAs borrowed when already
 /// lower-case.
-type ShaIndex<'a> = HashMap<(&'a str, Cow<'a, str>), Vec<(TraceBasis, Timestamp, u64)>>;
+type ShaIndex<'a> = FastHashMap<(&'a str, Cow<'a, str>), Vec<(TraceBasis, Timestamp, u64)>>;
 
 /// A SHA in lower case, borrowed when it already is.
 fn lower(sha: &str) -> Cow<'_, str> {
@@ -169,7 +171,7 @@ fn lower(sha: &str) -> Cow<'_, str> {
 }
 
 fn sha_index<'a>(index: &Index<'a>) -> ShaIndex<'a> {
-    let mut by_sha: ShaIndex<'a> = HashMap::new();
+    let mut by_sha: ShaIndex<'a> = FastHashMap::default();
     for change in &index.evidence.changes {
         if population::is_production(&index.repos, index.scope, &change.repo, &change.base_branch)
             != Some(true)
@@ -198,14 +200,14 @@ fn sha_index<'a>(index: &Index<'a>) -> ShaIndex<'a> {
 /// (repo, lower-case sha) → the production-branch records of the commits that deployments
 /// name but no change carries: the fallback of [`trace`], gathered in one pass over the
 /// history instead of a scan per deployment.
-type BranchRecords<'a> = HashMap<(&'a str, String), Vec<&'a crate::model::BranchCommit>>;
+type BranchRecords<'a> = FastHashMap<(&'a str, String), Vec<&'a crate::model::BranchCommit>>;
 
 fn branch_records<'a>(
     index: &Index<'a>,
     by_sha: &ShaIndex<'a>,
     deployments: &[&'a Deployment],
 ) -> BranchRecords<'a> {
-    let mut wanted: BranchRecords<'a> = HashMap::new();
+    let mut wanted: BranchRecords<'a> = FastHashMap::default();
     for d in deployments {
         if !by_sha.contains_key(&(d.repo.as_str(), lower(&d.sha))) {
             wanted.insert((d.repo.as_str(), d.sha.to_ascii_lowercase()), Vec::new());
@@ -466,7 +468,7 @@ pub fn recovery<'a>(
 /// id), with the earliest success at or after each position: one binary search per
 /// failure instead of a scan of every deployment.
 struct Successes<'a> {
-    by_target: HashMap<(&'a str, &'a str), Vec<Success<'a>>>,
+    by_target: FastHashMap<(&'a str, &'a str), Vec<Success<'a>>>,
 }
 
 struct Success<'a> {
@@ -480,7 +482,7 @@ impl<'a> Successes<'a> {
     fn build(evidence: &'a crate::model::Evidence) -> Successes<'a> {
         // (created_at, id, success time, deployment) per (repository, environment).
         type Candidates<'a> = Vec<(Timestamp, &'a str, Timestamp, &'a Deployment)>;
-        let mut by_target: HashMap<(&'a str, &'a str), Candidates<'a>> = HashMap::new();
+        let mut by_target: FastHashMap<(&'a str, &'a str), Candidates<'a>> = FastHashMap::default();
         for o in &evidence.deployments {
             if let (_, Some(("success", at))) = outcome(o) {
                 by_target
