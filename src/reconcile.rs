@@ -148,8 +148,10 @@ pub fn reconcile(
     // Production-branch history: (repo, sha) and parents, every collected commit.
     // Hashed and borrowed where the SHA is already lower-case: these are built and
     // looked up once per commit, change and deployment (millions at scale).
-    let mut on_branch: FastHashSet<(&str, Cow<'_, str>)> = FastHashSet::default();
-    let mut parents: FastHashMap<(&str, Cow<'_, str>), Vec<Cow<'_, str>>> = FastHashMap::default();
+    let mut on_branch: FastHashSet<(&str, Cow<'_, str>)> =
+        FastHashSet::with_capacity_and_hasher(evidence.branch_commits.len(), Default::default());
+    let mut parents: FastHashMap<(&str, Cow<'_, str>), Vec<Cow<'_, str>>> =
+        FastHashMap::with_capacity_and_hasher(evidence.branch_commits.len(), Default::default());
     let mut history_repos: BTreeSet<&str> = BTreeSet::new();
     for c in &evidence.branch_commits {
         if !is_production(&c.repo, &c.branch) {
@@ -171,7 +173,9 @@ pub fn reconcile(
         }
     }
     // (repo, sha) → the earliest-numbered production change carrying it.
-    let mut carried_by: FastHashMap<(&str, Cow<'_, str>), u64> = FastHashMap::default();
+    // About four SHAs per change (merge commit, head, commits): sized once, not rehashed.
+    let mut carried_by: FastHashMap<(&str, Cow<'_, str>), u64> =
+        FastHashMap::with_capacity_and_hasher(evidence.changes.len() * 4, Default::default());
     for change in &evidence.changes {
         if !is_production(&change.repo, &change.base_branch) {
             continue;

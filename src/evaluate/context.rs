@@ -49,7 +49,9 @@ impl<'a> Index<'a> {
                 .entry((p.repo.as_str(), p.branch.as_str()))
                 .or_insert(p);
         }
-        let mut introduced_by = FastHashMap::default();
+        // About four SHAs per change (merge commit, head, commits): sized once, not rehashed.
+        let mut introduced_by =
+            FastHashMap::with_capacity_and_hasher(evidence.changes.len() * 4, Default::default());
         for change in &evidence.changes {
             if population::is_production(&repos, scope, &change.repo, &change.base_branch)
                 != Some(true)
@@ -197,20 +199,19 @@ impl<'a> Context<'a> {
     pub fn build(input: &EvalInput<'a>) -> Context<'a> {
         let index = Index::build(input);
         let evidence = input.evidence;
-        let changes: Vec<ChangeFacts<'a>> =
-            population::changes(&index.repos, index.scope, &index.window, &evidence.changes)
-                .into_iter()
-                .map(|(change, membership)| facts::change_facts(&index, change, membership))
-                .collect();
-        let commits = population::commits(
-            &index.repos,
-            index.scope,
-            &index.window,
-            &evidence.branch_commits,
-        )
-        .into_iter()
-        .map(|commit| facts::commit_facts(&index, commit))
-        .collect();
+        let changes: Vec<ChangeFacts<'a>> = crate::util::par_map(
+            population::changes(&index.repos, index.scope, &index.window, &evidence.changes),
+            |(change, membership)| facts::change_facts(&index, change, membership),
+        );
+        let commits = crate::util::par_map(
+            population::commits(
+                &index.repos,
+                index.scope,
+                &index.window,
+                &evidence.branch_commits,
+            ),
+            |commit| facts::commit_facts(&index, commit),
+        );
         let access = AccessFacts::build(
             evidence,
             &input.config.access,

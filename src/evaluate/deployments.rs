@@ -171,7 +171,9 @@ fn lower(sha: &str) -> Cow<'_, str> {
 }
 
 fn sha_index<'a>(index: &Index<'a>) -> ShaIndex<'a> {
-    let mut by_sha: ShaIndex<'a> = FastHashMap::default();
+    // About four SHAs per change (merge commit, head, commits): sized once, not rehashed.
+    let mut by_sha: ShaIndex<'a> =
+        FastHashMap::with_capacity_and_hasher(index.evidence.changes.len() * 4, Default::default());
     for change in &index.evidence.changes {
         if population::is_production(&index.repos, index.scope, &change.repo, &change.base_branch)
             != Some(true)

@@ -185,10 +185,13 @@ impl People {
 
     /// The login as first seen in the evidence (logins are case-insensitive).
     pub fn display(&self, login: &str) -> String {
-        self.known_logins
-            .get(&login_key(login))
-            .cloned()
-            .unwrap_or_else(|| login.to_string())
+        // Logins are mostly lower-case already: look up without allocating a key then.
+        let found = if login.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.known_logins.get(&login_key(login))
+        } else {
+            self.known_logins.get(login)
+        };
+        found.cloned().unwrap_or_else(|| login.to_string())
     }
 
     /// Login keys of the accounts an email belongs to, by the evidence: a GitHub noreply

@@ -260,47 +260,32 @@ pub struct DeploymentRow {
 /// test logic is reported `not_tested`, never as passing.
 pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
     let ctx = Context::build(input);
-    let mut controls = Vec::with_capacity(input.catalog.controls.len());
-    let mut exceptions = Vec::new();
-    let mut untested: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for entry in &input.catalog.controls {
-        let outcome = controls::find(&entry.id).map(|def| {
-            let outcome = (def.run)(&ctx);
-            debug_assert!(
-                outcome.findings.iter().all(|f| def.kinds.contains(&f.kind)),
-                "{} emitted an undeclared kind",
-                def.id
-            );
-            let labels: BTreeSet<String> = outcome
-                .untested
-                .values()
-                .chain(outcome.deferred.values())
-                .flatten()
-                .cloned()
+    // The population rows and the reconciliation read only the context, not the
+    // controls' outcomes: they are built on a second thread while the controls run.
+    let (judged, (changes, commits, reconciliation)) = std::thread::scope(|scope| {
+        let rows = scope.spawn(|| {
+            let changes: Vec<ChangeRow> = ctx
+                .changes
+                .iter()
+                .map(|f| rows::change_row(&ctx.index, f))
                 .collect();
-            if !labels.is_empty() {
-                untested.insert(entry.id.clone(), labels);
-            }
-            (outcome, def.population)
+            let commits: Vec<CommitRow> = ctx.commits.iter().map(rows::commit_row).collect();
+            let reconciliation = crate::reconcile::reconcile(
+                input.evidence,
+                input.config,
+                input.window,
+                &changes,
+                &commits,
+            );
+            (changes, commits, reconciliation)
         });
-        let (line, found) = outcome::assemble(entry, input.catalog, &ctx.index, outcome);
-        controls.push(line);
-        exceptions.extend(found);
-    }
-    exceptions.sort_by(|a, b| a.id.cmp(&b.id));
-    let changes: Vec<ChangeRow> = ctx
-        .changes
-        .iter()
-        .map(|f| rows::change_row(&ctx.index, f))
-        .collect();
-    let commits: Vec<CommitRow> = ctx.commits.iter().map(rows::commit_row).collect();
-    let reconciliation = crate::reconcile::reconcile(
-        input.evidence,
-        input.config,
-        input.window,
-        &changes,
-        &commits,
-    );
+        let judged = run_controls(input, &ctx);
+        match rows.join() {
+            Ok(rows) => (judged, rows),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    });
+    let (controls, exceptions, untested) = judged;
     Evaluation {
         findings: Findings {
             schema: FINDINGS_SCHEMA.to_string(),
@@ -335,6 +320,48 @@ pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
         privileged: controls::ac03::rows(&ctx),
         untested,
     }
+}
+
+/// Runs every control of the catalog in catalog order: the findings' result lines, the
+/// exceptions (sorted by id) and, per control, the records it did not judge.
+#[allow(clippy::type_complexity)]
+fn run_controls(
+    input: &EvalInput<'_>,
+    ctx: &Context<'_>,
+) -> (
+    Vec<crate::findings::ControlResult>,
+    Vec<crate::findings::Exception>,
+    BTreeMap<String, BTreeSet<String>>,
+) {
+    let mut controls = Vec::with_capacity(input.catalog.controls.len());
+    let mut exceptions = Vec::new();
+    let mut untested: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for entry in &input.catalog.controls {
+        let outcome = controls::find(&entry.id).map(|def| {
+            let outcome = (def.run)(ctx);
+            debug_assert!(
+                outcome.findings.iter().all(|f| def.kinds.contains(&f.kind)),
+                "{} emitted an undeclared kind",
+                def.id
+            );
+            let labels: BTreeSet<String> = outcome
+                .untested
+                .values()
+                .chain(outcome.deferred.values())
+                .flatten()
+                .cloned()
+                .collect();
+            if !labels.is_empty() {
+                untested.insert(entry.id.clone(), labels);
+            }
+            (outcome, def.population)
+        });
+        let (line, found) = outcome::assemble(entry, input.catalog, &ctx.index, outcome);
+        controls.push(line);
+        exceptions.extend(found);
+    }
+    exceptions.sort_by(|a, b| a.id.cmp(&b.id));
+    (controls, exceptions, untested)
 }
 
 #[cfg(test)]
