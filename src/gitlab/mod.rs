@@ -202,18 +202,17 @@ pub fn deploy_keys(project: &str) -> Call {
 }
 
 pub fn audit_events(group: &str, window: &Window) -> Call {
-    Call::new(
-        format!("/groups/{}/audit_events", enc(group)),
-        format!(
-            "created_after={}&pagination=keyset&per_page=100",
-            enc(&time(window.start - chrono::Duration::days(1)))
-        ),
-    )
+    audit_events_of("groups", group, window)
 }
 
 pub fn project_audit_events(project: &str, window: &Window) -> Call {
+    audit_events_of("projects", project, window)
+}
+
+/// A group's or project's audit events from a day before the window (keyset pages).
+fn audit_events_of(scope: &str, path: &str, window: &Window) -> Call {
     Call::new(
-        format!("/projects/{}/audit_events", enc(project)),
+        format!("/{scope}/{}/audit_events", enc(path)),
         format!(
             "created_after={}&pagination=keyset&per_page=100",
             enc(&time(window.start - chrono::Duration::days(1)))
