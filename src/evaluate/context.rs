@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use crate::util::{FastHashMap, FastHashSet};
+use crate::util::FastHashSet;
 
 use crate::config::{Config, ControlParams, Scope};
 use crate::locker::Window;
@@ -28,11 +28,11 @@ pub struct Index<'a> {
     pub people: People,
     pub repos: Repos<'a>,
     protections: BTreeMap<(&'a str, &'a str), &'a BranchProtection>,
-    /// (repo, lower-case sha) → the merged production change that carried the commit
-    /// (as merge commit, head or one of its commits), from the change records. Only
-    /// looked up, never iterated, so a hash map (millions of entries at scale); SHAs
-    /// are borrowed unless they need lower-casing.
-    introduced_by: FastHashMap<(&'a str, Cow<'a, str>), u64>,
+    /// (repo, lower-case sha) → the merged production changes whose records carry the
+    /// commit (as merge commit, head or one of its commits), with how. Only looked up,
+    /// never iterated, so a hash map (millions of entries at scale); SHAs are borrowed
+    /// unless they need lower-casing. Deployments trace through it too.
+    pub(super) by_sha: super::deployments::ShaIndex<'a>,
     /// (lower-case org, login key) of every organisation member at the snapshot: looked
     /// up once per deployment and control, so hashed rather than scanned.
     org_members: FastHashSet<(String, String)>,
@@ -49,27 +49,7 @@ impl<'a> Index<'a> {
                 .entry((p.repo.as_str(), p.branch.as_str()))
                 .or_insert(p);
         }
-        // About four SHAs per change (merge commit, head, commits): sized once, not rehashed.
-        let mut introduced_by =
-            FastHashMap::with_capacity_and_hasher(evidence.changes.len() * 4, Default::default());
-        for change in &evidence.changes {
-            if population::is_production(&repos, scope, &change.repo, &change.base_branch)
-                != Some(true)
-            {
-                continue;
-            }
-            let shas = change
-                .merge_commit_sha
-                .iter()
-                .chain(std::iter::once(&change.head_sha))
-                .chain(change.commits.iter().map(|c| &c.sha));
-            for sha in shas {
-                introduced_by
-                    .entry((change.repo.as_str(), lower(sha)))
-                    .and_modify(|n: &mut u64| *n = (*n).min(change.number))
-                    .or_insert(change.number);
-            }
-        }
+        let by_sha = super::deployments::sha_index(&evidence.changes, &repos, scope);
         let people = People::build(evidence, &input.config.controls);
         let org_members = evidence
             .access
@@ -91,7 +71,7 @@ impl<'a> Index<'a> {
             people,
             repos,
             protections,
-            introduced_by,
+            by_sha,
             org_members,
         }
     }
@@ -109,7 +89,9 @@ impl<'a> Index<'a> {
 
     /// The merged production change whose records carry the commit, if any.
     pub fn change_carrying(&self, repo: &str, sha: &str) -> Option<u64> {
-        self.introduced_by.get(&(repo, lower(sha))).copied()
+        self.by_sha
+            .get(&(repo, lower(sha)))
+            .and_then(|candidates| candidates.iter().map(|&(_, _, number)| number).min())
     }
 
     /// Gaps of an evidence type that cover a repository: gaps of that repository, of its

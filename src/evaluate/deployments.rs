@@ -159,7 +159,8 @@ fn outcome(deployment: &Deployment) -> (String, Option<(&str, Timestamp)>) {
 /// (repo, lower-case sha) → candidate changes: (basis, merged_at, number). Only looked
 /// up (millions of entries at scale), so hashed, with SHAs borrowed when already
 /// lower-case.
-type ShaIndex<'a> = FastHashMap<(&'a str, Cow<'a, str>), Vec<(TraceBasis, Timestamp, u64)>>;
+pub(super) type ShaIndex<'a> =
+    FastHashMap<(&'a str, Cow<'a, str>), Vec<(TraceBasis, Timestamp, u64)>>;
 
 /// A SHA in lower case, borrowed when it already is.
 fn lower(sha: &str) -> Cow<'_, str> {
@@ -170,13 +171,18 @@ fn lower(sha: &str) -> Cow<'_, str> {
     }
 }
 
-fn sha_index<'a>(index: &Index<'a>) -> ShaIndex<'a> {
+/// Built once per evaluation (by `Index::build`): the deployments' traces and the
+/// commit population's change lookup both read it.
+pub(super) fn sha_index<'a>(
+    changes: &'a [Change],
+    repos: &population::Repos<'a>,
+    scope: &crate::config::Scope,
+) -> ShaIndex<'a> {
     // About four SHAs per change (merge commit, head, commits): sized once, not rehashed.
     let mut by_sha: ShaIndex<'a> =
-        FastHashMap::with_capacity_and_hasher(index.evidence.changes.len() * 4, Default::default());
-    for change in &index.evidence.changes {
-        if population::is_production(&index.repos, index.scope, &change.repo, &change.base_branch)
-            != Some(true)
+        FastHashMap::with_capacity_and_hasher(changes.len() * 4, Default::default());
+    for change in changes {
+        if population::is_production(repos, scope, &change.repo, &change.base_branch) != Some(true)
         {
             continue;
         }
@@ -325,7 +331,7 @@ pub fn build<'a>(index: &Index<'a>, changes: &[ChangeFacts<'a>]) -> Built<'a> {
     let tz = index.config.audit.time_zone().ok();
     let hours = BusinessHours::parse(&index.params.business_hours).ok();
     let days = parse_business_days(&index.params.business_days).ok();
-    let by_sha = sha_index(index);
+    let by_sha = &index.by_sha;
     let population_slots: BTreeMap<(&str, u64), usize> = changes
         .iter()
         .enumerate()
@@ -354,13 +360,13 @@ pub fn build<'a>(index: &Index<'a>, changes: &[ChangeFacts<'a>]) -> Built<'a> {
     members.sort_by(|a, b| (a.created_at, &a.repo, &a.id).cmp(&(b.created_at, &b.repo, &b.id)));
 
     let successes = Successes::build(index.evidence);
-    let branch = branch_records(index, &by_sha, &members);
+    let branch = branch_records(index, by_sha, &members);
     let mut context_changes: Vec<ChangeFacts<'a>> = Vec::new();
     let mut context_slots: BTreeMap<(&str, u64), usize> = BTreeMap::new();
     let mut out = Vec::with_capacity(members.len());
     for deployment in members {
         let (state, outcome) = outcome(deployment);
-        let trace = trace(index, &by_sha, &branch, &deployment.repo, &deployment.sha);
+        let trace = trace(index, by_sha, &branch, &deployment.repo, &deployment.sha);
         let change = trace.and_then(|t| {
             let key = (deployment.repo.as_str(), t.number);
             if let Some(i) = population_slots.get(&key) {
