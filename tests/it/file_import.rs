@@ -171,24 +171,7 @@ async fn an_argo_cd_export_is_collected_judged_and_bundled_with_github() {
     assert_eq!(raw.1.as_slice(), export.as_bytes());
 
     // An auditor re-performs the findings from the bundle, the export included.
-    let zip = dir.path().join("bundle.zip");
-    pipeline::write_bundle(
-        &evaluated,
-        evaluated.meta.snapshot_time,
-        None,
-        None,
-        Some(&zip),
-    )
-    .unwrap();
-    let report = changeproof::verify::verify(
-        &zip,
-        &changeproof::verify::VerifyOptions {
-            reperform: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    assert!(report.passed(), "{:?}", report.first_problem());
+    let report = crate::support::bundle_and_reperform(&evaluated, dir.path());
     assert!(matches!(
         report.reperform,
         changeproof::verify::ReperformStatus::Done(_)

@@ -156,22 +156,5 @@ fn gitlab_example_bundles_and_reperforms() {
             );
         }
     }
-    let zip = dir.path().join("bundle.zip");
-    pipeline::write_bundle(
-        &evaluated,
-        evaluated.meta.snapshot_time,
-        None,
-        None,
-        Some(&zip),
-    )
-    .unwrap();
-    let report = changeproof::verify::verify(
-        &zip,
-        &changeproof::verify::VerifyOptions {
-            reperform: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    assert!(report.passed(), "{:?}", report.first_problem());
+    crate::support::bundle_and_reperform(&evaluated, dir.path());
 }

@@ -172,22 +172,5 @@ async fn github_gitlab_and_a_file_make_one_consistent_bundle() {
             assert!(seen.contains(s), "{stem} has no record of {s}: {seen:?}");
         }
     }
-    let zip = dir.path().join("bundle.zip");
-    pipeline::write_bundle(
-        &evaluated,
-        evaluated.meta.snapshot_time,
-        None,
-        None,
-        Some(&zip),
-    )
-    .unwrap();
-    let report = changeproof::verify::verify(
-        &zip,
-        &changeproof::verify::VerifyOptions {
-            reperform: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    assert!(report.passed(), "{:?}", report.first_problem());
+    crate::support::bundle_and_reperform(&evaluated, dir.path());
 }

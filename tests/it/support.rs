@@ -13,3 +13,30 @@ pub fn data(path: &str) -> PathBuf {
         .join("tests/data")
         .join(path)
 }
+
+/// Writes the evaluated locker's bundle as a zip in `dir` and verifies it the way an
+/// auditor does, re-performing the findings from the bundle alone; returns the report.
+pub fn bundle_and_reperform(
+    evaluated: &changeproof::pipeline::Evaluated,
+    dir: &std::path::Path,
+) -> changeproof::verify::Report {
+    let zip = dir.join("bundle.zip");
+    changeproof::pipeline::write_bundle(
+        evaluated,
+        evaluated.meta.snapshot_time,
+        None,
+        None,
+        Some(&zip),
+    )
+    .unwrap();
+    let report = changeproof::verify::verify(
+        &zip,
+        &changeproof::verify::VerifyOptions {
+            reperform: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(report.passed(), "{:?}", report.first_problem());
+    report
+}
