@@ -3,7 +3,7 @@
 //! why), whether an independent approval was on the head commit, the protection in force
 //! and the state of the required checks; for a commit, the change that introduced it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::model::{
     AssociatedChange, BranchCommit, BranchProtection, Change, CheckState, GitIdentity, Review,
@@ -13,6 +13,7 @@ use crate::model::{
 use super::context::Index;
 use super::identity::{MatchedBy, is_web_flow};
 use super::population::{self, Membership, PopulationCommit};
+use super::vecmap::{VecMap, VecSet};
 
 /// How a person is an author of a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -53,7 +54,7 @@ impl Role {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Person {
     pub login: String,
-    pub roles: BTreeSet<Role>,
+    pub roles: VecSet<Role>,
 }
 
 impl Person {
@@ -151,15 +152,15 @@ pub struct ChangeFacts<'a> {
     /// Why the change's membership could not be established (unknown repository).
     pub unplaced: Option<String>,
     /// Authors by comparison key.
-    pub authors: BTreeMap<String, Person>,
+    pub authors: VecMap<String, Person>,
     pub approvals: Vec<Approval<'a>>,
     /// Approvers (humans with a counting approval) by key → login.
-    pub approvers: BTreeMap<String, String>,
-    pub independent: BTreeMap<String, String>,
+    pub approvers: VecMap<String, String>,
+    pub independent: VecMap<String, String>,
     pub independent_on_head: bool,
     pub set_aside: Vec<SetAside<'a>>,
     /// Humans who reviewed but never approved, by key → (login, what they did).
-    pub non_approving: BTreeMap<String, (String, &'static str)>,
+    pub non_approving: VecMap<String, (String, &'static str)>,
     pub reviews_complete: bool,
     pub commits_complete: bool,
     pub checks_complete: bool,
@@ -247,17 +248,16 @@ pub fn change_facts<'a>(
 
 /// The authors of a change (SPEC §2): the PR author; every commit author and committer
 /// except GitHub's web-flow; every co-author trailer that maps to an account.
-fn authors(index: &Index<'_>, change: &Change) -> BTreeMap<String, Person> {
-    let mut authors: BTreeMap<String, Person> = BTreeMap::new();
+fn authors(index: &Index<'_>, change: &Change) -> VecMap<String, Person> {
+    let mut authors: VecMap<String, Person> = VecMap::new();
     let mut add = |login: &str, role: Role| {
         if login.is_empty() {
             return;
         }
         authors
-            .entry(login_key(login))
-            .or_insert_with(|| Person {
+            .get_or_insert_with(login_key(login), || Person {
                 login: index.people.display(login),
-                roles: BTreeSet::new(),
+                roles: VecSet::new(),
             })
             .roles
             .insert(role);
@@ -288,7 +288,7 @@ fn authors(index: &Index<'_>, change: &Change) -> BTreeMap<String, Person> {
 struct JudgedReviews<'a> {
     approvals: Vec<Approval<'a>>,
     set_aside: Vec<SetAside<'a>>,
-    non_approving: BTreeMap<String, (String, &'static str)>,
+    non_approving: VecMap<String, (String, &'static str)>,
 }
 
 /// Sorts the reviews into counting approvals, approvals that do not count (and why),
@@ -296,13 +296,13 @@ struct JudgedReviews<'a> {
 fn judge_reviews<'a>(
     index: &Index<'a>,
     change: &'a Change,
-    authors: &BTreeMap<String, Person>,
+    authors: &VecMap<String, Person>,
 ) -> JudgedReviews<'a> {
     let merged_at = change.merged_at;
     let mut set_aside = Vec::new();
     // Human reviews that decided before merge: (key, time, position, review).
     let mut decided: Vec<(String, Timestamp, usize, &'a Review)> = Vec::new();
-    let mut reviewed: BTreeMap<String, (String, &'static str)> = BTreeMap::new();
+    let mut reviewed: VecMap<String, (String, &'static str)> = VecMap::new();
     for (position, review) in change.reviews.iter().enumerate() {
         let approved = review.state == ReviewState::Approved;
         let Some(author) = &review.author else {
@@ -343,9 +343,7 @@ fn judge_reviews<'a>(
             ReviewState::ChangesRequested => "requested changes",
             ReviewState::Approved => "approved",
         };
-        let entry = reviewed
-            .entry(key.clone())
-            .or_insert((reviewer.clone(), what));
+        let entry = reviewed.get_or_insert_with(key.clone(), || (reviewer.clone(), what));
         if rank(what) > rank(entry.1) {
             entry.1 = what;
         }
@@ -409,8 +407,7 @@ fn judge_reviews<'a>(
                 .is_some_and(|sha| sha.eq_ignore_ascii_case(&change.head_sha)),
         });
     }
-    let approver_keys: BTreeSet<&str> = approvals.iter().map(|a| a.key.as_str()).collect();
-    reviewed.retain(|key, _| !approver_keys.contains(key.as_str()));
+    reviewed.retain(|key, _| !approvals.iter().any(|a| a.key == *key));
     JudgedReviews {
         approvals,
         set_aside,

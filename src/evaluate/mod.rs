@@ -23,6 +23,7 @@ mod rows;
 pub(crate) mod testkit;
 #[cfg(test)]
 mod testkit_access;
+mod vecmap;
 
 use std::collections::{BTreeMap, BTreeSet};
 
