@@ -102,7 +102,7 @@ fn person(i: u64) -> String {
 
 fn user(login: String) -> Actor {
     Actor {
-        login,
+        login: login.into(),
         kind: ActorKind::User,
     }
 }
@@ -116,8 +116,8 @@ fn bot(login: &str) -> Actor {
 
 fn identity(login: &str) -> GitIdentity {
     GitIdentity {
-        name: format!("Developer {}", &login[4..]),
-        email: format!("{login}@acme.example"),
+        name: format!("Developer {}", &login[4..]).into(),
+        email: format!("{login}@acme.example").into(),
         login: Some(login.into()),
     }
 }
@@ -132,7 +132,7 @@ fn web_flow() -> GitIdentity {
 
 fn evidence_ref(stream: u64, index: u64, pointer: &str) -> Vec<EvidenceRef> {
     let page = sha(stream, index / 100);
-    vec![format!("sha256:{page}{page}#{pointer}/{}", index % 100)]
+    vec![format!("sha256:{page}{page}#{pointer}/{}", index % 100).into()]
 }
 
 struct Plan {
@@ -166,24 +166,24 @@ impl Plan {
                 let co_author = pick(7, i, 20) == 0 && c == 0;
                 CommitInfo {
                     sha: if c + 1 == commits_n {
-                        head.clone()
+                        head.clone().into()
                     } else {
-                        sha(8, i * 4 + c)
+                        sha(8, i * 4 + c).into()
                     },
                     message: if co_author {
                         format!(
                             "Work on item {number}\n\nCo-authored-by: Developer {r} <{r}@acme.example>",
                             r = &reviewer
-                        )
+                        ).into()
                     } else {
-                        format!("Work on item {number}")
+                        format!("Work on item {number}").into()
                     },
                     author: identity(&author),
                     committer: identity(&author),
                     co_authors: if co_author {
                         vec![GitIdentity {
-                            name: format!("Developer {reviewer}"),
-                            email: format!("{reviewer}@acme.example"),
+                            name: format!("Developer {reviewer}").into(),
+                            email: format!("{reviewer}@acme.example").into(),
                             login: None,
                         }]
                     } else {
@@ -195,11 +195,11 @@ impl Plan {
             })
             .collect();
         let review = |login: String, commit: Option<String>, n: u64| Review {
-            id: format!("{}", 3_000_000_000 + i * 2 + n),
+            id: format!("{}", 3_000_000_000 + i * 2 + n).into(),
             author: Some(user(login)),
             state: ReviewState::Approved,
             submitted_at: Some(merged_at - Duration::minutes(30)),
-            commit_sha: commit,
+            commit_sha: commit.map(Into::into),
             evidence: evidence_ref(9, i, "/data/search/nodes/reviews/nodes"),
         };
         // 0.5% no review, 0.5% self-approval, 1% stale approval, the rest approved on head
@@ -222,7 +222,7 @@ impl Plan {
             name: name.into(),
             kind,
             conclusion: Some(conclusion.into()),
-            app: app.map(String::from),
+            app: app.map(Into::into),
         };
         // 1% failed tests, 0.3% no checks at all.
         let (rollup, runs) = match kind {
@@ -283,23 +283,23 @@ impl Plan {
         };
         Change {
             source: SOURCE.into(),
-            url: format!("https://github.com/{repo}/pull/{number}"),
-            repo,
+            url: format!("https://github.com/{repo}/pull/{number}").into(),
+            repo: repo.into(),
             number,
-            title: format!("Change {number}: update the service"),
+            title: format!("Change {number}: update the service").into(),
             author: Some(user(author.clone())),
             base_branch: "main".into(),
-            head_branch: format!("{author}/item-{number}"),
+            head_branch: format!("{author}/item-{number}").into(),
             created_at: merged_at - Duration::days(2),
             merged_at,
             merged_by: Some(user(author.clone())),
-            merge_commit_sha: Some(merge.clone()),
-            head_sha: head.clone(),
+            merge_commit_sha: Some(merge.clone().into()),
+            head_sha: head.clone().into(),
             labels: vec![label.into()],
             reviews,
             commits,
             checks: Checks {
-                sha: head,
+                sha: head.into(),
                 rollup,
                 runs,
             },
@@ -307,7 +307,7 @@ impl Plan {
                 at: merged_at,
                 actor: Some(user(author)),
                 event: TimelineKind::Merged {
-                    commit: Some(merge),
+                    commit: Some(merge.into()),
                     base: Some("main".into()),
                 },
             }],
@@ -325,23 +325,23 @@ impl Plan {
         let sha = sha(4, i);
         BranchCommit {
             source: SOURCE.into(),
-            url: format!("https://github.com/{repo}/commit/{sha}"),
-            repo,
+            url: format!("https://github.com/{repo}/commit/{sha}").into(),
+            repo: repo.into(),
             branch: "main".into(),
-            message_headline: format!("Merge pull request #{number}"),
+            message_headline: format!("Merge pull request #{number}").into(),
             author: identity(&author),
             committer: web_flow(),
             authored_at: at,
             committed_at: at,
-            parents: vec![sha.clone(), sha.clone()],
+            parents: vec![sha.clone().into(), sha.clone().into()],
             associated_changes: vec![AssociatedChange {
                 number,
                 merged: true,
                 merged_at: Some(at),
                 base_branch: "main".into(),
-                merge_commit_sha: Some(sha.clone()),
+                merge_commit_sha: Some(sha.clone().into()),
             }],
-            sha,
+            sha: sha.into(),
             evidence: evidence_ref(12, i, "/data/repository/ref/target/history/nodes"),
         }
     }
@@ -351,11 +351,11 @@ impl Plan {
         let i = k * 2_000 + 1_000;
         let mut commit = self.merge_commit(i);
         let sha = sha(13, k);
-        commit.sha = sha.clone();
-        commit.url = format!("https://github.com/{}/commit/{sha}", commit.repo);
+        commit.sha = sha.clone().into();
+        commit.url = format!("https://github.com/{}/commit/{sha}", commit.repo).into();
         commit.message_headline = "Quick fix".into();
         commit.committer = commit.author.clone();
-        commit.parents = vec![sha.clone()];
+        commit.parents = vec![sha.clone().into()];
         commit.associated_changes = vec![];
         commit
     }
@@ -382,7 +382,7 @@ impl Plan {
             state: state.into(),
             created_at: at + Duration::minutes(minutes),
             creator: Some(bot_actor.clone()),
-            log_url: Some(log.clone()),
+            log_url: Some(log.clone().into()),
         };
         // 3% fail.
         let statuses = if (1..4).contains(&kind) {
@@ -402,20 +402,21 @@ impl Plan {
                 user: user(person(pick(23, j, PEOPLE))),
                 state: "approved".into(),
                 environments: vec![environment.into()],
-                comment: String::new(),
+                comment: String::new().into(),
                 evidence: evidence_ref(24, j, ""),
             }]
         };
         Deployment {
             source: SOURCE.into(),
-            id: format!("{}", 2_000_000_000 + j),
+            id: format!("{}", 2_000_000_000 + j).into(),
             url: format!(
                 "https://api.github.com/repos/{repo}/deployments/{}",
                 2_000_000_000 + j
-            ),
-            repo,
+            )
+            .into(),
+            repo: repo.into(),
             environment: environment.into(),
-            sha: sha_deployed,
+            sha: sha_deployed.into(),
             ref_name: "main".into(),
             created_at: at,
             creator: Some(bot_actor),

@@ -149,7 +149,7 @@ pub struct Exception {
     pub summary: String,
     pub url: String,
     /// Raw evidence references (`sha256:<hash>#<JSON pointer>`).
-    pub evidence: Vec<String>,
+    pub evidence: Vec<crate::model::Text>,
     pub status: ExceptionStatus,
     pub waiver: Option<WaiverRef>,
     /// Kind-specific facts, e.g. CM-04's `basis`, CM-10's failing settings.

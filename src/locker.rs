@@ -297,7 +297,7 @@ impl Locker {
         // parse then reads the file and names the line and column of any error.
         let evidence: Evidence = match evidence_reader::read(&path) {
             Some(evidence) => evidence,
-            None => read_json(&path, "evidence.json")?,
+            None => crate::model::interning(|| read_json(&path, "evidence.json"))?,
         };
         if evidence.schema != crate::model::EVIDENCE_SCHEMA {
             return Err(LockerError::Schema {

@@ -249,12 +249,12 @@ pub fn reconcile(
                 format!("merge commit {}", c.merge_commit_sha)
             };
             differences.push(Difference {
-                repo: c.repo.clone(),
+                repo: c.repo.to_string(),
                 kind: DifferenceKind::ChangeNotOnProductionBranch,
                 subject_type: "change".into(),
                 subject: c.number.to_string(),
                 time: c.merged_at,
-                url: c.url.clone(),
+                url: c.url.to_string(),
                 detail: format!(
                     "PR #{} merged into {} at {}: neither its {commit} nor its head {} is in the collected history of a production branch",
                     c.number,
@@ -283,12 +283,12 @@ pub fn reconcile(
             None => {
                 line.commits_without_change += 1;
                 differences.push(Difference {
-                    repo: c.repo.clone(),
+                    repo: c.repo.to_string(),
                     kind: DifferenceKind::CommitWithoutChange,
                     subject_type: "commit".into(),
-                    subject: c.sha.clone(),
+                    subject: c.sha.to_string(),
                     time: c.committed_at,
-                    url: c.url.clone(),
+                    url: c.url.to_string(),
                     detail: format!(
                         "commit on {} by {} (committer {}) that no merged change introduced: a direct push (CM-05)",
                         c.branch, c.author, c.committer
@@ -346,12 +346,12 @@ pub fn reconcile(
             ),
         };
         differences.push(Difference {
-            repo: d.repo.clone(),
+            repo: d.repo.to_string(),
             kind,
             subject_type: "deployment".into(),
-            subject: d.id.clone(),
+            subject: d.id.to_string(),
             time: d.created_at,
-            url: d.url.clone(),
+            url: d.url.to_string(),
             detail,
             informational: false,
         });
@@ -383,12 +383,12 @@ pub fn reconcile(
             } else {
                 not_deployed += 1;
                 differences.push(Difference {
-                    repo: c.repo.clone(),
+                    repo: c.repo.to_string(),
                     kind: DifferenceKind::ChangeNeverDeployed,
                     subject_type: "change".into(),
                     subject: c.number.to_string(),
                     time: c.merged_at,
-                    url: c.url.clone(),
+                    url: c.url.to_string(),
                     detail: format!(
                         "PR #{}: no production deployment recorded up to the snapshot deploys its merge commit or a later commit of the branch",
                         c.number

@@ -56,6 +56,18 @@ fn glob_match_units<T: PartialEq + Copy>(p: &[T], t: &[T], any: T, many: T) -> b
     pi == p.len()
 }
 
+/// The items joined with `separator` (`[String]::join` for any string-like items).
+pub fn join<T: AsRef<str>>(items: &[T], separator: &str) -> String {
+    let mut out = String::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(separator);
+        }
+        out.push_str(item.as_ref());
+    }
+    out
+}
+
 /// A hash map for lookups over millions of records (SHAs, logins): foldhash with a
 /// fixed seed instead of std's SipHash, which dominated evaluation profiles at scale.
 /// Never iterated for output, so its order does not matter; the fixed seed keeps runs

@@ -78,19 +78,19 @@ impl Records {
         for change in &evaluation.changes {
             subjects.push(Subject {
                 subject_type: "change",
-                repo: change.repo.clone(),
+                repo: change.repo.to_string(),
                 key: change.number.to_string(),
                 month: month(change.merged_at),
-                person: change.author.clone(),
+                person: change.author.to_string(),
             });
         }
         for commit in &evaluation.commits {
             subjects.push(Subject {
                 subject_type: "commit",
-                repo: commit.repo.clone(),
+                repo: commit.repo.to_string(),
                 key: commit.sha.to_ascii_lowercase(),
                 month: month(commit.committed_at),
-                person: commit.author.clone(),
+                person: commit.author.to_string(),
             });
         }
         let recovered: BTreeMap<(&str, &str), (String, i64)> = evaluation
@@ -120,7 +120,7 @@ impl Records {
                     person: d
                         .creator
                         .as_ref()
-                        .map_or_else(|| GHOST.to_string(), |a| a.login.clone()),
+                        .map_or_else(|| GHOST.to_string(), |a| a.login.to_string()),
                 });
             }
         }
@@ -184,9 +184,9 @@ fn production_deployments<'a>(
         out.push((
             d,
             DeploymentRecord {
-                repo: d.repo.clone(),
-                environment: d.environment.clone(),
-                id: d.id.clone(),
+                repo: d.repo.to_string(),
+                environment: d.environment.to_string(),
+                id: d.id.to_string(),
                 in_window: window.contains(d.created_at),
                 week: week_start(d.created_at),
                 month: month(d.created_at),

@@ -40,6 +40,8 @@ pub(super) enum Value<'a> {
     Url(&'a str),
     /// Logins, labels, check names …: `;`-joined in the CSV, `, `-joined for reading.
     List(&'a [String]),
+    /// The same, of strings shared with the evidence.
+    Texts(&'a [crate::model::Text]),
 }
 
 impl<'a> Value<'a> {
@@ -57,6 +59,7 @@ impl<'a> Value<'a> {
             Value::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
             Value::Url(u) => Cow::Borrowed(u),
             Value::List(items) => Cow::Owned(items.join(";")),
+            Value::Texts(items) => Cow::Owned(crate::util::join(items, ";")),
         }
     }
 
@@ -72,6 +75,7 @@ impl<'a> Value<'a> {
             (Value::Bool(b), _) => if *b { "yes" } else { "no" }.to_string(),
             (Value::Url(u), _) => u.to_string(),
             (Value::List(items), _) => items.join(", "),
+            (Value::Texts(items), _) => crate::util::join(items, ", "),
         }
     }
 }

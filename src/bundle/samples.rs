@@ -430,12 +430,14 @@ fn evidence_refs(input: &BundleInput<'_>, path: &str, repo: &str, id: &str) -> V
                     .chain(c.reviews.iter().flat_map(|r| r.evidence.iter()))
                     .cloned()
             })
+            .map(String::from)
             .collect(),
         "populations/commits.csv" => evidence
             .branch_commits
             .iter()
             .filter(|c| c.repo == repo && c.sha == id)
             .flat_map(|c| c.evidence.iter().cloned())
+            .map(String::from)
             .collect(),
         "populations/deployments.csv" => evidence
             .deployments
@@ -447,12 +449,14 @@ fn evidence_refs(input: &BundleInput<'_>, path: &str, repo: &str, id: &str) -> V
                     .chain(d.approvals.iter().flat_map(|a| a.evidence.iter()))
                     .cloned()
             })
+            .map(String::from)
             .collect(),
         "populations/branches.csv" => evidence
             .branch_protections
             .iter()
             .filter(|p| p.repo == repo && p.branch == id)
             .flat_map(|p| p.evidence.iter().cloned())
+            .map(String::from)
             .collect(),
         "populations/accounts.csv" => account_refs(input, repo, id),
         "populations/privileged_access.csv" => privileged_refs(input, repo, id),
@@ -470,6 +474,7 @@ fn evidence_refs(input: &BundleInput<'_>, path: &str, repo: &str, id: &str) -> V
                     .filter(|s| s.owner == repo && s.name == id)
                     .flat_map(|s| s.evidence.iter().cloned()),
             )
+            .map(String::from)
             .collect(),
         "populations/access_changes.csv" => input
             .evaluation
@@ -520,6 +525,7 @@ fn account_refs(input: &BundleInput<'_>, org: &str, login: &str) -> Vec<String> 
                 .flat_map(|c| c.evidence.iter()),
         )
         .cloned()
+        .map(String::from)
         .collect()
 }
 
@@ -542,6 +548,7 @@ fn privileged_refs(input: &BundleInput<'_>, resource: &str, label: &str) -> Vec<
             .iter()
             .filter(|m| same(&m.org, &row.org) && m.role == "admin")
             .flat_map(|m| m.evidence.iter().cloned())
+            .map(String::from)
             .collect();
     }
     let login = row.account.as_str();
@@ -571,6 +578,7 @@ fn privileged_refs(input: &BundleInput<'_>, resource: &str, label: &str) -> Vec<
                 .flat_map(|t| t.evidence.iter()),
         )
         .cloned()
+        .map(String::from)
         .collect()
 }
 

@@ -267,25 +267,25 @@ fn change(repo: &str, number: u64, title: &str, evidence: String) -> Change {
         repo: repo.into(),
         number,
         title: title.into(),
-        url: format!("https://github.com/{repo}/pull/{number}"),
+        url: format!("https://github.com/{repo}/pull/{number}").into(),
         author: Some(Actor {
             login: "alice".into(),
             kind: ActorKind::User,
         }),
         base_branch: "main".into(),
-        head_branch: format!("feature-{number}"),
+        head_branch: format!("feature-{number}").into(),
         created_at: t("2026-07-10T09:00:00Z"),
         merged_at: t("2026-07-11T09:00:00Z"),
         merged_by: None,
-        merge_commit_sha: Some(sha(number as u8)),
-        head_sha: sha((number as u8).wrapping_add(1)),
+        merge_commit_sha: Some(sha(number as u8).into()),
+        head_sha: sha((number as u8).wrapping_add(1)).into(),
         labels: vec![],
         reviews: vec![],
         commits: vec![],
         checks: Checks::default(),
         timeline: vec![],
         incomplete: vec![],
-        evidence: vec![evidence],
+        evidence: vec![evidence.into()],
     }
 }
 
@@ -334,7 +334,7 @@ fn evidence(
             allow_force_pushes: false,
             bypass_actors: vec![],
             ruleset_ids: vec![],
-            evidence: vec![format!("sha256:{protection_sha}#")],
+            evidence: vec![format!("sha256:{protection_sha}#").into()],
         }],
         rule_suites: vec![],
         audit_events: vec![],
@@ -363,14 +363,14 @@ fn change_row(repo: &str, number: u64, title: &str) -> ChangeRow {
         repo: repo.into(),
         number,
         title: title.into(),
-        url: format!("https://github.com/{repo}/pull/{number}"),
+        url: format!("https://github.com/{repo}/pull/{number}").into(),
         author: "alice".into(),
         authors: vec!["alice".into()],
         base_branch: "main".into(),
         merged_at: t("2026-07-11T09:00:00Z"),
         merged_by: "bob".into(),
-        merge_commit_sha: sha(number as u8),
-        head_sha: sha((number as u8).wrapping_add(1)),
+        merge_commit_sha: sha(number as u8).into(),
+        head_sha: sha((number as u8).wrapping_add(1)).into(),
         approvers: vec!["bob".into(), "dave".into()],
         independent_approvers: vec!["bob".into(), "dave".into()],
         approval_on_head: true,
@@ -390,12 +390,12 @@ fn commit_row(n: u8, change: Option<u64>, author: &str) -> CommitRow {
         source: "github-acme".into(),
         repo: "acme/api".into(),
         branch: "main".into(),
-        sha: sha(n),
-        message_headline: format!("Commit {n}"),
+        sha: sha(n).into(),
+        message_headline: format!("Commit {n}").into(),
         author: author.into(),
         committer: "GitHub".into(),
         committed_at: Utc.with_ymd_and_hms(2026, 8, 1, 10, n.into(), 0).unwrap(),
-        url: format!("https://github.com/acme/api/commit/{}", sha(n)),
+        url: format!("https://github.com/acme/api/commit/{}", sha(n)).into(),
         change,
     }
 }
@@ -457,8 +457,8 @@ fn evaluation(window: Window, complete: bool, evidence_ref: &str) -> Evaluation 
         "self_approval",
     );
     self_approval.evidence = vec![
-        evidence_ref.to_string(),
-        format!("{evidence_ref}/reviews/0"),
+        evidence_ref.to_string().into(),
+        format!("{evidence_ref}/reviews/0").into(),
     ];
     self_approval.summary =
         format!("PR #102 “{MALICIOUS_TITLE}” was approved only by its co-author");
@@ -1098,7 +1098,7 @@ fn a_long_population_is_capped_in_the_page_with_a_note() {
     let row = fixture.evaluation.commits[0].clone();
     fixture.evaluation.commits = (0..html::HTML_ROW_CAP + 3)
         .map(|i| CommitRow {
-            sha: format!("{:040x}", i),
+            sha: format!("{:040x}", i).into(),
             ..row.clone()
         })
         .collect();

@@ -467,6 +467,7 @@ fn population(
                     PopulationValue::Bool(b) => Value::Bool(*b),
                     PopulationValue::Url(u) => link(u),
                     PopulationValue::List(items) => list(items),
+                    PopulationValue::Texts(items) => text(crate::util::join(items, ", ")),
                 })
                 .chain(
                     row.results

@@ -82,7 +82,7 @@ impl OrgAccount<'_> {
         }
     }
 
-    pub fn evidence(&self) -> Vec<String> {
+    pub fn evidence(&self) -> Vec<crate::model::Text> {
         self.member
             .iter()
             .flat_map(|m| m.evidence.iter().cloned())

@@ -91,7 +91,7 @@ impl<'a> Index<'a> {
     pub fn change_carrying(&self, repo: &str, sha: &str) -> Option<u64> {
         self.by_sha
             .get(&(repo, lower(sha)))
-            .and_then(|candidates| candidates.iter().map(|&(_, _, number)| number).min())
+            .map(|carriers| carriers.lowest_number)
     }
 
     /// Gaps of an evidence type that cover a repository: gaps of that repository, of its
@@ -222,7 +222,7 @@ impl<'a> Context<'a> {
 }
 
 /// A SHA in lower case, borrowed when it already is (as GitHub reports them).
-fn lower(sha: &str) -> Cow<'_, str> {
+pub(super) fn lower(sha: &str) -> Cow<'_, str> {
     if sha.bytes().any(|b| b.is_ascii_uppercase()) {
         Cow::Owned(sha.to_ascii_lowercase())
     } else {

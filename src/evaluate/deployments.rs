@@ -12,11 +12,14 @@ use crate::util::FastHashMap;
 use chrono::{DateTime, Datelike, Timelike};
 
 use crate::config::{BusinessHours, parse_business_days};
-use crate::model::{Change, Deployment, DeploymentApproval, Timestamp, login_key};
+use crate::model::{
+    Change, Deployment, DeploymentApproval, Text, Timestamp, login_key, login_key_text,
+};
 
-use super::context::{Index, owner};
+use super::context::{Index, lower, owner};
 use super::facts::{self, ChangeFacts};
 use super::population::{self, Membership};
+use super::vecmap::VecMap;
 
 /// How the deployed commit was tied to its change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -71,7 +74,7 @@ pub enum ChangeSlot {
 /// An approval-like review of the deployment's run that does not count, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetAsideApproval {
-    pub login: String,
+    pub login: Text,
     pub why: &'static str,
 }
 
@@ -88,7 +91,7 @@ pub struct DeploymentFacts<'a> {
     pub change: Option<ChangeSlot>,
     /// People whose `approved` review of the run names the deployment's environment,
     /// key → login.
-    pub approvers: BTreeMap<String, String>,
+    pub approvers: VecMap<Text, Text>,
     pub approvals: Vec<&'a DeploymentApproval>,
     pub set_aside: Vec<SetAsideApproval>,
     /// The workflow run's web address, from a status URL.
@@ -116,7 +119,7 @@ impl DeploymentFacts<'_> {
     pub fn link(&self) -> String {
         self.run_url
             .clone()
-            .unwrap_or_else(|| self.deployment.url.clone())
+            .unwrap_or_else(|| self.deployment.url.to_string())
     }
 
     pub fn failed(&self) -> bool {
@@ -156,19 +159,19 @@ fn outcome(deployment: &Deployment) -> (String, Option<(&str, Timestamp)>) {
     (state, outcome)
 }
 
-/// (repo, lower-case sha) → candidate changes: (basis, merged_at, number). Only looked
-/// up (millions of entries at scale), so hashed, with SHAs borrowed when already
-/// lower-case.
-pub(super) type ShaIndex<'a> =
-    FastHashMap<(&'a str, Cow<'a, str>), Vec<(TraceBasis, Timestamp, u64)>>;
+/// (repo, lower-case sha) → the changes that carry the commit. Only looked up (millions
+/// of entries at scale), so hashed, with SHAs borrowed when already lower-case.
+pub(super) type ShaIndex<'a> = FastHashMap<(&'a str, Cow<'a, str>), Carriers>;
 
-/// A SHA in lower case, borrowed when it already is.
-fn lower(sha: &str) -> Cow<'_, str> {
-    if sha.bytes().any(|b| b.is_ascii_uppercase()) {
-        Cow::Owned(sha.to_ascii_lowercase())
-    } else {
-        Cow::Borrowed(sha)
-    }
+/// What the index keeps of the changes carrying one SHA: the two minimums its readers
+/// take, instead of the list (most SHAs have one carrier; a list each was a heap
+/// allocation per SHA).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Carriers {
+    /// The strongest basis, then the earliest merge, then the lowest number: the trace.
+    pub best: (TraceBasis, Timestamp, u64),
+    /// The lowest change number (the commit population's change lookup).
+    pub lowest_number: u64,
 }
 
 /// Built once per evaluation (by `Index::build`): the deployments' traces and the
@@ -187,10 +190,17 @@ pub(super) fn sha_index<'a>(
             continue;
         }
         let mut add = |sha: &'a str, basis| {
+            let candidate = (basis, change.merged_at, change.number);
             by_sha
                 .entry((change.repo.as_str(), lower(sha)))
-                .or_default()
-                .push((basis, change.merged_at, change.number));
+                .and_modify(|c: &mut Carriers| {
+                    c.best = c.best.min(candidate);
+                    c.lowest_number = c.lowest_number.min(change.number);
+                })
+                .or_insert(Carriers {
+                    best: candidate,
+                    lowest_number: change.number,
+                });
         };
         if let Some(sha) = &change.merge_commit_sha {
             add(sha, TraceBasis::MergeCommit);
@@ -241,15 +251,13 @@ fn trace(
     repo: &str,
     sha: &str,
 ) -> Option<Trace> {
-    if let Some(candidates) = by_sha.get(&(repo, lower(sha))) {
-        return candidates
-            .iter()
-            .min()
-            .map(|&(basis, merged_at, number)| Trace {
-                number,
-                basis,
-                merged_at: Some(merged_at),
-            });
+    if let Some(carriers) = by_sha.get(&(repo, lower(sha))) {
+        let (basis, merged_at, number) = carriers.best;
+        return Some(Trace {
+            number,
+            basis,
+            merged_at: Some(merged_at),
+        });
     }
     let mut best: Option<(Option<Timestamp>, u64)> = None;
     let records = branch.get(&(repo, sha.to_ascii_lowercase()))?;
@@ -292,11 +300,11 @@ fn judge_approvals<'a>(
     index: &Index<'a>,
     deployment: &'a Deployment,
 ) -> (
-    BTreeMap<String, String>,
+    VecMap<Text, Text>,
     Vec<&'a DeploymentApproval>,
     Vec<SetAsideApproval>,
 ) {
-    let mut approvers = BTreeMap::new();
+    let mut approvers = VecMap::new();
     let mut counted = Vec::new();
     let mut set_aside = Vec::new();
     for approval in &deployment.approvals {
@@ -317,7 +325,7 @@ fn judge_approvals<'a>(
         match why {
             Some(why) => set_aside.push(SetAsideApproval { login, why }),
             None => {
-                approvers.insert(login_key(&approval.user.login), login);
+                approvers.insert(login_key_text(&approval.user.login), login);
                 counted.push(approval);
             }
         }

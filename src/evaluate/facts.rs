@@ -3,17 +3,18 @@
 //! why), whether an independent approval was on the head commit, the protection in force
 //! and the state of the required checks; for a commit, the change that introduced it.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::model::{
     AssociatedChange, BranchCommit, BranchProtection, Change, CheckState, GitIdentity, Review,
-    ReviewState, TimelineKind, Timestamp, login_key,
+    ReviewState, Text, TimelineKind, Timestamp, login_key_text,
 };
 
 use super::context::Index;
 use super::identity::{MatchedBy, is_web_flow};
 use super::population::{self, Membership, PopulationCommit};
-use super::vecmap::{VecMap, VecSet};
+use super::vecmap::VecMap;
 
 /// How a person is an author of a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -50,11 +51,57 @@ impl Role {
     }
 }
 
+impl Role {
+    /// Every role, in `Ord` order: the bit positions of a [`RoleSet`].
+    const ALL: [Role; 13] = {
+        use MatchedBy::*;
+        [
+            Role::PrAuthor,
+            Role::CommitAuthor(Linked),
+            Role::CommitAuthor(NoreplyEmail),
+            Role::CommitAuthor(KnownEmail),
+            Role::CommitAuthor(LoginName),
+            Role::Committer(Linked),
+            Role::Committer(NoreplyEmail),
+            Role::Committer(KnownEmail),
+            Role::Committer(LoginName),
+            Role::CoAuthor(Linked),
+            Role::CoAuthor(NoreplyEmail),
+            Role::CoAuthor(KnownEmail),
+            Role::CoAuthor(LoginName),
+        ]
+    };
+
+    fn bit(self) -> u16 {
+        let position = Role::ALL.iter().position(|r| *r == self).unwrap_or(0);
+        1 << position
+    }
+}
+
+/// The roles of one author: a set of [`Role`]s in one word (a million changes have
+/// millions of authors), iterated in `Role`'s order like a `BTreeSet<Role>`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoleSet(u16);
+
+impl RoleSet {
+    pub fn insert(&mut self, role: Role) {
+        self.0 |= role.bit();
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Role> {
+        Role::ALL.into_iter().filter(move |r| self.0 & r.bit() != 0)
+    }
+
+    pub fn first(self) -> Option<Role> {
+        self.iter().next()
+    }
+}
+
 /// One author of a change and every way they are one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Person {
-    pub login: String,
-    pub roles: VecSet<Role>,
+    pub login: Text,
+    pub roles: RoleSet,
 }
 
 impl Person {
@@ -70,8 +117,8 @@ impl Person {
 pub struct Approval<'a> {
     pub review: &'a Review,
     /// The reviewer's comparison key (lower-case login).
-    pub key: String,
-    pub reviewer: String,
+    pub key: Text,
+    pub reviewer: Text,
     pub independent: bool,
     pub on_head: bool,
 }
@@ -91,7 +138,7 @@ pub enum SetAsideWhy {
 #[derive(Debug, Clone)]
 pub struct SetAside<'a> {
     pub review: &'a Review,
-    pub reviewer: String,
+    pub reviewer: Text,
     pub why: SetAsideWhy,
 }
 
@@ -127,19 +174,20 @@ impl SetAside<'_> {
 
 /// The head commit's checks against the required checks of the base branch.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CheckFacts {
+pub struct CheckFacts<'a> {
     /// The rollup in lower case (`success`, `failure` …), or `none`.
-    pub state: String,
+    pub state: &'static str,
     /// Whether the collected checks belong to the head commit at merge.
     pub on_head: bool,
     /// The head commit has no check run or status at all.
     pub no_checks: bool,
-    /// Required checks in force on the base branch (empty without a protection record).
-    pub required: Vec<String>,
-    pub missing_required: Vec<String>,
+    /// Required checks in force on the base branch (empty without a protection record),
+    /// sorted, each once: the protection's own list when it already is.
+    pub required: Cow<'a, [Text]>,
+    pub missing_required: Vec<Text>,
     /// Required checks present with a conclusion other than success/neutral/skipped:
     /// (name, conclusion or `pending`).
-    pub failed_required: Vec<(String, String)>,
+    pub failed_required: Vec<(Text, String)>,
     pub rollup_failing: bool,
     /// Every check that did not pass, required or not: (name, conclusion or `pending`).
     pub failing: Vec<(String, String)>,
@@ -152,20 +200,20 @@ pub struct ChangeFacts<'a> {
     /// Why the change's membership could not be established (unknown repository).
     pub unplaced: Option<String>,
     /// Authors by comparison key.
-    pub authors: VecMap<String, Person>,
+    pub authors: VecMap<Text, Person>,
     pub approvals: Vec<Approval<'a>>,
     /// Approvers (humans with a counting approval) by key → login.
-    pub approvers: VecMap<String, String>,
-    pub independent: VecMap<String, String>,
+    pub approvers: VecMap<Text, Text>,
+    pub independent: VecMap<Text, Text>,
     pub independent_on_head: bool,
     pub set_aside: Vec<SetAside<'a>>,
     /// Humans who reviewed but never approved, by key → (login, what they did).
-    pub non_approving: VecMap<String, (String, &'static str)>,
+    pub non_approving: VecMap<Text, (Text, &'static str)>,
     pub reviews_complete: bool,
     pub commits_complete: bool,
     pub checks_complete: bool,
     pub protection: Option<&'a BranchProtection>,
-    pub checks: CheckFacts,
+    pub checks: CheckFacts<'a>,
     pub emergency: bool,
 }
 
@@ -177,7 +225,11 @@ impl ChangeFacts<'_> {
     /// Approvals that GitHub's own protection counts: a human's approval at or before
     /// merge by anyone but the PR author (GitHub does not exclude co-authors).
     pub fn github_counted_approvers(&self) -> Vec<&str> {
-        let author = self.change.author.as_ref().map(|a| login_key(&a.login));
+        let author = self
+            .change
+            .author
+            .as_ref()
+            .map(|a| login_key_text(&a.login));
         self.approvers
             .iter()
             .filter(|(key, _)| Some(*key) != author.as_ref())
@@ -248,16 +300,16 @@ pub fn change_facts<'a>(
 
 /// The authors of a change (SPEC §2): the PR author; every commit author and committer
 /// except GitHub's web-flow; every co-author trailer that maps to an account.
-fn authors(index: &Index<'_>, change: &Change) -> VecMap<String, Person> {
-    let mut authors: VecMap<String, Person> = VecMap::new();
-    let mut add = |login: &str, role: Role| {
+fn authors(index: &Index<'_>, change: &Change) -> VecMap<Text, Person> {
+    let mut authors: VecMap<Text, Person> = VecMap::new();
+    let mut add = |login: &Text, role: Role| {
         if login.is_empty() {
             return;
         }
         authors
-            .get_or_insert_with(login_key(login), || Person {
+            .get_or_insert_with(login_key_text(login), || Person {
                 login: index.people.display(login),
-                roles: VecSet::new(),
+                roles: RoleSet::default(),
             })
             .roles
             .insert(role);
@@ -282,13 +334,15 @@ fn authors(index: &Index<'_>, change: &Change) -> VecMap<String, Person> {
             add_identity(co, Role::CoAuthor);
         }
     }
+    // Facts live as long as the evaluation: keep no spare room (one per change).
+    authors.shrink_to_fit();
     authors
 }
 
 struct JudgedReviews<'a> {
     approvals: Vec<Approval<'a>>,
     set_aside: Vec<SetAside<'a>>,
-    non_approving: VecMap<String, (String, &'static str)>,
+    non_approving: VecMap<Text, (Text, &'static str)>,
 }
 
 /// Sorts the reviews into counting approvals, approvals that do not count (and why),
@@ -296,13 +350,13 @@ struct JudgedReviews<'a> {
 fn judge_reviews<'a>(
     index: &Index<'a>,
     change: &'a Change,
-    authors: &VecMap<String, Person>,
+    authors: &VecMap<Text, Person>,
 ) -> JudgedReviews<'a> {
     let merged_at = change.merged_at;
     let mut set_aside = Vec::new();
     // Human reviews that decided before merge: (key, time, position, review).
-    let mut decided: Vec<(String, Timestamp, usize, &'a Review)> = Vec::new();
-    let mut reviewed: VecMap<String, (String, &'static str)> = VecMap::new();
+    let mut decided: Vec<(Text, Timestamp, usize, &'a Review)> = Vec::new();
+    let mut reviewed: VecMap<Text, (Text, &'static str)> = VecMap::new();
     for (position, review) in change.reviews.iter().enumerate() {
         let approved = review.state == ReviewState::Approved;
         let Some(author) = &review.author else {
@@ -326,7 +380,7 @@ fn judge_reviews<'a>(
             }
             continue;
         }
-        let key = login_key(&author.login);
+        let key = login_key_text(&author.login);
         let what = match review.state {
             ReviewState::Pending => continue,
             ReviewState::Dismissed => {
@@ -408,6 +462,9 @@ fn judge_reviews<'a>(
         });
     }
     reviewed.retain(|key, _| !approvals.iter().any(|a| a.key == *key));
+    approvals.shrink_to_fit();
+    set_aside.shrink_to_fit();
+    reviewed.shrink_to_fit();
     JudgedReviews {
         approvals,
         set_aside,
@@ -441,21 +498,28 @@ fn was_approval(change: &Change, review: &Review) -> bool {
     }
 }
 
-fn check_facts(change: &Change, protection: Option<&BranchProtection>) -> CheckFacts {
+fn check_facts<'a>(change: &Change, protection: Option<&'a BranchProtection>) -> CheckFacts<'a> {
     let checks = &change.checks;
-    let conclusion = |c: &Option<String>| {
+    let conclusion = |c: &Option<Text>| {
         c.as_deref()
             .map_or_else(|| "pending".to_string(), str::to_ascii_lowercase)
     };
-    let mut required: Vec<String> = protection
-        .map(|p| p.required_checks.clone())
-        .unwrap_or_default();
-    required.sort();
-    required.dedup();
+    let required: Cow<'a, [Text]> = match protection {
+        None => Cow::Borrowed(&[]),
+        Some(p) if p.required_checks.is_sorted_by(|a, b| a < b) => {
+            Cow::Borrowed(&p.required_checks)
+        }
+        Some(p) => {
+            let mut sorted = p.required_checks.clone();
+            sorted.sort();
+            sorted.dedup();
+            Cow::Owned(sorted)
+        }
+    };
     let mut missing_required = Vec::new();
     let mut failed_required = Vec::new();
-    for name in &required {
-        let runs: Vec<_> = checks.runs.iter().filter(|r| &r.name == name).collect();
+    for name in required.iter() {
+        let runs: Vec<_> = checks.runs.iter().filter(|r| r.name == *name).collect();
         if runs.is_empty() {
             missing_required.push(name.clone());
             continue;
@@ -473,13 +537,13 @@ fn check_facts(change: &Change, protection: Option<&BranchProtection>) -> CheckF
     let mut failing: Vec<(String, String)> = checks
         .runs
         .iter()
-        .map(|r| (r.name.clone(), conclusion(&r.conclusion)))
+        .map(|r| (r.name.to_string(), conclusion(&r.conclusion)))
         .filter(|(_, c)| !passing(c))
         .collect();
     failing.sort();
     failing.dedup();
     CheckFacts {
-        state: checks.rollup.map_or("none", rollup_name).to_string(),
+        state: checks.rollup.map_or("none", rollup_name),
         on_head: checks.sha.is_empty() || checks.sha.eq_ignore_ascii_case(&change.head_sha),
         no_checks: checks.runs.is_empty() && checks.rollup.is_none(),
         required,
@@ -568,5 +632,37 @@ pub fn commit_facts<'a>(index: &Index<'a>, commit: PopulationCommit<'a>) -> Comm
         },
         change,
         other_changes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// The bit set iterates like the `BTreeSet<Role>` it replaced, whatever is inserted.
+    #[test]
+    fn role_set_orders_like_a_btreeset() {
+        for mask in 0u16..(1 << 13) {
+            let roles: Vec<Role> = Role::ALL
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, r)| *r)
+                .rev()
+                .collect();
+            let mut ours = RoleSet::default();
+            let mut std = BTreeSet::new();
+            for role in &roles {
+                ours.insert(*role);
+                std.insert(*role);
+            }
+            assert_eq!(
+                ours.iter().collect::<Vec<_>>(),
+                std.iter().copied().collect::<Vec<_>>()
+            );
+            assert_eq!(ours.first(), std.first().copied());
+        }
     }
 }

@@ -8,10 +8,12 @@
 //! evidence on an identity the forge linked; (c) the name equals a login seen in the
 //! evidence. Unmappable identities are ignored: they cannot match a reviewer's login.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+
+use crate::util::FastHashMap;
 
 use crate::config::ControlParams;
-use crate::model::{Actor, ActorKind, Evidence, GitIdentity, login_key};
+use crate::model::{Actor, ActorKind, Evidence, GitIdentity, Text, login_key};
 
 /// How a git identity was mapped to an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -42,7 +44,7 @@ impl MatchedBy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
     /// Logins as first seen in the evidence, sorted by their comparison key.
-    pub logins: Vec<String>,
+    pub logins: Vec<Text>,
     pub matched_by: MatchedBy,
 }
 
@@ -50,10 +52,11 @@ pub struct Resolved {
 #[derive(Debug, Clone, Default)]
 pub struct People {
     config_bots: BTreeSet<String>,
-    /// Lower-cased email → login keys of linked identities carrying it.
-    email_logins: BTreeMap<String, BTreeSet<String>>,
+    /// Lower-cased email → login keys of linked identities carrying it (only looked
+    /// up, so hashed: every identity of every commit is looked up here).
+    email_logins: FastHashMap<String, BTreeSet<String>>,
     /// Login key → the login as first seen.
-    known_logins: BTreeMap<String, String>,
+    known_logins: FastHashMap<String, Text>,
 }
 
 const NOREPLY_DOMAIN: &str = "@users.noreply.github.com";
@@ -78,7 +81,7 @@ impl People {
         let key = lower(login);
         if !self.known_logins.contains_key(key.as_ref()) {
             self.known_logins
-                .insert(key.into_owned(), login.to_string());
+                .insert(key.into_owned(), Text::from(login));
         }
     }
 
@@ -184,14 +187,14 @@ impl People {
     }
 
     /// The login as first seen in the evidence (logins are case-insensitive).
-    pub fn display(&self, login: &str) -> String {
+    pub fn display(&self, login: &str) -> Text {
         // Logins are mostly lower-case already: look up without allocating a key then.
         let found = if login.bytes().any(|b| b.is_ascii_uppercase()) {
             self.known_logins.get(&login_key(login))
         } else {
             self.known_logins.get(login)
         };
-        found.cloned().unwrap_or_else(|| login.to_string())
+        found.cloned().unwrap_or_else(|| Text::from(login))
     }
 
     /// Login keys of the accounts an email belongs to, by the evidence: a GitHub noreply
@@ -275,7 +278,7 @@ mod tests {
         GitIdentity {
             name: name.into(),
             email: email.into(),
-            login: login.map(String::from),
+            login: (login.map(String::from)).map(Into::into),
         }
     }
 

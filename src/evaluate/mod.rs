@@ -33,7 +33,7 @@ use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::findings::{FINDINGS_SCHEMA, Findings};
 use crate::locker::Window;
-use crate::model::{Evidence, Timestamp};
+use crate::model::{Evidence, Text, Timestamp};
 
 use context::Context;
 
@@ -146,30 +146,30 @@ impl Evaluation {
 pub struct ChangeRow {
     /// The config's source the record came from.
     #[serde(default)]
-    pub source: String,
-    pub repo: String,
+    pub source: Text,
+    pub repo: Text,
     pub number: u64,
-    pub title: String,
-    pub url: String,
-    pub author: String,
+    pub title: Text,
+    pub url: Text,
+    pub author: Text,
     /// Every author of the change (SPEC §2), logins, sorted.
-    pub authors: Vec<String>,
-    pub base_branch: String,
+    pub authors: Vec<Text>,
+    pub base_branch: Text,
     pub merged_at: Timestamp,
-    pub merged_by: String,
-    pub merge_commit_sha: String,
-    pub head_sha: String,
+    pub merged_by: Text,
+    pub merge_commit_sha: Text,
+    pub head_sha: Text,
     /// Humans whose review was APPROVED at collection time, at or before merge, sorted.
-    pub approvers: Vec<String>,
+    pub approvers: Vec<Text>,
     /// Approvers who are not authors, sorted.
-    pub independent_approvers: Vec<String>,
+    pub independent_approvers: Vec<Text>,
     /// Whether an independent approval was given on the head commit at merge.
     pub approval_on_head: bool,
     /// The head commit's check rollup: `success`, `failure`, `pending`, `none` …
     pub check_state: String,
     /// Required checks in force on the base branch.
-    pub required_checks: Vec<String>,
-    pub labels: Vec<String>,
+    pub required_checks: Vec<Text>,
+    pub labels: Vec<Text>,
     /// Carries an emergency label (judged by CM-09 instead of CM-01/CM-02).
     pub emergency: bool,
     /// An emergency change merged without enough independent approvals: CM-09 judges it
@@ -193,15 +193,15 @@ pub struct ChangeRow {
 pub struct CommitRow {
     /// The config's source the record came from.
     #[serde(default)]
-    pub source: String,
-    pub repo: String,
+    pub source: Text,
+    pub repo: Text,
     pub branch: String,
-    pub sha: String,
-    pub message_headline: String,
-    pub author: String,
-    pub committer: String,
+    pub sha: Text,
+    pub message_headline: Text,
+    pub author: Text,
+    pub committer: Text,
     pub committed_at: Timestamp,
-    pub url: String,
+    pub url: Text,
     /// The merged change that introduced the commit, if any.
     pub change: Option<u64>,
 }
@@ -211,13 +211,13 @@ pub struct CommitRow {
 pub struct DeploymentRow {
     /// The config's source the record came from (a GitHub organisation, a file export).
     #[serde(default)]
-    pub source: String,
-    pub repo: String,
-    pub id: String,
-    pub environment: String,
-    pub sha: String,
+    pub source: Text,
+    pub repo: Text,
+    pub id: Text,
+    pub environment: Text,
+    pub sha: Text,
     #[serde(rename = "ref")]
-    pub ref_name: String,
+    pub ref_name: Text,
     pub created_at: Timestamp,
     /// Creation time in `[audit] timezone`, RFC 3339 with the zone's offset (empty when
     /// the zone is not valid).
@@ -225,7 +225,7 @@ pub struct DeploymentRow {
     /// Inside business hours (OP-01); `None` when the config cannot say.
     pub business_hours: Option<bool>,
     /// The deployment's creator (the deployer), `ghost` for a deleted account.
-    pub deployer: String,
+    pub deployer: Text,
     /// Why the deployer may deploy: `org_member`, `service_account`, `actions_workflow`
     /// (github-actions[bot] for a workflow run of the repository) or `unknown`.
     pub deployer_basis: String,
@@ -235,7 +235,7 @@ pub struct DeploymentRow {
     /// The latest of success / failure / error, or `none` while not concluded.
     pub outcome: String,
     /// People whose approval of the run names this environment, sorted.
-    pub approvers: Vec<String>,
+    pub approvers: Vec<Text>,
     /// Whether `require_deployment_approval` was in force.
     pub approval_required: bool,
     /// The traced change as `owner/name#number`.
@@ -247,7 +247,7 @@ pub struct DeploymentRow {
     /// Whether the change merged inside the window (is in the change population).
     pub change_in_window: Option<bool>,
     /// Authors of the traced change (SPEC §2), sorted.
-    pub change_authors: Vec<String>,
+    pub change_authors: Vec<Text>,
     /// The traced change carries an emergency label.
     pub emergency: bool,
     /// For a failed deployment: the later successful deployment to the same environment.

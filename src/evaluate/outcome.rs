@@ -20,7 +20,7 @@ pub struct Finding {
     pub subject: String,
     pub summary: String,
     pub url: String,
-    pub evidence: Vec<String>,
+    pub evidence: Vec<crate::model::Text>,
     pub detail: Map<String, Value>,
 }
 
@@ -122,7 +122,7 @@ pub fn assemble(
         waived: 0,
         reason,
     };
-    let Some((outcome, kind)) = outcome else {
+    let Some((mut outcome, kind)) = outcome else {
         return (
             base(
                 ResultKind::NotTested,
@@ -135,9 +135,10 @@ pub fn assemble(
             Vec::new(),
         );
     };
-    let exceptions: Vec<Exception> = outcome
-        .findings
-        .iter()
+    // The findings become the exceptions: moved, not copied (there can be hundreds of
+    // thousands).
+    let exceptions: Vec<Exception> = std::mem::take(&mut outcome.findings)
+        .into_iter()
         .map(|f| exception(entry, catalog, f))
         .collect();
     let (result, reason) = if let Some(reason) = &outcome.unavailable {
@@ -190,7 +191,7 @@ fn sentences(first: &str, second: &str) -> String {
     }
 }
 
-fn exception(entry: &ControlEntry, catalog: &Catalog, f: &Finding) -> Exception {
+fn exception(entry: &ControlEntry, catalog: &Catalog, f: Finding) -> Exception {
     Exception {
         id: Exception::make_id(&entry.id, &f.repo, f.subject_type, &f.subject, f.kind),
         control: entry.id.clone(),
@@ -200,15 +201,15 @@ fn exception(entry: &ControlEntry, catalog: &Catalog, f: &Finding) -> Exception 
         severity: catalog
             .severity(&entry.id, f.kind)
             .unwrap_or(entry.severity),
-        repo: f.repo.clone(),
+        repo: f.repo,
         subject_type: f.subject_type,
-        subject: f.subject.clone(),
-        summary: f.summary.clone(),
-        url: f.url.clone(),
-        evidence: dedup(f.evidence.iter().cloned()),
+        subject: f.subject,
+        summary: f.summary,
+        url: f.url,
+        evidence: dedup(f.evidence),
         status: ExceptionStatus::Open,
         waiver: None,
-        detail: f.detail.clone(),
+        detail: f.detail,
     }
 }
 
@@ -333,10 +334,39 @@ fn plural(n: u64) -> &'static str {
 }
 
 /// Removes repeats, keeping the first occurrence's position.
-pub fn dedup(items: impl IntoIterator<Item = String>) -> Vec<String> {
+pub fn dedup<T: Ord + Clone>(items: Vec<T>) -> Vec<T> {
+    // Most exceptions cite one to three references: compare them directly.
+    if items.len() <= 8 {
+        let mut out: Vec<T> = Vec::with_capacity(items.len());
+        for item in items {
+            if !out.contains(&item) {
+                out.push(item);
+            }
+        }
+        return out;
+    }
     let mut seen = std::collections::BTreeSet::new();
     items
         .into_iter()
         .filter(|i| seen.insert(i.clone()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dedup;
+
+    /// Short and long lists (two code paths) keep each item's first occurrence, in order.
+    #[test]
+    fn dedup_keeps_first_occurrences_in_order() {
+        assert_eq!(dedup(vec![3, 1, 3, 2, 1]), [3, 1, 2]);
+        let long: Vec<u32> = (0..40).map(|i| (i * 7) % 13).collect();
+        let mut expected = Vec::new();
+        for i in &long {
+            if !expected.contains(i) {
+                expected.push(*i);
+            }
+        }
+        assert_eq!(dedup(long), expected);
+    }
 }

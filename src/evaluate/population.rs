@@ -2,6 +2,7 @@
 //! production branch inside the window) and the distinct production-branch commits whose
 //! committer date lies in the window.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::{Scope, Source};
@@ -158,7 +159,11 @@ pub fn commits<'a>(
     window: &Window,
     all: &'a [BranchCommit],
 ) -> Vec<PopulationCommit<'a>> {
-    let mut by_sha: BTreeMap<(&str, String), PopulationCommit<'a>> = BTreeMap::new();
+    // Keyed by (repo, SHA in lower case); the final sort decides the order, and no two
+    // members can tie on it (equal SHAs share a key).
+    let mut by_sha: crate::util::FastHashMap<(&str, Cow<'a, str>), PopulationCommit<'a>> =
+        crate::util::FastHashMap::default();
+    by_sha.reserve(all.len());
     for commit in all {
         let membership = placement(
             repos,
@@ -172,7 +177,7 @@ pub fn commits<'a>(
             continue;
         }
         let entry = by_sha
-            .entry((commit.repo.as_str(), commit.sha.to_ascii_lowercase()))
+            .entry((commit.repo.as_str(), super::context::lower(&commit.sha)))
             .or_insert_with(|| PopulationCommit {
                 repo: &commit.repo,
                 sha: &commit.sha,

@@ -1,7 +1,7 @@
 //! The population rows (SPEC §6): the attributes the controls tested, one row per
 //! record, filled from the same facts the controls judged.
 
-use crate::model::Actor;
+use crate::model::{Actor, Text};
 
 use super::context::Context;
 use super::context::Index;
@@ -13,8 +13,8 @@ use super::{ChangeRow, CommitRow, DeploymentRow};
 /// How a missing account (GitHub's deleted-user "ghost") appears in rows.
 const GHOST: &str = "ghost";
 
-fn login(actor: Option<&Actor>) -> String {
-    actor.map_or_else(|| GHOST.to_string(), |a| a.login.clone())
+fn login(actor: Option<&Actor>) -> Text {
+    actor.map_or_else(|| Text::from(GHOST), |a| a.login.clone())
 }
 
 pub fn change_row(index: &Index<'_>, facts: &ChangeFacts<'_>) -> ChangeRow {
@@ -38,8 +38,8 @@ pub fn change_row(index: &Index<'_>, facts: &ChangeFacts<'_>) -> ChangeRow {
         approvers: facts.approvers.values().cloned().collect(),
         independent_approvers: facts.independent.values().cloned().collect(),
         approval_on_head: facts.independent_on_head,
-        check_state: facts.checks.state.clone(),
-        required_checks: facts.checks.required.clone(),
+        check_state: facts.checks.state.to_string(),
+        required_checks: facts.checks.required.to_vec(),
         labels,
         emergency: facts.emergency,
         judged_by_cm09: cm09::takes_over(index, facts),
@@ -55,9 +55,15 @@ pub fn commit_row(facts: &CommitFacts<'_>) -> CommitRow {
         |id: &crate::model::GitIdentity| id.login.clone().unwrap_or_else(|| id.name.clone());
     CommitRow {
         source: first.source.clone(),
-        repo: facts.repo.to_string(),
+        repo: first.repo.clone(),
         branch: facts.branches().join(", "),
-        sha: facts.sha.to_string(),
+        // The population keys commits by SHA in any case; the row shows the SHA as the
+        // first record of the commit gave it.
+        sha: if first.sha == facts.sha {
+            first.sha.clone()
+        } else {
+            Text::from(facts.sha)
+        },
         message_headline: first.message_headline.clone(),
         author: identity(&first.author),
         committer: identity(&first.committer),
@@ -108,7 +114,7 @@ pub fn deployment_row(ctx: &Context<'_>, facts: &DeploymentFacts<'_>) -> Deploym
             .map(|c| c.authors.values().map(|p| p.login.clone()).collect())
             .unwrap_or_default(),
         emergency: change.is_some_and(|c| c.emergency),
-        recovered_by: recovery.map(|(r, _)| r.id.clone()),
+        recovered_by: recovery.map(|(r, _)| r.id.to_string()),
         recovered_at: recovery.map(|(_, at)| at),
         url: facts.link(),
     }

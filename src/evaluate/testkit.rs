@@ -106,7 +106,7 @@ fn protection(repo: &str, branch: &str) -> BranchProtection {
         allow_force_pushes: false,
         bypass_actors: Vec::new(),
         ruleset_ids: Vec::new(),
-        evidence: vec![format!("sha256:bp-{repo}-{branch}#/")],
+        evidence: vec![format!("sha256:bp-{repo}-{branch}#/").into()],
     }
 }
 
@@ -149,7 +149,7 @@ impl Kit {
                     production_branches: vec!["main".into()],
                     url: format!("https://github.com/{r}"),
                     archived: false,
-                    evidence: vec![format!("sha256:repos#/{r}")],
+                    evidence: vec![format!("sha256:repos#/{r}").into()],
                 })
                 .collect(),
             branch_protections: repos.iter().map(|r| protection(r, "main")).collect(),
@@ -193,7 +193,7 @@ impl Kit {
                     kind: ActorKind::User,
                     role: "member".into(),
                     two_factor_enabled: Some(true),
-                    evidence: vec![format!("sha256:members#/{login}")],
+                    evidence: vec![format!("sha256:members#/{login}").into()],
                 });
             }
         }
@@ -305,27 +305,27 @@ pub fn pr(number: u64) -> ChangeBuilder {
             source: SOURCE.into(),
             repo: "acme/api".into(),
             number,
-            title: format!("Change {number}"),
-            url: String::new(),
+            title: format!("Change {number}").into(),
+            url: String::new().into(),
             author: Some(user("alice")),
             base_branch: "main".into(),
-            head_branch: format!("feature/{number}"),
+            head_branch: format!("feature/{number}").into(),
             created_at: merged() - Duration::days(1),
             merged_at: merged(),
             merged_by: Some(user("alice")),
-            merge_commit_sha: Some(merge_sha(number)),
-            head_sha: head_sha(number),
+            merge_commit_sha: Some(merge_sha(number).into()),
+            head_sha: head_sha(number).into(),
             labels: Vec::new(),
             reviews: Vec::new(),
             commits: Vec::new(),
             checks: Checks {
-                sha: String::new(),
+                sha: String::new().into(),
                 rollup: Some(CheckState::Success),
                 runs: vec![run("ci/test", Some("success"))],
             },
             timeline: Vec::new(),
             incomplete: Vec::new(),
-            evidence: vec![format!("sha256:pr{number}#/")],
+            evidence: vec![format!("sha256:pr{number}#/").into()],
         },
         extra_commits: Vec::new(),
         co_authors: Vec::new(),
@@ -336,7 +336,7 @@ pub fn run(name: &str, conclusion: Option<&str>) -> CheckRun {
     CheckRun {
         name: name.into(),
         kind: CheckKind::CheckRun,
-        conclusion: conclusion.map(String::from),
+        conclusion: (conclusion.map(String::from)).map(Into::into),
         app: Some("github-actions".into()),
     }
 }
@@ -383,7 +383,7 @@ impl ChangeBuilder {
     }
 
     pub fn merge_sha(mut self, sha: Option<&str>) -> Self {
-        self.change.merge_commit_sha = sha.map(String::from);
+        self.change.merge_commit_sha = (sha.map(String::from)).map(Into::into);
         self
     }
 
@@ -432,12 +432,12 @@ impl ChangeBuilder {
         let i = self.change.reviews.len();
         let number = self.change.number;
         self.change.reviews.push(Review {
-            id: format!("r{number}-{i}"),
+            id: format!("r{number}-{i}").into(),
             author,
             state,
             submitted_at: Some(self.change.merged_at + Duration::minutes(minutes)),
-            commit_sha: commit.map(String::from),
-            evidence: vec![format!("sha256:pr{number}#/reviews/{i}")],
+            commit_sha: (commit.map(String::from)).map(Into::into),
+            evidence: vec![format!("sha256:pr{number}#/reviews/{i}").into()],
         });
     }
 
@@ -478,7 +478,7 @@ impl ChangeBuilder {
 
     pub fn build(mut self) -> Change {
         let c = &mut self.change;
-        c.url = format!("https://github.com/{}/pull/{}", c.repo, c.number);
+        c.url = format!("https://github.com/{}/pull/{}", c.repo, c.number).into();
         if c.checks.sha.is_empty() {
             c.checks.sha = c.head_sha.clone();
         }
@@ -505,9 +505,9 @@ impl ChangeBuilder {
                 sha: if i + 1 == count {
                     c.head_sha.clone()
                 } else {
-                    format!("{:040x}", 0xc0_0000 + c.number * 16 + i as u64)
+                    format!("{:040x}", 0xc0_0000 + c.number * 16 + i as u64).into()
                 },
-                message: format!("Commit {i}"),
+                message: format!("Commit {i}").into(),
                 author,
                 committer,
                 co_authors,
@@ -526,15 +526,15 @@ pub fn bc(repo: &str, branch: &str, sha: &str) -> CommitBuilder {
         repo: repo.into(),
         branch: branch.into(),
         sha: sha.into(),
-        message_headline: format!("Commit {}", &sha[..sha.len().min(7)]),
+        message_headline: format!("Commit {}", &sha[..sha.len().min(7)]).into(),
         author: ident("alice"),
         committer: ident("alice"),
         authored_at: merged(),
         committed_at: merged(),
         parents: Vec::new(),
         associated_changes: Vec::new(),
-        url: format!("https://github.com/{repo}/commit/{sha}"),
-        evidence: vec![format!("sha256:history-{branch}#/{sha}")],
+        url: format!("https://github.com/{repo}/commit/{sha}").into(),
+        evidence: vec![format!("sha256:history-{branch}#/{sha}").into()],
     })
 }
 
@@ -557,7 +557,7 @@ impl CommitBuilder {
             merged: merged_pr,
             merged_at: merged_pr.then(merged),
             base_branch: base.into(),
-            merge_commit_sha: merged_pr.then(|| merge_sha(number)),
+            merge_commit_sha: (merged_pr.then(|| merge_sha(number))).map(Into::into),
         });
         self
     }
@@ -612,7 +612,7 @@ impl Kit {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
-            evidence: vec![format!("sha256:audit#/{n}")],
+            evidence: vec![format!("sha256:audit#/{n}").into()],
         });
     }
 }
@@ -638,7 +638,7 @@ pub fn ruleset_version(id: u64, version: u64, at: &str) -> RulesetVersion {
         required_checks: vec!["ci/test".into()],
         blocks_force_pushes: true,
         bypass_actors: Vec::new(),
-        evidence: vec![format!("sha256:ruleset-{id}-{version}#")],
+        evidence: vec![format!("sha256:ruleset-{id}-{version}#").into()],
     }
 }
 
@@ -655,7 +655,7 @@ pub fn deployment(id: u64, sha: &str) -> DeploymentBuilder {
         deployment: Deployment {
             source: SOURCE.into(),
             repo: "acme/api".into(),
-            id: id.to_string(),
+            id: id.to_string().into(),
             environment: "production".into(),
             sha: sha.into(),
             ref_name: "main".into(),
@@ -667,8 +667,8 @@ pub fn deployment(id: u64, sha: &str) -> DeploymentBuilder {
             statuses: Vec::new(),
             workflow_run_id: Some(900 + id),
             approvals: Vec::new(),
-            url: format!("https://api.github.com/repos/acme/api/deployments/{id}"),
-            evidence: vec![format!("sha256:deploy{id}#/")],
+            url: format!("https://api.github.com/repos/acme/api/deployments/{id}").into(),
+            evidence: vec![format!("sha256:deploy{id}#/").into()],
         },
         outcome: Some(("success", 5)),
         approvers: vec![("carol".into(), "approved".into(), None)],
@@ -736,7 +736,7 @@ impl DeploymentBuilder {
             state: state.into(),
             created_at: d.created_at + Duration::minutes(minutes),
             creator: d.creator.clone(),
-            log_url: run_url.clone(),
+            log_url: (run_url.clone()).map(Into::into),
         };
         d.statuses.push(status("in_progress", 1));
         if let Some((state, minutes)) = self.outcome {
@@ -749,11 +749,16 @@ impl DeploymentBuilder {
                 ActorKind::User
             };
             d.approvals.push(DeploymentApproval {
-                user: Actor { login, kind },
-                state,
-                environments: environments.unwrap_or_else(|| vec![d.environment.clone()]),
-                comment: String::new(),
-                evidence: vec![format!("sha256:approvals{}#/{i}", d.id)],
+                user: Actor {
+                    login: login.into(),
+                    kind,
+                },
+                state: crate::model::Text::from(state),
+                environments: crate::model::texts(
+                    environments.unwrap_or_else(|| vec![d.environment.to_string()]),
+                ),
+                comment: String::new().into(),
+                evidence: vec![format!("sha256:approvals{}#/{i}", d.id).into()],
             });
         }
         d

@@ -53,7 +53,7 @@ impl Kit {
             kind: ActorKind::User,
             role: role.into(),
             two_factor_enabled: two_factor,
-            evidence: vec![format!("sha256:members#/{login}")],
+            evidence: vec![format!("sha256:members#/{login}").into()],
         });
     }
 
@@ -66,7 +66,7 @@ impl Kit {
                 org: "acme".into(),
                 login: login.into(),
                 two_factor_enabled: two_factor,
-                evidence: vec![format!("sha256:outside#/{login}")],
+                evidence: vec![format!("sha256:outside#/{login}").into()],
             });
     }
 
@@ -84,7 +84,7 @@ impl Kit {
                     ActorKind::User
                 },
                 permission: permission.into(),
-                evidence: vec![format!("sha256:collaborators-{repo}#/{login}")],
+                evidence: vec![format!("sha256:collaborators-{repo}#/{login}").into()],
             });
     }
 
@@ -102,7 +102,7 @@ impl Kit {
                     permission: permission.to_string(),
                 })
                 .collect(),
-            evidence: vec![format!("sha256:team-{slug}#/")],
+            evidence: vec![format!("sha256:team-{slug}#/").into()],
         });
     }
 
@@ -115,7 +115,7 @@ impl Kit {
             read_only,
             created_at: t("2025-01-10T10:00:00Z"),
             last_used: None,
-            evidence: vec![format!("sha256:keys-{repo}#/{id}")],
+            evidence: vec![format!("sha256:keys-{repo}#/{id}").into()],
         });
     }
 
@@ -128,7 +128,7 @@ impl Kit {
             name: name.into(),
             created_at: t("2022-01-01T00:00:00Z"),
             updated_at: t(updated),
-            evidence: vec![format!("sha256:secrets-{owner}#/{name}")],
+            evidence: vec![format!("sha256:secrets-{owner}#/{name}").into()],
         });
     }
 

@@ -86,7 +86,8 @@ fn read_blocks(path: &Path, block: usize) -> Option<Evidence> {
     std::thread::scope(|scope| {
         for _ in 0..workers {
             let queue = Arc::clone(&queue);
-            scope.spawn(move || work(&queue));
+            // Each thread shares repeated strings within what it parses (model::Text).
+            scope.spawn(move || crate::model::interning(|| work(&queue)));
         }
         // The scanner runs here; dropping `jobs` at its end lets the workers finish.
         let mut scanner = Scanner {
@@ -96,7 +97,7 @@ fn read_blocks(path: &Path, block: usize) -> Option<Evidence> {
             eof: false,
             size: block.max(1),
         };
-        scan(&mut scanner, jobs)
+        crate::model::interning(|| scan(&mut scanner, jobs))
     })
 }
 

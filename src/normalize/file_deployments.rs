@@ -49,23 +49,23 @@ pub(super) fn process(
         let evidence = vec![format!("sha256:{}#{}", record.response_sha256, d.fragment)];
         let login = |login: &str| Actor {
             kind: ActorKind::User,
-            login: login.to_string(),
+            login: login.to_string().into(),
         };
         per_repo
             .entry(d.repo.clone())
             .or_default()
             .push(d.id.clone());
         collected.imported_deployments.push(Deployment {
-            source: source.to_string(),
-            repo: d.repo,
-            id: d.id,
-            environment: d.environment.clone(),
-            sha: d.sha,
-            ref_name: d.ref_name,
+            source: source.to_string().into(),
+            repo: d.repo.into(),
+            id: d.id.into(),
+            environment: d.environment.clone().into(),
+            sha: d.sha.into(),
+            ref_name: d.ref_name.into(),
             created_at: d.created_at,
             creator: d.deployer.as_deref().map(login),
             statuses: vec![DeploymentStatus {
-                state: d.status,
+                state: d.status.into(),
                 created_at: d.finished_at,
                 creator: None,
                 log_url: None,
@@ -77,13 +77,13 @@ pub(super) fn process(
                 .map(|a| DeploymentApproval {
                     user: login(a),
                     state: "approved".into(),
-                    environments: vec![d.environment.clone()],
-                    comment: String::new(),
-                    evidence: evidence.clone(),
+                    environments: vec![d.environment.clone().into()],
+                    comment: String::new().into(),
+                    evidence: crate::model::texts(evidence.clone()),
                 })
                 .collect(),
-            url: d.url,
-            evidence,
+            url: d.url.into(),
+            evidence: crate::model::texts(evidence),
         });
     }
     for (repo, ids) in per_repo {

@@ -657,13 +657,22 @@ fn actor(user: Option<&Value>) -> Option<Actor> {
     } else {
         ActorKind::User
     };
-    Some(Actor { login, kind })
+    Some(Actor {
+        login: login.into(),
+        kind,
+    })
 }
 
 fn identity(v: &Value, who: &str) -> GitIdentity {
     GitIdentity {
-        name: s(v, &format!("{who}_name")).unwrap_or("").to_string(),
-        email: s(v, &format!("{who}_email")).unwrap_or("").to_string(),
+        name: s(v, &format!("{who}_name"))
+            .unwrap_or("")
+            .to_string()
+            .into(),
+        email: s(v, &format!("{who}_email"))
+            .unwrap_or("")
+            .to_string()
+            .into(),
         login: None,
     }
 }
@@ -749,7 +758,7 @@ fn assemble(r: &Responses, source: &SourceMeta, web_url: &str) -> Result<Normali
                 .map(str::to_string)
                 .unwrap_or_else(|| format!("{web_url}/{path}")),
             archived: b(p, "archived"),
-            evidence: vec![at.clone()],
+            evidence: vec![at.clone().into()],
         });
     }
     let mut carried: BTreeMap<(String, String), Vec<AssociatedChange>> = BTreeMap::new();
@@ -774,7 +783,7 @@ fn assemble(r: &Responses, source: &SourceMeta, web_url: &str) -> Result<Normali
                 merge_commit_sha: change.merge_commit_sha.clone(),
             };
             let mut shas: Vec<String> = crate::gitlab::carried_commits(mr, &[]);
-            shas.extend(change.commits.iter().map(|c| c.sha.clone()));
+            shas.extend(change.commits.iter().map(|c| c.sha.to_string()));
             for sha in shas {
                 carried
                     .entry((project.clone(), sha))
@@ -802,10 +811,11 @@ fn assemble(r: &Responses, source: &SourceMeta, web_url: &str) -> Result<Normali
                     number: n(mr, "iid").unwrap_or(0),
                     merged: true,
                     merged_at: t(mr, "merged_at"),
-                    base_branch: s(mr, "target_branch").unwrap_or("").to_string(),
-                    merge_commit_sha: s(mr, "merge_commit_sha")
+                    base_branch: s(mr, "target_branch").unwrap_or("").to_string().into(),
+                    merge_commit_sha: (s(mr, "merge_commit_sha")
                         .or(s(mr, "squash_commit_sha"))
-                        .map(str::to_string),
+                        .map(str::to_string))
+                    .map(Into::into),
                 });
         }
     }
@@ -826,11 +836,11 @@ fn assemble(r: &Responses, source: &SourceMeta, web_url: &str) -> Result<Normali
                 continue;
             }
             out.branch_commits.push(BranchCommit {
-                source: src.to_string(),
-                repo: project.clone(),
-                branch: branch.clone(),
-                sha: sha.to_string(),
-                message_headline: s(c, "title").unwrap_or("").to_string(),
+                source: src.to_string().into(),
+                repo: project.clone().into(),
+                branch: branch.clone().into(),
+                sha: sha.to_string().into(),
+                message_headline: s(c, "title").unwrap_or("").to_string().into(),
                 author: identity(c, "author"),
                 committer: identity(c, "committer"),
                 authored_at: need_t(c, "authored_date", sha)?,
@@ -842,6 +852,7 @@ fn assemble(r: &Responses, source: &SourceMeta, web_url: &str) -> Result<Normali
                         p.iter()
                             .filter_map(Value::as_str)
                             .map(str::to_string)
+                            .map(crate::model::Text::from)
                             .collect()
                     })
                     .unwrap_or_default(),
@@ -851,8 +862,9 @@ fn assemble(r: &Responses, source: &SourceMeta, web_url: &str) -> Result<Normali
                     .unwrap_or_default(),
                 url: s(c, "web_url")
                     .map(str::to_string)
-                    .unwrap_or_else(|| format!("{web_url}/{project}/-/commit/{sha}")),
-                evidence: vec![at.clone()],
+                    .unwrap_or_else(|| format!("{web_url}/{project}/-/commit/{sha}"))
+                    .into(),
+                evidence: vec![at.clone().into()],
             });
         }
     }
@@ -947,16 +959,17 @@ fn change(
                             .and_then(|u| n(u, "id"))
                             .map(|id| id.to_string())
                             .unwrap_or_else(|| i.to_string())
-                    ),
+                    )
+                    .into(),
                     author: user,
                     state: ReviewState::Approved,
                     submitted_at: approved_at,
-                    commit_sha: version.map(|(_, sha, _)| sha.clone()),
-                    evidence: refs,
+                    commit_sha: (version.map(|(_, sha, _)| sha.clone())).map(Into::into),
+                    evidence: crate::model::texts(refs),
                 });
             }
         }
-        None => incomplete.push(super::INCOMPLETE_REVIEWS.to_string()),
+        None => incomplete.push(super::INCOMPLETE_REVIEWS.into()),
     }
     // Without the versions an approval's commit is unknown.
     if (r.failed(&versions_kind) || (r.list(&versions_kind).is_none() && !reviews.is_empty()))
@@ -978,9 +991,9 @@ fn change(
                 }
                 let message = s(c, "message").unwrap_or("").to_string();
                 commits.push(CommitInfo {
-                    sha: sha.to_string(),
+                    sha: sha.to_string().into(),
                     co_authors: super::trailers::co_authors(&message),
-                    message,
+                    message: crate::model::Text::from(message),
                     author: identity(c, "author"),
                     committer: identity(c, "committer"),
                     authored_at: need_t(c, "authored_date", &what)?,
@@ -998,7 +1011,7 @@ fn change(
         None => incomplete.push(super::INCOMPLETE_COMMITS.to_string()),
     }
     let mut checks = Checks {
-        sha: head.clone(),
+        sha: head.clone().into(),
         rollup: None,
         runs: Vec::new(),
     };
@@ -1014,7 +1027,7 @@ fn change(
                 checks.runs.push(CheckRun {
                     name: "pipeline".into(),
                     kind: CheckKind::StatusContext,
-                    conclusion: conclusion(status, false),
+                    conclusion: (conclusion(status, false)).map(Into::into),
                     app: Some("gitlab-ci".into()),
                 });
                 let jobs = Kind::Jobs {
@@ -1025,12 +1038,13 @@ fn change(
                     Some(jobs) => {
                         for (j, _) in jobs {
                             checks.runs.push(CheckRun {
-                                name: s(j, "name").unwrap_or("").to_string(),
+                                name: s(j, "name").unwrap_or("").to_string().into(),
                                 kind: CheckKind::CheckRun,
-                                conclusion: conclusion(
+                                conclusion: (conclusion(
                                     s(j, "status").unwrap_or(""),
                                     b(j, "allow_failure"),
-                                ),
+                                ))
+                                .map(Into::into),
                                 app: Some("gitlab-ci".into()),
                             });
                         }
@@ -1050,24 +1064,24 @@ fn change(
         at: merged_at,
         actor: merged_by.clone(),
         event: TimelineKind::Merged {
-            commit: merge_commit_sha.clone().or_else(|| Some(head.clone())),
-            base: s(mr, "target_branch").map(str::to_string),
+            commit: (merge_commit_sha.clone().or_else(|| Some(head.clone()))).map(Into::into),
+            base: (s(mr, "target_branch").map(str::to_string)).map(Into::into),
         },
     }];
     Ok(Change {
-        source: src.to_string(),
-        repo: project.to_string(),
+        source: src.to_string().into(),
+        repo: project.to_string().into(),
         number: iid,
-        title: s(mr, "title").unwrap_or("").to_string(),
-        url: s(mr, "web_url").unwrap_or("").to_string(),
+        title: s(mr, "title").unwrap_or("").to_string().into(),
+        url: s(mr, "web_url").unwrap_or("").to_string().into(),
         author: actor(mr.get("author")),
-        base_branch: s(mr, "target_branch").unwrap_or("").to_string(),
-        head_branch: s(mr, "source_branch").unwrap_or("").to_string(),
+        base_branch: s(mr, "target_branch").unwrap_or("").to_string().into(),
+        head_branch: s(mr, "source_branch").unwrap_or("").to_string().into(),
         created_at: need_t(mr, "created_at", &what)?,
         merged_at,
         merged_by,
-        merge_commit_sha,
-        head_sha: head,
+        merge_commit_sha: (merge_commit_sha).map(Into::into),
+        head_sha: head.into(),
         labels: mr
             .get("labels")
             .and_then(Value::as_array)
@@ -1075,6 +1089,7 @@ fn change(
                 l.iter()
                     .filter_map(|x| x.as_str().or_else(|| x.get("name").and_then(Value::as_str)))
                     .map(str::to_string)
+                    .map(crate::model::Text::from)
                     .collect()
             })
             .unwrap_or_default(),
@@ -1082,8 +1097,8 @@ fn change(
         commits,
         checks,
         timeline,
-        incomplete,
-        evidence,
+        incomplete: crate::model::texts(incomplete),
+        evidence: crate::model::texts(evidence),
     })
 }
 
@@ -1137,12 +1152,17 @@ fn protection(
     };
     let Some((e, at)) = entry else {
         // The list's first page is the evidence that no entry protects the branch.
-        bp.evidence
-            .push(listed.first().map(|(_, at)| at.clone()).unwrap_or_default());
+        bp.evidence.push(
+            listed
+                .first()
+                .map(|(_, at)| at.clone())
+                .unwrap_or_default()
+                .into(),
+        );
         bp.evidence.retain(|e| !e.is_empty());
         return Some(bp);
     };
-    bp.evidence.push(at.clone());
+    bp.evidence.push(at.clone().into());
     bp.protected = true;
     let push: Vec<&Value> = e
         .get("push_access_levels")
@@ -1184,7 +1204,7 @@ fn protection(
             if applies && matches!(kind, "regular" | "any_approver") {
                 let required = n(rule, "approvals_required").unwrap_or(0) as u32;
                 if required > 0 {
-                    bp.evidence.push(at.clone());
+                    bp.evidence.push(at.clone().into());
                 }
                 bp.required_approvals = bp.required_approvals.max(required);
             }
@@ -1194,7 +1214,7 @@ fn protection(
         project: project.to_string(),
     }) {
         bp.dismiss_stale_reviews = b(&body.value, "reset_approvals_on_push");
-        bp.evidence.push(body.at(""));
+        bp.evidence.push(body.at("").into());
     }
     if b(p, "only_allow_merge_if_pipeline_succeeds") {
         bp.required_checks.push("pipeline".into());
@@ -1230,14 +1250,14 @@ fn environments(
             prevent_self_review: false,
             deployment_branch_policy: None,
             can_admins_bypass: None,
-            evidence: vec![at.clone()],
+            evidence: vec![at.clone().into()],
         };
         if let Some((pe, pe_at)) = protected
             .into_iter()
             .flatten()
             .find(|(pe, _)| s(pe, "name") == Some(name))
         {
-            e.evidence.push(pe_at.clone());
+            e.evidence.push(pe_at.clone().into());
             e.prevent_self_review = !self_review_allowed;
             for rule in pe
                 .get("approval_rules")
@@ -1313,38 +1333,39 @@ fn deployment(
                 user,
                 state: match s(a, "status") {
                     Some("approved") => "approved".into(),
-                    Some(other) => other.to_string(),
+                    Some(other) => other.to_string().into(),
                     None => "approved".into(),
                 },
-                environments: vec![environment.clone()],
-                comment: s(a, "comment").unwrap_or("").to_string(),
-                evidence: vec![body.at(&format!("/approvals/{i}"))],
+                environments: vec![environment.clone().into()],
+                comment: s(a, "comment").unwrap_or("").to_string().into(),
+                evidence: vec![body.at(&format!("/approvals/{i}")).into()],
             });
         }
     }
     let deployable = d.get("deployable").filter(|v| !v.is_null());
     Ok(Deployment {
-        source: src.to_string(),
-        repo: project.to_string(),
-        id: id.to_string(),
-        environment,
-        sha: s(d, "sha").unwrap_or("").to_string(),
-        ref_name: s(d, "ref").unwrap_or("").to_string(),
+        source: src.to_string().into(),
+        repo: project.to_string().into(),
+        id: id.to_string().into(),
+        environment: crate::model::Text::from(environment),
+        sha: s(d, "sha").unwrap_or("").to_string().into(),
+        ref_name: s(d, "ref").unwrap_or("").to_string().into(),
         created_at,
         creator: creator.clone(),
         statuses: vec![DeploymentStatus {
-            state: deployment_state(status).to_string(),
+            state: deployment_state(status).to_string().into(),
             created_at: finished.unwrap_or(created_at),
             creator,
-            log_url: deployable.and_then(|j| s(j, "web_url")).map(str::to_string),
+            log_url: (deployable.and_then(|j| s(j, "web_url")).map(str::to_string)).map(Into::into),
         }],
         workflow_run_id: None,
         approvals,
         url: deployable
             .and_then(|j| s(j, "web_url"))
             .map(str::to_string)
-            .unwrap_or_else(|| format!("{web_url}/{project}/-/environments")),
-        evidence,
+            .unwrap_or_else(|| format!("{web_url}/{project}/-/environments"))
+            .into(),
+        evidence: crate::model::texts(evidence),
     })
 }
 
@@ -1382,7 +1403,7 @@ fn access(
                     "member".into()
                 },
                 two_factor_enabled: None,
-                evidence: vec![at.clone()],
+                evidence: vec![at.clone().into()],
             });
         }
     }
@@ -1421,7 +1442,7 @@ fn access(
                             ActorKind::User
                         },
                         permission: permission.to_string(),
-                        evidence: vec![at.clone()],
+                        evidence: vec![at.clone().into()],
                     });
                 }
             }
@@ -1438,7 +1459,7 @@ fn access(
                         read_only: !b(k, "can_push"),
                         created_at,
                         last_used: None,
-                        evidence: vec![at.clone()],
+                        evidence: vec![at.clone().into()],
                     });
                 }
             }
@@ -1477,7 +1498,7 @@ fn access(
                         at: at_time,
                         document_id: n(e, "id").map(|id| id.to_string()),
                         fields,
-                        evidence: vec![at.clone()],
+                        evidence: vec![at.clone().into()],
                     });
                 }
             }
@@ -1490,7 +1511,7 @@ fn access(
             org: group.to_string(),
             login,
             two_factor_enabled: None,
-            evidence,
+            evidence: crate::model::texts(evidence),
         });
     }
 }

@@ -104,11 +104,11 @@ pub fn page(
         let node: HistoryNode = parse_at(node, &format!("{base}.nodes[{i}]"))?;
         out.contributed.records.push(node.oid.clone());
         let commit = BranchCommit {
-            source: origin.source.to_string(),
-            repo: repo.clone(),
-            branch: branch.clone(),
-            url: format!("{}/{repo}/commit/{}", origin.web_url, node.oid),
-            message_headline: node.message_headline,
+            source: origin.source.to_string().into(),
+            repo: repo.clone().into(),
+            branch: branch.clone().into(),
+            url: format!("{}/{repo}/commit/{}", origin.web_url, node.oid).into(),
+            message_headline: node.message_headline.into(),
             author: git_identity(node.author),
             committer: git_identity(node.committer),
             authored_at: node.authored_date,
@@ -120,6 +120,7 @@ pub fn page(
                 .flatten()
                 .flatten()
                 .map(|p| p.oid)
+                .map(crate::model::Text::from)
                 .collect(),
             associated_changes: node
                 .associated_pull_requests
@@ -131,21 +132,21 @@ pub fn page(
                     number: pr.number,
                     merged: pr.merged,
                     merged_at: pr.merged_at,
-                    base_branch: pr.base_ref_name,
-                    merge_commit_sha: pr.merge_commit.map(|c| c.oid),
+                    base_branch: pr.base_ref_name.into(),
+                    merge_commit_sha: (pr.merge_commit.map(|c| c.oid)).map(Into::into),
                 })
                 .collect(),
             evidence: vec![
                 origin.evidence(&format!("/data/repository/ref/target/history/nodes/{i}")),
             ],
-            sha: node.oid,
+            sha: node.oid.into(),
         };
         commits.insert(
             (
-                commit.source.clone(),
-                commit.repo.clone(),
-                commit.branch.clone(),
-                commit.sha.clone(),
+                commit.source.to_string(),
+                commit.repo.to_string(),
+                commit.branch.to_string(),
+                commit.sha.to_string(),
             ),
             commit,
         );

@@ -173,9 +173,9 @@ pub(super) fn git_identity(actor: Option<GitActorNode>) -> GitIdentity {
         user: None,
     });
     GitIdentity {
-        name: actor.name.unwrap_or_default(),
-        email: actor.email.unwrap_or_default(),
-        login: actor.user.map(|u| u.login),
+        name: actor.name.unwrap_or_default().into(),
+        email: actor.email.unwrap_or_default().into(),
+        login: (actor.user.map(|u| u.login)).map(Into::into),
     }
 }
 
@@ -315,7 +315,11 @@ pub fn page(
         };
         keys.push(format!("{}#{}", change.repo, change.number));
         changes.insert(
-            (change.source.clone(), change.repo.clone(), change.number),
+            (
+                change.source.to_string(),
+                change.repo.to_string(),
+                change.number,
+            ),
             change,
         );
     }
@@ -364,7 +368,11 @@ pub fn deployed_commit(
             continue;
         };
         keys.push(format!("{}#{}", change.repo, change.number));
-        let key = (change.source.clone(), change.repo.clone(), change.number);
+        let key = (
+            change.source.to_string(),
+            change.repo.to_string(),
+            change.number,
+        );
         // The search's copy (the population's evidence) wins over this context copy.
         changes.entry(key).or_insert(change);
     }
@@ -387,7 +395,7 @@ fn change(
     };
     let mut incomplete = Vec::new();
     if !complete(pr.labels.as_ref()) {
-        incomplete.push(INCOMPLETE_LABELS.to_string());
+        incomplete.push(INCOMPLETE_LABELS.into());
     }
     if !complete(pr.reviews.as_ref()) {
         incomplete.push(INCOMPLETE_REVIEWS.to_string());
@@ -419,25 +427,25 @@ fn change(
     let timeline = timeline(pr.timeline_items, path)?;
 
     Ok(Some(Change {
-        source: origin.source.to_string(),
-        repo: pr.repository.name_with_owner,
+        source: origin.source.to_string().into(),
+        repo: pr.repository.name_with_owner.into(),
         number: pr.number,
-        title: pr.title,
-        url: pr.url,
+        title: pr.title.into(),
+        url: pr.url.into(),
         author: pr.author.as_ref().map(ActorNode::actor),
-        base_branch: pr.base_ref_name,
-        head_branch: pr.head_ref_name,
+        base_branch: pr.base_ref_name.into(),
+        head_branch: pr.head_ref_name.into(),
         created_at: pr.created_at,
         merged_at,
         merged_by: pr.merged_by.as_ref().map(ActorNode::actor),
-        merge_commit_sha: pr.merge_commit.map(|c| c.oid),
-        head_sha: pr.head_ref_oid,
-        labels,
+        merge_commit_sha: (pr.merge_commit.map(|c| c.oid)).map(Into::into),
+        head_sha: pr.head_ref_oid.into(),
+        labels: crate::model::texts(labels),
         reviews,
         commits,
         checks,
         timeline,
-        incomplete,
+        incomplete: crate::model::texts(incomplete),
         evidence: vec![origin.evidence(pointer)],
     }))
 }
@@ -451,11 +459,15 @@ fn reviews(
         .iter()
         .flat_map(|c| c.nodes())
         .map(|(j, r)| Review {
-            id: r.database_id.map(|id| id.to_string()).unwrap_or_default(),
+            id: r
+                .database_id
+                .map(|id| id.to_string())
+                .unwrap_or_default()
+                .into(),
             author: r.author.as_ref().map(ActorNode::actor),
             state: r.state.into(),
             submitted_at: r.submitted_at,
-            commit_sha: r.commit.as_ref().map(|c| c.oid.clone()),
+            commit_sha: (r.commit.as_ref().map(|c| c.oid.clone())).map(Into::into),
             evidence: vec![origin.evidence(&format!("{pointer}/reviews/nodes/{j}"))],
         })
         .collect()
@@ -469,8 +481,8 @@ fn commits(connection: Option<Connection<PullRequestCommit>>) -> Vec<CommitInfo>
             let c = node.commit;
             CommitInfo {
                 co_authors: co_authors(&c.message),
-                sha: c.oid,
-                message: c.message,
+                sha: c.oid.into(),
+                message: c.message.into(),
                 author: git_identity(c.author),
                 committer: git_identity(c.committer),
                 authored_at: c.authored_date,
@@ -489,7 +501,7 @@ fn checks(
     let no_checks = |complete| {
         (
             Checks {
-                sha: head_ref_oid.to_string(),
+                sha: head_ref_oid.to_string().into(),
                 rollup: None,
                 runs: Vec::new(),
             },
@@ -508,7 +520,7 @@ fn checks(
         // GitHub's rollup is null when the commit has no checks at all.
         return Ok((
             Checks {
-                sha: commit.oid,
+                sha: commit.oid.into(),
                 rollup: None,
                 runs: Vec::new(),
             },
@@ -520,7 +532,7 @@ fn checks(
     let runs = check_runs(rollup.contexts.as_ref(), &base)?;
     Ok((
         Checks {
-            sha: commit.oid,
+            sha: commit.oid.into(),
             rollup: Some(rollup.state.check_state()),
             runs,
         },
@@ -540,24 +552,30 @@ fn check_runs(
             "CheckRun" => {
                 let status = need(node.status.as_deref(), || at("status"))?;
                 runs.push(CheckRun {
-                    name: need(node.name.clone(), || at("name"))?,
+                    name: need(node.name.clone(), || at("name"))?.into(),
                     kind: CheckKind::CheckRun,
                     conclusion: if status.eq_ignore_ascii_case("COMPLETED") {
-                        node.conclusion.as_deref().map(str::to_ascii_lowercase)
+                        (node.conclusion.as_deref().map(str::to_ascii_lowercase)).map(Into::into)
                     } else {
                         None
                     },
-                    app: node
+                    app: (node
                         .check_suite
                         .as_ref()
                         .and_then(|s| s.app.as_ref())
-                        .and_then(|a| a.slug.clone()),
+                        .and_then(|a| a.slug.clone()))
+                    .map(Into::into),
                 });
             }
             "StatusContext" => runs.push(CheckRun {
-                name: need(node.context.clone(), || at("context"))?,
+                name: need(node.context.clone(), || at("context"))?.into(),
                 kind: CheckKind::StatusContext,
-                conclusion: Some(need(node.state, || at("state"))?.conclusion().to_string()),
+                conclusion: Some(
+                    need(node.state, || at("state"))?
+                        .conclusion()
+                        .to_string()
+                        .into(),
+                ),
                 app: None,
             }),
             other => tracing::debug!(typename = other, "unknown check context type ignored"),
@@ -578,19 +596,20 @@ fn timeline(
         let Some(node) = node else { continue };
         let event = match node.typename.as_str() {
             "ReviewDismissedEvent" => TimelineKind::ReviewDismissed {
-                review_id: node
+                review_id: (node
                     .review
                     .and_then(|r| r.database_id)
-                    .map(|id| id.to_string()),
+                    .map(|id| id.to_string()))
+                .map(Into::into),
                 previous_state: node.previous_review_state.map(Into::into),
             },
             "HeadRefForcePushedEvent" => TimelineKind::HeadRefForcePushed {
-                before: node.before_commit.map(|c| c.oid),
-                after: node.after_commit.map(|c| c.oid),
+                before: (node.before_commit.map(|c| c.oid)).map(Into::into),
+                after: (node.after_commit.map(|c| c.oid)).map(Into::into),
             },
             "MergedEvent" => TimelineKind::Merged {
-                commit: node.commit.map(|c| c.oid),
-                base: node.merge_ref_name,
+                commit: (node.commit.map(|c| c.oid)).map(Into::into),
+                base: (node.merge_ref_name).map(Into::into),
             },
             other => {
                 tracing::debug!(typename = other, "unknown timeline item type ignored");
@@ -719,7 +738,9 @@ pub fn merge_follow_ups(changes: &mut BTreeMap<ChangeKey, Change>, follow_ups: F
             tracing::debug!(repo = %key.1, number = key.2, "follow-up for a pull request no search returned");
             continue;
         };
-        change.labels.extend(f.labels);
+        change
+            .labels
+            .extend(f.labels.into_iter().map(crate::model::Text::from));
         change.labels.sort();
         change.labels.dedup();
         for review in f.reviews {
@@ -842,7 +863,8 @@ mod tests {
         assert!(
             change
                 .evidence
-                .contains(&"sha256:bb#/data/repository/pullRequest".to_string())
+                .iter()
+                .any(|e| e == "sha256:bb#/data/repository/pullRequest")
         );
     }
 

@@ -77,7 +77,7 @@ pub(crate) struct Origin<'a> {
 impl Origin<'_> {
     /// `sha256:<hash>#<JSON pointer>` of a node of this response.
     pub fn evidence(&self, pointer: &str) -> EvidenceRef {
-        format!("sha256:{}#{pointer}", self.sha256)
+        format!("sha256:{}#{pointer}", self.sha256).into()
     }
 }
 

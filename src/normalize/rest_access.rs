@@ -120,7 +120,7 @@ fn add_account(
     let key = login_key(&user.login);
     let actor = user.actor();
     let account = accounts.entry(key.clone()).or_insert_with(|| Account {
-        login: actor.login.clone(),
+        login: actor.login.to_string(),
         kind: actor.kind,
         evidence: Vec::new(),
     });

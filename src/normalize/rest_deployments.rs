@@ -27,7 +27,7 @@ impl UserItem {
     pub fn actor(self) -> Actor {
         Actor {
             kind: ActorKind::from_github_type(self.kind.as_deref().unwrap_or("")),
-            login: self.login,
+            login: self.login.into(),
         }
     }
 }
@@ -153,18 +153,18 @@ impl Deployments {
         for (i, item) in items.into_iter().enumerate() {
             keys.push(item.id.to_string());
             let deployment = Deployment {
-                source: source.clone(),
-                repo: repo.clone(),
-                id: item.id.to_string(),
-                environment: item.environment,
-                sha: item.sha,
-                ref_name: item.ref_name,
+                source: source.clone().into(),
+                repo: repo.clone().into(),
+                id: item.id.to_string().into(),
+                environment: item.environment.into(),
+                sha: item.sha.into(),
+                ref_name: item.ref_name.into(),
                 created_at: item.created_at,
                 creator: item.creator.map(UserItem::actor),
                 statuses: Vec::new(),
                 workflow_run_id: None,
                 approvals: Vec::new(),
-                url: item.url,
+                url: item.url.into(),
                 evidence: vec![origin.evidence(&format!("/{i}"))],
             };
             self.deployments
@@ -191,10 +191,10 @@ impl Deployments {
             keys.push(item.id.to_string());
             let entry = StatusEntry {
                 status: DeploymentStatus {
-                    state: item.state,
+                    state: item.state.into(),
                     created_at: item.created_at,
                     creator: item.creator.map(UserItem::actor),
-                    log_url: item.log_url.or_else(|| item.target_url.clone()),
+                    log_url: (item.log_url.or_else(|| item.target_url.clone())).map(Into::into),
                 },
                 target_url: item.target_url,
                 evidence: origin.evidence(&format!("/{i}")),
@@ -231,10 +231,10 @@ impl Deployments {
                 .map(|(j, status)| StatusEntry {
                     status: DeploymentStatus {
                         // GraphQL's enum (`SUCCESS`) as REST spells it (`success`).
-                        state: status.state.to_ascii_lowercase(),
+                        state: status.state.to_ascii_lowercase().into(),
                         created_at: status.created_at,
                         creator: status.creator.map(GqlActor::actor),
-                        log_url: status.log_url,
+                        log_url: (status.log_url).map(Into::into),
                     },
                     target_url: None,
                     evidence: origin.evidence(&format!(
@@ -263,13 +263,14 @@ impl Deployments {
             keys.push(format!("{run_id}:{}", origin.evidence(&format!("/{i}"))));
             approvals.push(DeploymentApproval {
                 user: item.user.actor(),
-                state: item.state,
+                state: item.state.into(),
                 environments: item
                     .environments
                     .into_iter()
                     .filter_map(|e| e.name)
+                    .map(crate::model::Text::from)
                     .collect(),
-                comment: item.comment.unwrap_or_default(),
+                comment: item.comment.unwrap_or_default().into(),
                 evidence: vec![origin.evidence(&format!("/{i}"))],
             });
         }

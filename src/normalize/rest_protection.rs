@@ -286,7 +286,10 @@ impl Protections {
                 dismiss_stale_reviews: classic.dismiss_stale_reviews || rules.dismiss_stale_reviews,
                 require_code_owner_review: classic.require_code_owner_review
                     || rules.require_code_owner_review,
-                required_checks: required_checks.into_iter().collect(),
+                required_checks: required_checks
+                    .into_iter()
+                    .map(crate::model::Text::from)
+                    .collect(),
                 strict_checks: classic.strict_checks || rules.strict_checks,
                 enforce_admins: classic.enforce_admins,
                 allow_force_pushes: classic.allow_force_pushes && !rules.blocks_force_pushes,

@@ -27,8 +27,8 @@ fn trailer(line: &str) -> Option<GitIdentity> {
         return None;
     }
     Some(GitIdentity {
-        name: inner[..open].trim().to_string(),
-        email: email.to_string(),
+        name: inner[..open].trim().to_string().into(),
+        email: email.to_string().into(),
         login: None,
     })
 }

@@ -15,7 +15,7 @@ fn deployment(repo: &str, id: &str, environment: &str, sha: &str, at: &str) -> D
         statuses: vec![],
         workflow_run_id: None,
         approvals: vec![],
-        url: format!("https://github.com/{repo}/deployments/{id}"),
+        url: format!("https://github.com/{repo}/deployments/{id}").into(),
         evidence: vec![],
     }
 }

@@ -395,7 +395,7 @@ fn widths(xml: &str) -> Vec<(usize, f64)> {
 #[test]
 fn column_widths_fit_the_content_within_caps() {
     let mut fixture = Fixture::new(true);
-    fixture.evaluation.changes[0].title = "A very long title ".repeat(20);
+    fixture.evaluation.changes[0].title = "A very long title ".repeat(20).into();
     let files = fixture.build();
     let changes = widths(&sheet_xml(&files, 4));
     let width = |name: &str| {

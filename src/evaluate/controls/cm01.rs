@@ -59,7 +59,7 @@ pub fn judge(index: &Index<'_>, facts: &ChangeFacts<'_>) -> Judgement {
     }
     let change = facts.change;
     let min = index.params.min_approvals_for(&change.repo) as usize;
-    let independent: Vec<&str> = facts.independent.values().map(String::as_str).collect();
+    let independent: Vec<&str> = facts.independent.values().map(|t| t.as_str()).collect();
     if independent.len() >= min {
         return Judgement::Pass;
     }
@@ -91,7 +91,7 @@ pub fn judge(index: &Index<'_>, facts: &ChangeFacts<'_>) -> Judgement {
         .values()
         .map(|p| {
             let roles: Vec<String> = p.roles.iter().map(|r| r.describe()).collect();
-            (p.login.clone(), json!(roles))
+            (p.login.to_string(), json!(roles))
         })
         .collect();
     let set_aside: Vec<Value> = facts
@@ -201,7 +201,7 @@ mod tests {
         assert_eq!(e.summary, "PR #1 was merged without any review");
         assert_eq!(e.url, "https://github.com/acme/api/pull/1");
         assert_eq!(e.severity, crate::findings::Severity::High);
-        assert!(e.evidence.contains(&"sha256:pr1#/".to_string()));
+        assert!(e.evidence.iter().any(|e| e == "sha256:pr1#/"));
         assert_eq!(eval.result("CM-01").result, ResultKind::Exceptions);
     }
 

@@ -114,7 +114,7 @@ mod tests {
             )
         );
         assert_eq!(e.detail["head_sha"], head_sha(1));
-        assert!(e.evidence.contains(&"sha256:pr1#/reviews/0".to_string()));
+        assert!(e.evidence.iter().any(|e| e == "sha256:pr1#/reviews/0"));
         assert!(!eval.changes[0].approval_on_head);
     }
 

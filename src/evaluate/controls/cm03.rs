@@ -84,7 +84,7 @@ fn judge(index: &Index<'_>, facts: &ChangeFacts<'_>) -> Judgement {
     let mut findings = Vec::new();
     let no_checks = index.params.require_checks && checks.no_checks;
     if !checks.missing_required.is_empty() || no_checks {
-        let missing: Vec<&str> = checks.missing_required.iter().map(String::as_str).collect();
+        let missing: Vec<&str> = checks.missing_required.iter().map(|t| t.as_str()).collect();
         let summary = if checks.no_checks {
             let required = if missing.is_empty() {
                 String::new()
@@ -107,7 +107,7 @@ fn judge(index: &Index<'_>, facts: &ChangeFacts<'_>) -> Judgement {
             facts,
             Kind::ChecksMissing.as_str(),
             summary,
-            protection_evidence.clone(),
+            crate::model::texts(crate::model::strings(protection_evidence.clone())),
             detail([
                 ("head_sha", json!(change.head_sha)),
                 ("required_checks", json!(checks.required)),
@@ -225,10 +225,7 @@ mod tests {
             )
         );
         assert_eq!(e.detail["missing_required"], serde_json::json!(["ci/test"]));
-        assert!(
-            e.evidence
-                .contains(&"sha256:bp-acme/api-main#/".to_string())
-        );
+        assert!(e.evidence.iter().any(|e| e == "sha256:bp-acme/api-main#/"));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::evaluate::context::{Context, Index, describe_gap};
 use crate::evaluate::facts::ChangeFacts;
 use crate::evaluate::outcome::{Judgement, Outcome};
-use crate::model::{AuditEvent, RuleSuite};
+use crate::model::{AuditEvent, RuleSuite, Text};
 
 use super::{CHANGES, ControlDef, change_finding, cm03, names};
 
@@ -43,8 +43,8 @@ struct Inference {
     required_approvals: u32,
     counted: Vec<String>,
     approvals_short: bool,
-    missing_checks: Vec<String>,
-    failed_checks: Vec<(String, String)>,
+    missing_checks: Vec<Text>,
+    failed_checks: Vec<(Text, String)>,
 }
 
 enum Basis<'a> {
@@ -328,7 +328,7 @@ fn shortfalls(inference: &Inference) -> Vec<String> {
         let listed: Vec<&str> = inference
             .missing_checks
             .iter()
-            .map(String::as_str)
+            .map(|t| t.as_str())
             .collect();
         parts.push(format!("required {} missing", checks_noun(&listed)));
     }
@@ -368,7 +368,7 @@ mod tests {
             pushed_at: merged(),
             result: result.into(),
             evaluation_result: None,
-            evidence: vec![format!("sha256:suites#/{id}")],
+            evidence: vec![format!("sha256:suites#/{id}").into()],
         }
     }
 
@@ -383,7 +383,7 @@ mod tests {
             at: merged() + Duration::minutes(minutes),
             document_id: Some(format!("doc{minutes}")),
             fields: Default::default(),
-            evidence: vec![format!("sha256:audit#/{minutes}")],
+            evidence: vec![format!("sha256:audit#/{minutes}").into()],
         }
     }
 
@@ -423,7 +423,7 @@ mod tests {
         );
         assert_eq!(e.detail["basis"], "rule_suite");
         assert_eq!(e.detail["rule_suite"]["id"], 4711);
-        assert!(e.evidence.contains(&"sha256:suites#/4711".to_string()));
+        assert!(e.evidence.iter().any(|e| e == "sha256:suites#/4711"));
     }
 
     #[test]
@@ -488,10 +488,7 @@ mod tests {
             "PR #1 merged without meeting the protection of `main` (inferred: 0 of 1 required approvals; required check `ci/test` not passing)"
         );
         assert_eq!(e.detail["inference"]["required_approvals"], 1);
-        assert!(
-            e.evidence
-                .contains(&"sha256:bp-acme/api-main#/".to_string())
-        );
+        assert!(e.evidence.iter().any(|e| e == "sha256:bp-acme/api-main#/"));
     }
 
     #[test]

@@ -80,7 +80,7 @@ fn judge(facts: &CommitFacts<'_>) -> Judgement {
         subject_type: SubjectType::Commit,
         subject: facts.sha.to_string(),
         summary,
-        url: first.url.clone(),
+        url: first.url.to_string(),
         evidence: facts
             .records
             .iter()

@@ -99,7 +99,7 @@ fn judge(ctx: &Context<'_>, facts: &DeploymentFacts<'_>) -> Judgement {
         facts,
         Kind::DeployedUnapprovedChange.as_str(),
         summary,
-        change.change.evidence.clone(),
+        crate::model::texts(crate::model::strings(change.change.evidence.clone())),
         detail([
             ("change", json!(format!("{}#{}", d.repo, trace.number))),
             ("change_url", json!(change.change.url)),
@@ -206,7 +206,7 @@ mod tests {
         let e = eval.exception("CM-06/acme/api/deployment/1/deployed_unapproved_change");
         assert!(e.summary.contains("PR #3"), "{}", e.summary);
         assert_eq!(e.detail["cm01_kind"], "no_approval");
-        assert!(e.evidence.contains(&"sha256:pr3#/".to_string()));
+        assert!(e.evidence.iter().any(|e| e == "sha256:pr3#/"));
     }
 
     #[test]

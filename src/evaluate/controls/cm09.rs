@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::evaluate::context::{Context, Index};
 use crate::evaluate::facts::{ChangeFacts, SetAsideWhy};
 use crate::evaluate::outcome::{Judgement, Outcome, PopulationKind};
-use crate::model::{Review, Timestamp, login_key};
+use crate::model::{Review, Text, Timestamp, login_key};
 
 use super::{ControlDef, change_finding, cm01, detail, people};
 
@@ -67,7 +67,7 @@ pub struct Retro<'a> {
     /// When the retro review was due: merge time plus `emergency_review_within`.
     pub due: Timestamp,
     /// Independent human approvals submitted after the merge, in time order.
-    pub approvals: Vec<(String, &'a Review)>,
+    pub approvals: Vec<(Text, &'a Review)>,
 }
 
 impl<'a> Retro<'a> {
@@ -75,7 +75,7 @@ impl<'a> Retro<'a> {
         let due = facts.change.merged_at + index.params.emergency_review_within.duration();
         // Reviews judged "approved only after the merge" are human approvals (bots and
         // deleted accounts are set aside for that first) that were not dismissed.
-        let mut approvals: Vec<(String, &'a Review)> = facts
+        let mut approvals: Vec<(Text, &'a Review)> = facts
             .set_aside
             .iter()
             .filter(|s| s.why == SetAsideWhy::AfterMerge)
@@ -83,7 +83,7 @@ impl<'a> Retro<'a> {
                 s.review
                     .author
                     .as_ref()
-                    .is_some_and(|a| !facts.authors.contains_key(&login_key(&a.login)))
+                    .is_some_and(|a| !facts.authors.contains_key(login_key(&a.login).as_str()))
             })
             .map(|s| (s.reviewer.clone(), s.review))
             .collect();
@@ -102,8 +102,8 @@ impl<'a> Retro<'a> {
     pub fn approvers(&self) -> Vec<String> {
         let mut seen = Vec::new();
         for (who, _) in &self.approvals {
-            if !seen.contains(who) {
-                seen.push(who.clone());
+            if !seen.iter().any(|s| s == who) {
+                seen.push(who.to_string());
             }
         }
         seen
@@ -121,7 +121,7 @@ fn judge(index: &Index<'_>, facts: &ChangeFacts<'_>) -> Judgement {
     let change = facts.change;
     let retro = Retro::of(index, facts);
     let within = &index.params.emergency_review_within;
-    let timely: Vec<&(String, &Review)> = retro
+    let timely: Vec<&(Text, &Review)> = retro
         .approvals
         .iter()
         .filter(|(_, r)| r.submitted_at.is_some_and(|at| at <= retro.due))
@@ -140,7 +140,7 @@ fn judge(index: &Index<'_>, facts: &ChangeFacts<'_>) -> Judgement {
                 .iter()
                 .any(|e| e.eq_ignore_ascii_case(l))
         })
-        .map(String::as_str)
+        .map(|t| t.as_str())
         .collect();
     let summary = match retro.first() {
         Some((who, at)) => format!(
@@ -161,7 +161,7 @@ fn judge(index: &Index<'_>, facts: &ChangeFacts<'_>) -> Judgement {
         .iter()
         .map(|(who, r)| json!({"reviewer": who, "review": r.id, "submitted_at": r.submitted_at}))
         .collect();
-    let before: Vec<&str> = facts.approvers.values().map(String::as_str).collect();
+    let before: Vec<&str> = facts.approvers.values().map(|t| t.as_str()).collect();
     let evidence = retro
         .approvals
         .iter()
@@ -270,7 +270,7 @@ mod tests {
             "emergency PR #2 was merged without an independent approval and reviewed by @bob only 4 days 4 hours after the merge (due within 72h)"
         );
         assert_eq!(e.detail["retro_approvals"][0]["reviewer"], "bob");
-        assert!(e.evidence.contains(&"sha256:pr2#/reviews/0".to_string()));
+        assert!(e.evidence.iter().any(|e| e == "sha256:pr2#/reviews/0"));
     }
 
     #[test]

@@ -75,7 +75,7 @@ pub struct ConfigChange {
     /// What it weakened, in words (empty: it did not weaken the protection).
     pub weakened: Vec<String>,
     #[serde(skip)]
-    pub evidence: Vec<String>,
+    pub evidence: Vec<crate::model::Text>,
 }
 
 /// Audit-log actions that record a protection bypass, not a configuration change.
@@ -403,7 +403,7 @@ fn changes_in_window(
             basis: "audit_log".into(),
             action: event.action.clone(),
             weakened: event_weakens(event, index.params.min_approvals_for(name)),
-            evidence: event.evidence.clone(),
+            evidence: crate::model::texts(crate::model::strings(event.evidence.clone())),
         });
     }
     for id in &p.ruleset_ids {
@@ -605,7 +605,7 @@ impl Assessment<'_> {
                         "`{}` of {} has no branch protection and no ruleset applies to it",
                         self.branch, self.repo.full_name
                     ),
-                    p.evidence.clone(),
+                    crate::model::texts(crate::model::strings(p.evidence.clone())),
                     detail([
                         ("classic_protection", json!(false)),
                         ("rulesets", json!(false)),
@@ -626,7 +626,7 @@ impl Assessment<'_> {
                         self.repo.full_name,
                         settings.join("; ")
                     ),
-                    p.evidence.clone(),
+                    crate::model::texts(crate::model::strings(p.evidence.clone())),
                     detail([
                         ("failing_settings", json!(failing)),
                         ("min_approvals", json!(self.min_approvals)),
@@ -693,7 +693,7 @@ impl Assessment<'_> {
         &self,
         kind: Kind,
         summary: String,
-        evidence: Vec<String>,
+        evidence: Vec<crate::model::Text>,
         detail: serde_json::Map<String, Value>,
     ) -> Finding {
         Finding {
@@ -728,7 +728,9 @@ impl Assessment<'_> {
             required_approvals: p.map(|p| p.required_approvals),
             min_approvals: self.min_approvals,
             dismiss_stale_reviews: p.map(|p| p.dismiss_stale_reviews),
-            required_checks: p.map(|p| p.required_checks.clone()).unwrap_or_default(),
+            required_checks: crate::model::strings(
+                p.map(|p| p.required_checks.clone()).unwrap_or_default(),
+            ),
             enforce_admins: p.map(|p| p.enforce_admins),
             bypass_actors: bypass,
             allow_force_pushes: p.map(|p| p.allow_force_pushes),
@@ -802,10 +804,7 @@ mod tests {
             "`main` of acme/api has no branch protection and no ruleset applies to it"
         );
         assert_eq!(e.url, "https://github.com/acme/api/settings/branches");
-        assert!(
-            e.evidence
-                .contains(&"sha256:bp-acme/api-main#/".to_string())
-        );
+        assert!(e.evidence.iter().any(|e| e == "sha256:bp-acme/api-main#/"));
     }
 
     #[test]

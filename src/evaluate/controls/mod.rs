@@ -102,15 +102,15 @@ pub fn deployment_finding(
     facts: &DeploymentFacts<'_>,
     kind: &'static str,
     summary: String,
-    extra_evidence: Vec<String>,
+    extra_evidence: Vec<crate::model::Text>,
     detail: Map<String, Value>,
 ) -> Finding {
     let d = facts.deployment;
     Finding {
         kind,
-        repo: d.repo.clone(),
+        repo: d.repo.to_string(),
         subject_type: SubjectType::Deployment,
-        subject: d.id.clone(),
+        subject: d.id.to_string(),
         summary,
         url: facts.link(),
         evidence: d.evidence.iter().cloned().chain(extra_evidence).collect(),
@@ -139,17 +139,17 @@ pub fn change_finding(
     facts: &ChangeFacts<'_>,
     kind: &'static str,
     summary: String,
-    extra_evidence: Vec<String>,
+    extra_evidence: Vec<crate::model::Text>,
     detail: Map<String, Value>,
 ) -> Finding {
     let change = facts.change;
     Finding {
         kind,
-        repo: change.repo.clone(),
+        repo: change.repo.to_string(),
         subject_type: SubjectType::Change,
         subject: change.number.to_string(),
         summary,
-        url: change.url.clone(),
+        url: change.url.to_string(),
         evidence: change
             .evidence
             .iter()

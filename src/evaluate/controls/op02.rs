@@ -47,11 +47,11 @@ fn judge(ctx: &Context<'_>, facts: &DeploymentFacts<'_>) -> Judgement {
             "a deleted account (GitHub's ghost)".to_string(),
         ),
         Some(c) if c.login.eq_ignore_ascii_case(deployments::GITHUB_ACTIONS) => (
-            c.login.clone(),
+            c.login.to_string(),
             "GitHub Actions, but no workflow run of the repository is linked to it".to_string(),
         ),
         Some(c) => (
-            c.login.clone(),
+            c.login.to_string(),
             format!(
                 "@{}, who is neither a member of {org} nor a listed service account",
                 c.login

@@ -70,9 +70,11 @@ fn judge(ctx: &Context<'_>, facts: &DeploymentFacts<'_>) -> Judgement {
         facts,
         Kind::UnrecoveredFailure.as_str(),
         summary,
-        recovery
-            .map(|(r, _)| r.evidence.clone())
-            .unwrap_or_default(),
+        crate::model::texts(crate::model::strings(
+            recovery
+                .map(|(r, _)| r.evidence.clone())
+                .unwrap_or_default(),
+        )),
         detail([
             ("environment", json!(d.environment)),
             ("failed_at", json!(failed_at)),

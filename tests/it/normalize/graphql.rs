@@ -180,7 +180,7 @@ fn pull_requests_become_changes_with_reviews_commits_checks_and_timeline() {
     assert_eq!(
         c.timeline[1].event,
         TimelineKind::Merged {
-            commit: Some(sha("3c")),
+            commit: Some(sha("3c").into()),
             base: Some("main".into())
         }
     );
@@ -217,8 +217,8 @@ fn bot_authors_truncated_connections_and_missing_checks() {
     assert_eq!(
         ghost.timeline[0].event,
         TimelineKind::HeadRefForcePushed {
-            before: Some(sha("77")),
-            after: Some(sha("5f"))
+            before: Some(sha("77").into()),
+            after: Some(sha("5f").into())
         }
     );
     assert_eq!(ghost.evidence, vec![evidence(&p2, "/data/search/nodes/1")]);

@@ -124,8 +124,8 @@ fn protection_with_checks_and_bypass_allowances_merged_with_rulesets() {
         vec!["app:deploy-bot", "release-captain", "team:sre"]
     );
     assert_eq!(p.evidence.len(), 1 + 2 + 3);
-    assert!(p.evidence.contains(&evidence(&official, "/1")));
-    assert!(p.evidence.contains(&evidence(&extra, "/2")));
+    assert!(p.evidence.contains(&evidence(&official, "/1").into()));
+    assert!(p.evidence.contains(&evidence(&extra, "/2").into()));
     let q = query(
         &ev,
         "GET /repos/acme/api/rules/branches/release%2F2.0",

@@ -7,15 +7,19 @@
 //! Identities: GitHub logins are case-insensitive; records keep the login as the API
 //! returned it and comparisons go through [`login_key`].
 
+mod text;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+pub use text::{Text, interning};
 
 /// A point in time, always UTC.
 pub type Timestamp = DateTime<Utc>;
 
 /// Where a record came from: `sha256:<hex of the raw response>#<JSON pointer>`, e.g.
 /// `sha256:9f2c…#/data/search/nodes/17`. The raw response is in the locker under that hash.
-pub type EvidenceRef = String;
+pub type EvidenceRef = Text;
 
 /// Schema tag of the normalized evidence file.
 pub const EVIDENCE_SCHEMA: &str = "changeproof.evidence/v1";
@@ -55,7 +59,7 @@ pub struct Evidence {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Actor {
-    pub login: String,
+    pub login: Text,
     pub kind: ActorKind,
 }
 
@@ -90,9 +94,9 @@ impl Actor {
     pub fn github(typename: &str, login: &str) -> Actor {
         let kind = ActorKind::from_github_type(typename);
         let login = if kind == ActorKind::Bot && !login.ends_with("[bot]") {
-            format!("{login}[bot]")
+            format!("{login}[bot]").into()
         } else {
-            login.to_string()
+            login.into()
         };
         Actor { kind, login }
     }
@@ -101,6 +105,16 @@ impl Actor {
 /// The comparison key of a login: GitHub logins are case-insensitive.
 pub fn login_key(login: &str) -> String {
     login.to_ascii_lowercase()
+}
+
+/// [`login_key`] as a [`Text`]: the login itself (shared, not copied) when it is
+/// lower-case already, as most are.
+pub fn login_key_text(login: &Text) -> Text {
+    if login.bytes().any(|b| b.is_ascii_uppercase()) {
+        Text::from(login.to_ascii_lowercase())
+    } else {
+        login.clone()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -123,22 +137,22 @@ pub struct Repository {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Change {
-    pub source: String,
-    pub repo: String,
+    pub source: Text,
+    pub repo: Text,
     pub number: u64,
-    pub title: String,
-    pub url: String,
+    pub title: Text,
+    pub url: Text,
     /// `None` when the account was deleted (GitHub's "ghost").
     pub author: Option<Actor>,
-    pub base_branch: String,
-    pub head_branch: String,
+    pub base_branch: Text,
+    pub head_branch: Text,
     pub created_at: Timestamp,
     pub merged_at: Timestamp,
     pub merged_by: Option<Actor>,
-    pub merge_commit_sha: Option<String>,
+    pub merge_commit_sha: Option<Text>,
     /// The PR head at merge (`headRefOid` of a merged PR).
-    pub head_sha: String,
-    pub labels: Vec<String>,
+    pub head_sha: Text,
+    pub labels: Vec<Text>,
     pub reviews: Vec<Review>,
     pub commits: Vec<CommitInfo>,
     /// Checks of the head commit.
@@ -146,20 +160,20 @@ pub struct Change {
     pub timeline: Vec<TimelineEvent>,
     /// Nested collections that could not be collected in full (e.g. `"reviews"`). Controls
     /// that depend on them do not judge the change from partial data.
-    pub incomplete: Vec<String>,
+    pub incomplete: Vec<Text>,
     pub evidence: Vec<EvidenceRef>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Review {
-    pub id: String,
+    pub id: Text,
     pub author: Option<Actor>,
     /// The state at collection time: a dismissed approval is `Dismissed`.
     pub state: ReviewState,
     pub submitted_at: Option<Timestamp>,
     /// The commit the review was given on; `None` when the API does not say.
-    pub commit_sha: Option<String>,
+    pub commit_sha: Option<Text>,
     pub evidence: Vec<EvidenceRef>,
 }
 
@@ -177,17 +191,17 @@ pub enum ReviewState {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GitIdentity {
-    pub name: String,
-    pub email: String,
+    pub name: Text,
+    pub email: Text,
     /// The account the forge linked this identity to, if any.
-    pub login: Option<String>,
+    pub login: Option<Text>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CommitInfo {
-    pub sha: String,
-    pub message: String,
+    pub sha: Text,
+    pub message: Text,
     pub author: GitIdentity,
     pub committer: GitIdentity,
     /// `Co-authored-by:` trailers of the message, as written (login not yet resolved).
@@ -200,7 +214,7 @@ pub struct CommitInfo {
 #[serde(deny_unknown_fields)]
 pub struct Checks {
     /// The head commit the checks belong to.
-    pub sha: String,
+    pub sha: Text,
     /// GitHub's combined rollup state; `None` when the commit has no checks at all.
     pub rollup: Option<CheckState>,
     pub runs: Vec<CheckRun>,
@@ -221,14 +235,14 @@ pub enum CheckState {
 #[serde(deny_unknown_fields)]
 pub struct CheckRun {
     /// Check run name, or status context.
-    pub name: String,
+    pub name: Text,
     pub kind: CheckKind,
     /// The concluded outcome, lower-case as in the REST API: `success`, `failure`,
     /// `neutral`, `skipped`, `cancelled`, `timed_out`, `action_required`, `stale`,
     /// `startup_failure`, `error`, `pending`; `None` while a check run has not completed.
-    pub conclusion: Option<String>,
+    pub conclusion: Option<Text>,
     /// The app that ran a check run (`github-actions` …).
-    pub app: Option<String>,
+    pub app: Option<Text>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -250,16 +264,16 @@ pub struct TimelineEvent {
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum TimelineKind {
     ReviewDismissed {
-        review_id: Option<String>,
+        review_id: Option<Text>,
         previous_state: Option<ReviewState>,
     },
     HeadRefForcePushed {
-        before: Option<String>,
-        after: Option<String>,
+        before: Option<Text>,
+        after: Option<Text>,
     },
     Merged {
-        commit: Option<String>,
-        base: Option<String>,
+        commit: Option<Text>,
+        base: Option<Text>,
     },
 }
 
@@ -268,18 +282,18 @@ pub enum TimelineKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BranchCommit {
-    pub source: String,
-    pub repo: String,
-    pub branch: String,
-    pub sha: String,
-    pub message_headline: String,
+    pub source: Text,
+    pub repo: Text,
+    pub branch: Text,
+    pub sha: Text,
+    pub message_headline: Text,
     pub author: GitIdentity,
     pub committer: GitIdentity,
     pub authored_at: Timestamp,
     pub committed_at: Timestamp,
-    pub parents: Vec<String>,
+    pub parents: Vec<Text>,
     pub associated_changes: Vec<AssociatedChange>,
-    pub url: String,
+    pub url: Text,
     pub evidence: Vec<EvidenceRef>,
 }
 
@@ -289,20 +303,20 @@ pub struct AssociatedChange {
     pub number: u64,
     pub merged: bool,
     pub merged_at: Option<Timestamp>,
-    pub base_branch: String,
-    pub merge_commit_sha: Option<String>,
+    pub base_branch: Text,
+    pub merge_commit_sha: Option<Text>,
 }
 
 /// A deployment to an environment (production or not: evaluation filters).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Deployment {
-    pub source: String,
-    pub repo: String,
-    pub id: String,
-    pub environment: String,
-    pub sha: String,
-    pub ref_name: String,
+    pub source: Text,
+    pub repo: Text,
+    pub id: Text,
+    pub environment: Text,
+    pub sha: Text,
+    pub ref_name: Text,
     pub created_at: Timestamp,
     pub creator: Option<Actor>,
     /// Status history, oldest first.
@@ -311,7 +325,7 @@ pub struct Deployment {
     pub workflow_run_id: Option<u64>,
     /// Environment reviews of that run.
     pub approvals: Vec<DeploymentApproval>,
-    pub url: String,
+    pub url: Text,
     pub evidence: Vec<EvidenceRef>,
 }
 
@@ -319,10 +333,10 @@ pub struct Deployment {
 #[serde(deny_unknown_fields)]
 pub struct DeploymentStatus {
     /// `success`, `failure`, `error`, `inactive`, `in_progress`, `queued`, `pending`.
-    pub state: String,
+    pub state: Text,
     pub created_at: Timestamp,
     pub creator: Option<Actor>,
-    pub log_url: Option<String>,
+    pub log_url: Option<Text>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -330,9 +344,9 @@ pub struct DeploymentStatus {
 pub struct DeploymentApproval {
     pub user: Actor,
     /// `approved` or `rejected`.
-    pub state: String,
-    pub environments: Vec<String>,
-    pub comment: String,
+    pub state: Text,
+    pub environments: Vec<Text>,
+    pub comment: Text,
     pub evidence: Vec<EvidenceRef>,
 }
 
@@ -352,7 +366,7 @@ pub struct BranchProtection {
     pub dismiss_stale_reviews: bool,
     pub require_code_owner_review: bool,
     /// Required status check contexts (union of protection and rulesets).
-    pub required_checks: Vec<String>,
+    pub required_checks: Vec<Text>,
     pub strict_checks: bool,
     pub enforce_admins: bool,
     pub allow_force_pushes: bool,
@@ -646,3 +660,13 @@ pub const EVIDENCE_TYPES: &[&str] = &[
     "deploy_keys",
     "secrets",
 ];
+
+/// Strings as [`Text`]s (normalizers build lists of owned strings).
+pub fn texts(strings: Vec<String>) -> Vec<Text> {
+    strings.into_iter().map(Text::from).collect()
+}
+
+/// [`Text`]s as owned strings.
+pub fn strings(texts: Vec<Text>) -> Vec<String> {
+    texts.into_iter().map(String::from).collect()
+}

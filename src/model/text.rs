@@ -1,0 +1,263 @@
+//! [`Text`]: the string type of the high-volume evidence records.
+//!
+//! A locker of a million changes holds tens of millions of strings, most of them
+//! repeated: the same logins, repository and branch names, check names, SHAs (a head
+//! SHA appears on the change, its checks, its last commit and its reviews). As `String`s
+//! each was its own allocation, and the evidence model alone outgrew the memory budget
+//! (docs/benchmarks.md). A `Text` is a shared, immutable string: cloning it copies a
+//! pointer, and while the locker's evidence is read ([`interning`]) equal short strings
+//! are stored once.
+//!
+//! It serializes as a plain JSON string, so evidence files do not change.
+
+use std::borrow::Borrow;
+use std::cell::RefCell;
+use std::fmt;
+use std::hash::BuildHasher;
+use std::ops::Deref;
+use std::sync::Arc;
+
+/// An immutable, cheaply cloned string (see the module docs).
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Text(Arc<str>);
+
+impl Text {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Strings longer than this are rarely repeated (titles, URLs, evidence references):
+/// looking them up would cost more than it saves.
+const INTERN_UP_TO: usize = 64;
+
+/// Slots of the interning table (a power of two).
+const SLOTS: usize = 1 << 14;
+
+/// The interning table: direct-mapped by hash, each slot holding the last string that
+/// hashed there. Strings repeated across the evidence (logins, repository, branch and
+/// check names) stay in it; a SHA repeated within one record (a head SHA on the change,
+/// its checks, its last commit) is found while still there. Unlike a set of every
+/// string seen, it stays small (a megabyte) and fast, and a miss only costs a copy.
+struct Table {
+    slots: Vec<Option<Arc<str>>>,
+    hasher: foldhash::fast::FixedState,
+}
+
+thread_local! {
+    static TABLE: RefCell<Option<Table>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with interning on for this thread: a [`Text`] deserialized inside it that
+/// equals a recent one shares its storage (see [`Table`]). The table is dropped at the
+/// end; the strings live as long as their records.
+pub fn interning<R>(f: impl FnOnce() -> R) -> R {
+    struct Off;
+    impl Drop for Off {
+        fn drop(&mut self) {
+            TABLE.with(|t| t.borrow_mut().take());
+        }
+    }
+    TABLE.with(|t| {
+        *t.borrow_mut() = Some(Table {
+            slots: vec![None; SLOTS],
+            hasher: Default::default(),
+        })
+    });
+    let _off = Off;
+    f()
+}
+
+fn intern(s: &str) -> Text {
+    if s.len() <= INTERN_UP_TO {
+        let shared = TABLE.with(|t| {
+            let mut table = t.borrow_mut();
+            let table = table.as_mut()?;
+            let slot = (table.hasher.hash_one(s) as usize) & (SLOTS - 1);
+            if let Some(found) = &table.slots[slot]
+                && **found == *s
+            {
+                return Some(found.clone());
+            }
+            let new: Arc<str> = Arc::from(s);
+            table.slots[slot] = Some(new.clone());
+            Some(new)
+        });
+        if let Some(shared) = shared {
+            return Text(shared);
+        }
+    }
+    Text(Arc::from(s))
+}
+
+impl Default for Text {
+    fn default() -> Self {
+        Text(Arc::from(""))
+    }
+}
+
+impl Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        Text(Arc::from(s))
+    }
+}
+
+impl From<&String> for Text {
+    fn from(s: &String) -> Text {
+        Text(Arc::from(s.as_str()))
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text(Arc::from(s))
+    }
+}
+
+impl From<&Text> for Text {
+    fn from(s: &Text) -> Text {
+        s.clone()
+    }
+}
+
+impl From<Text> for String {
+    fn from(s: Text) -> String {
+        s.0.to_string()
+    }
+}
+
+impl From<&Text> for String {
+    fn from(s: &Text) -> String {
+        s.0.to_string()
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<Text> for str {
+    fn eq(&self, other: &Text) -> bool {
+        self == &*other.0
+    }
+}
+
+impl PartialEq<Text> for &str {
+    fn eq(&self, other: &Text) -> bool {
+        *self == &*other.0
+    }
+}
+
+impl PartialEq<Text> for String {
+    fn eq(&self, other: &Text) -> bool {
+        **self == *other.0
+    }
+}
+
+impl serde::Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Text, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Text;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Text, E> {
+                Ok(intern(s))
+            }
+        }
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_as_the_plain_string() {
+        let text = Text::from("Zoë \"quoted\"");
+        let json = serde_json::to_string(&text).unwrap();
+        assert_eq!(json, serde_json::to_string("Zoë \"quoted\"").unwrap());
+        let back: Text = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, "Zoë \"quoted\"");
+    }
+
+    #[test]
+    fn equal_strings_share_storage_only_while_interning() {
+        let parse = || -> Vec<Text> { serde_json::from_str(r#"["main","main"]"#).unwrap() };
+        let plain = parse();
+        assert!(!Arc::ptr_eq(&plain[0].0, &plain[1].0));
+        let shared = interning(parse);
+        assert!(Arc::ptr_eq(&shared[0].0, &shared[1].0));
+        assert_eq!(shared, plain);
+        // The table is gone afterwards.
+        let again = parse();
+        assert!(!Arc::ptr_eq(&again[0].0, &again[1].0));
+    }
+
+    #[test]
+    fn compares_and_orders_like_str() {
+        let a = Text::from("alpha");
+        let owned = String::from("alpha");
+        assert!(a == *"alpha");
+        assert!(*"alpha" == a);
+        assert!(a == owned);
+        assert!(owned == a);
+        let mut sorted = vec![Text::from("b"), Text::from("a")];
+        sorted.sort();
+        assert_eq!(sorted, ["a", "b"]);
+        assert_eq!(format!("{a}/{a:?}"), "alpha/\"alpha\"");
+    }
+}
