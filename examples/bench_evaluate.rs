@@ -132,7 +132,8 @@ fn web_flow() -> GitIdentity {
 
 fn evidence_ref(stream: u64, index: u64, pointer: &str) -> Vec<EvidenceRef> {
     let page = sha(stream, index / 100);
-    vec![format!("sha256:{page}{page}#{pointer}/{}", index % 100).into()]
+    // A SHA-256 is 64 hex digits; `sha` gives 40.
+    vec![format!("sha256:{page}{}#{pointer}/{}", &page[..24], index % 100).into()]
 }
 
 struct Plan {
@@ -322,6 +323,8 @@ impl Plan {
         let number = i / REPOS + 1;
         let author = person(pick(1, i, PEOPLE));
         let at = self.merged_at(i);
+        let previous = (i >= REPOS).then(|| sha(4, i - REPOS));
+        let head = sha(3, i);
         let sha = sha(4, i);
         BranchCommit {
             source: SOURCE.into(),
@@ -333,7 +336,9 @@ impl Plan {
             committer: web_flow(),
             authored_at: at,
             committed_at: at,
-            parents: vec![sha.clone().into(), sha.clone().into()],
+            // First parent: the repository's previous merge commit, so the branch is
+            // one history (a deployment reaches every earlier change); second: the head.
+            parents: previous.into_iter().chain([head]).map(Text::from).collect(),
             associated_changes: vec![AssociatedChange {
                 number,
                 merged: true,
@@ -351,11 +356,12 @@ impl Plan {
         let i = k * 2_000 + 1_000;
         let mut commit = self.merge_commit(i);
         let sha = sha(13, k);
+        // A side commit on top of the merge it follows.
+        commit.parents = vec![commit.sha.clone()];
         commit.sha = sha.clone().into();
         commit.url = format!("https://github.com/{}/commit/{sha}", commit.repo).into();
         commit.message_headline = "Quick fix".into();
         commit.committer = commit.author.clone();
-        commit.parents = vec![sha.clone().into()];
         commit.associated_changes = vec![];
         commit
     }

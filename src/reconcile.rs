@@ -222,11 +222,11 @@ pub fn reconcile(
     let mut differences = Vec::new();
 
     // Changes against the branch history.
-    let attributed: BTreeSet<(&str, u64)> = commits
+    let attributed: FastHashSet<(&str, u64)> = commits
         .iter()
         .filter_map(|c| c.change.map(|n| (c.repo.as_str(), n)))
         .collect();
-    let in_population: BTreeSet<(&str, u64)> = changes
+    let in_population: FastHashSet<(&str, u64)> = changes
         .iter()
         .map(|c| (c.repo.as_str(), c.number))
         .collect();
@@ -359,6 +359,10 @@ pub fn reconcile(
 
     // Changes never deployed: the change's commits are not reachable, through the
     // collected history's parent links, from any production deployment's commit.
+    let mut changes_by_repo: BTreeMap<&str, Vec<&ChangeRow>> = BTreeMap::new();
+    for c in changes {
+        changes_by_repo.entry(c.repo.as_str()).or_default().push(c);
+    }
     for (repo, shas) in &deployed_shas {
         let mut reached: FastHashSet<Cow<'_, str>> = FastHashSet::default();
         let mut stack: Vec<Cow<'_, str>> = shas.clone();
@@ -374,7 +378,7 @@ pub fn reconcile(
             continue;
         };
         let (mut deployed, mut not_deployed) = (0, 0);
-        for c in changes.iter().filter(|c| c.repo == *repo) {
+        for c in changes_by_repo.get(repo).into_iter().flatten() {
             let hit = [&c.merge_commit_sha, &c.head_sha]
                 .iter()
                 .any(|s| !s.is_empty() && reached.contains(&lower(s)));

@@ -9,8 +9,10 @@ use super::{DeploymentFrequency, Dimension, ExceptionRate, Recovery, RecoverySum
 /// The subject types changeproof holds a record population of.
 const RECORD_TYPES: [&str; 3] = ["change", "commit", "deployment"];
 
-fn strings(name: &str, values: Vec<String>) -> Column {
-    Column::new(name.into(), values)
+/// A string column, copied straight from borrowed strings (no owned copy of each first:
+/// the subject frame alone has a row per change, commit and deployment).
+fn strings<'a>(name: &str, values: impl Iterator<Item = &'a str>) -> Column {
+    Column::new(name.into(), values.collect::<Vec<&str>>())
 }
 
 fn ints(name: &str, values: Vec<i64>) -> Column {
@@ -64,21 +66,17 @@ const COUNTS: [&str; 4] = ["records_with_exceptions", "exceptions", "open", "wai
 
 fn exceptions_frame(r: &Records) -> PolarsResult<LazyFrame> {
     let e = &r.exceptions;
+    let records: Vec<String> = e
+        .iter()
+        .map(|x| format!("{}\u{1f}{}\u{1f}{}", x.subject_type, x.repo, x.key))
+        .collect();
     frame(vec![
-        strings("control", e.iter().map(|x| x.control.clone()).collect()),
-        strings(
-            "subject_type",
-            e.iter().map(|x| x.subject_type.to_string()).collect(),
-        ),
-        strings("repo", e.iter().map(|x| x.repo.clone()).collect()),
-        strings("key", e.iter().map(|x| x.key.clone()).collect()),
+        strings("control", e.iter().map(|x| x.control.as_str())),
+        strings("subject_type", e.iter().map(|x| x.subject_type)),
+        strings("repo", e.iter().map(|x| x.repo.as_str())),
+        strings("key", e.iter().map(|x| x.key.as_str())),
         // One string per record, for counting distinct records.
-        strings(
-            "record",
-            e.iter()
-                .map(|x| format!("{}\u{1f}{}\u{1f}{}", x.subject_type, x.repo, x.key))
-                .collect(),
-        ),
+        strings("record", records.iter().map(String::as_str)),
         ints("open", e.iter().map(|x| i64::from(!x.waived)).collect()),
         ints("waived", e.iter().map(|x| i64::from(x.waived)).collect()),
     ])
@@ -103,7 +101,7 @@ pub fn exception_rates(r: &Records) -> PolarsResult<Vec<ExceptionRate>> {
 
     // Per control: the control's population from the findings.
     let controls = frame(vec![
-        strings("key", r.controls.iter().map(|(id, _)| id.clone()).collect()),
+        strings("key", r.controls.iter().map(|(id, _)| id.as_str())),
         ints(
             "records",
             r.controls
@@ -111,10 +109,7 @@ pub fn exception_rates(r: &Records) -> PolarsResult<Vec<ExceptionRate>> {
                 .map(|(_, n)| i64::try_from(*n).unwrap_or(i64::MAX))
                 .collect(),
         ),
-        strings(
-            "subject_type",
-            r.controls.iter().map(|_| "all".to_string()).collect(),
-        ),
+        strings("subject_type", r.controls.iter().map(|_| "all")),
     ])?;
     let per_control = exceptions
         .clone()
@@ -129,14 +124,11 @@ pub fn exception_rates(r: &Records) -> PolarsResult<Vec<ExceptionRate>> {
     // records of that type in the repository.
     let s = &r.subjects;
     let subjects = frame(vec![
-        strings(
-            "subject_type",
-            s.iter().map(|x| x.subject_type.to_string()).collect(),
-        ),
-        strings("repo", s.iter().map(|x| x.repo.clone()).collect()),
-        strings("key", s.iter().map(|x| x.key.clone()).collect()),
-        strings("month", s.iter().map(|x| x.month.clone()).collect()),
-        strings("person", s.iter().map(|x| x.person.clone()).collect()),
+        strings("subject_type", s.iter().map(|x| x.subject_type)),
+        strings("repo", s.iter().map(|x| x.repo.as_str())),
+        strings("key", s.iter().map(|x| x.key.as_str())),
+        strings("month", s.iter().map(|x| x.month.as_str())),
+        strings("person", s.iter().map(|x| x.person.as_str())),
     ])?;
     let records_per_repo = subjects
         .clone()
@@ -201,8 +193,8 @@ pub fn exception_rates(r: &Records) -> PolarsResult<Vec<ExceptionRate>> {
         .flat_map(|m| RECORD_TYPES.iter().map(move |t| (m.clone(), t.to_string())))
         .unzip();
     let grid = frame(vec![
-        strings("key", grid_months),
-        strings("subject_type", grid_types),
+        strings("key", grid_months.iter().map(String::as_str)),
+        strings("subject_type", grid_types.iter().map(String::as_str)),
     ])?;
     let df = left_join(grid, by("month"), &["key", "subject_type"])
         .with_columns(zero_filled(&[
@@ -279,9 +271,9 @@ fn window_deployments(r: &Records) -> PolarsResult<LazyFrame> {
             .collect()
     };
     frame(vec![
-        strings("repo", d.iter().map(|x| x.repo.clone()).collect()),
-        strings("week", d.iter().map(|x| x.week.clone()).collect()),
-        strings("month", d.iter().map(|x| x.month.clone()).collect()),
+        strings("repo", d.iter().map(|x| x.repo.as_str())),
+        strings("week", d.iter().map(|x| x.week.as_str())),
+        strings("month", d.iter().map(|x| x.month.as_str())),
         ints("succeeded", is(Outcome::Success)),
         ints("failed", is(Outcome::Failure)),
     ])
@@ -311,8 +303,8 @@ pub fn deployment_frequency(r: &Records) -> PolarsResult<Vec<DeploymentFrequency
             .flat_map(|repo| periods.iter().map(move |p| (repo.clone(), p.clone())))
             .unzip();
         let grid = frame(vec![
-            strings("repo", grid_repos),
-            strings("period", grid_periods),
+            strings("repo", grid_repos.iter().map(String::as_str)),
+            strings("period", grid_periods.iter().map(String::as_str)),
         ])?;
         let counts = deployments
             .clone()
@@ -375,21 +367,12 @@ pub fn recoveries(r: &Records) -> PolarsResult<(Vec<Recovery>, Vec<RecoverySumma
         })
         .collect();
     let failures = frame(vec![
-        strings(
-            "repo",
-            failures.iter().map(|(d, _)| d.repo.clone()).collect(),
-        ),
+        strings("repo", failures.iter().map(|(d, _)| d.repo.as_str())),
         strings(
             "environment",
-            failures
-                .iter()
-                .map(|(d, _)| d.environment.clone())
-                .collect(),
+            failures.iter().map(|(d, _)| d.environment.as_str()),
         ),
-        strings(
-            "deployment",
-            failures.iter().map(|(d, _)| d.id.clone()).collect(),
-        ),
+        strings("deployment", failures.iter().map(|(d, _)| d.id.as_str())),
         ints("at", failures.iter().map(|(_, at)| *at).collect()),
         Column::new(
             "recovered_by".into(),
@@ -439,7 +422,10 @@ pub fn recoveries(r: &Records) -> PolarsResult<(Vec<Recovery>, Vec<RecoverySumma
         })
         .collect();
 
-    let repos = frame(vec![strings("repo", deploying_repos(r))])?;
+    let repos = frame(vec![strings(
+        "repo",
+        deploying_repos(r).iter().map(String::as_str),
+    )])?;
     let per_repo = failures.group_by([col("repo")]).agg([
         len().cast(DataType::Int64).alias("failures"),
         col("seconds")

@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::evaluate::Evaluation;
 use crate::findings::ExceptionStatus;
 use crate::locker::Window;
-use crate::model::{Deployment, Evidence, Timestamp};
+use crate::model::{Deployment, Evidence, Text, Timestamp};
 
 /// How a deleted account appears, as in the population rows.
 const GHOST: &str = "ghost";
@@ -18,11 +18,11 @@ const GHOST: &str = "ghost";
 #[derive(Debug, Clone)]
 pub struct Subject {
     pub subject_type: &'static str,
-    pub repo: String,
+    pub repo: Text,
     /// The exception's subject as it names the record (commit SHAs in lower case).
-    pub key: String,
-    pub month: String,
-    pub person: String,
+    pub key: Text,
+    pub month: Text,
+    pub person: Text,
 }
 
 #[derive(Debug, Clone)]
@@ -74,23 +74,32 @@ pub struct Records {
 impl Records {
     pub fn gather(evidence: &Evidence, config: &Config, evaluation: &Evaluation) -> Records {
         let window = evaluation.findings.window;
+        // A subject per change, commit and deployment (over a million at scale): their
+        // strings share the rows' and the month names are made once each.
+        let mut months_seen: BTreeMap<(i32, u32), Text> = BTreeMap::new();
+        let mut month_of = |t: Timestamp| {
+            months_seen
+                .entry((t.year(), t.month()))
+                .or_insert_with(|| Text::from(month(t)))
+                .clone()
+        };
         let mut subjects = Vec::with_capacity(evaluation.changes.len() + evaluation.commits.len());
         for change in &evaluation.changes {
             subjects.push(Subject {
                 subject_type: "change",
-                repo: change.repo.to_string(),
-                key: change.number.to_string(),
-                month: month(change.merged_at),
-                person: change.author.to_string(),
+                repo: change.repo.clone(),
+                key: Text::from(change.number.to_string()),
+                month: month_of(change.merged_at),
+                person: change.author.clone(),
             });
         }
         for commit in &evaluation.commits {
             subjects.push(Subject {
                 subject_type: "commit",
-                repo: commit.repo.to_string(),
-                key: commit.sha.to_ascii_lowercase(),
-                month: month(commit.committed_at),
-                person: commit.author.to_string(),
+                repo: commit.repo.clone(),
+                key: crate::model::login_key_text(&commit.sha),
+                month: month_of(commit.committed_at),
+                person: commit.author.clone(),
             });
         }
         let recovered: BTreeMap<(&str, &str), (String, i64)> = evaluation
@@ -114,13 +123,13 @@ impl Records {
             if record.in_window && seen.insert((record.repo.clone(), record.id.clone())) {
                 subjects.push(Subject {
                     subject_type: "deployment",
-                    repo: record.repo.clone(),
-                    key: record.id.clone(),
-                    month: record.month.clone(),
+                    repo: d.repo.clone(),
+                    key: d.id.clone(),
+                    month: month_of(d.created_at),
                     person: d
                         .creator
                         .as_ref()
-                        .map_or_else(|| GHOST.to_string(), |a| a.login.to_string()),
+                        .map_or_else(|| Text::from(GHOST), |a| a.login.clone()),
                 });
             }
         }

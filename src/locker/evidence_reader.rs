@@ -96,6 +96,7 @@ fn read_blocks(path: &Path, block: usize) -> Option<Evidence> {
             pos: 0,
             eof: false,
             size: block.max(1),
+            retired: Vec::new(),
         };
         crate::model::interning(|| scan(&mut scanner, jobs))
     })
@@ -175,6 +176,8 @@ struct Scanner {
     eof: bool,
     /// Bytes to read per block.
     size: usize,
+    /// Earlier blocks, handed to the workers; reused once they are done with them.
+    retired: Vec<Arc<Vec<u8>>>,
 }
 
 impl Scanner {
@@ -184,27 +187,54 @@ impl Scanner {
         if self.eof {
             return Some(false);
         }
-        let old = &self.block[keep.min(self.block.len())..];
-        let mut next = Vec::with_capacity(old.len() + self.size);
-        next.extend_from_slice(old);
+        let keep = keep.min(self.block.len());
+        let mut next = self.spare_buffer(self.block.len() - keep + self.size);
+        next.extend_from_slice(&self.block[keep..]);
         let start = next.len();
-        next.resize(start + self.size, 0);
-        let mut filled = start;
-        while filled < next.len() {
-            match self.file.read(&mut next[filled..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    break;
-                }
-                Ok(n) => filled += n,
+        // `read_to_end` reads into the spare capacity without zeroing it first.
+        loop {
+            match (&mut self.file)
+                .take((start + self.size - next.len()) as u64)
+                .read_to_end(&mut next)
+            {
+                Ok(_) => break,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(_) => return None,
             }
         }
-        next.truncate(filled);
+        if next.len() < start + self.size {
+            self.eof = true;
+        }
+        let filled = next.len();
         self.pos -= keep.min(self.pos);
-        self.block = Arc::new(next);
+        let previous = std::mem::replace(&mut self.block, Arc::new(next));
+        self.retired.push(previous);
         Some(filled > start)
+    }
+
+    /// An empty buffer of at least `capacity` bytes: a retired block the workers are
+    /// done with when there is one. Fresh memory is costly to touch the first time (the
+    /// kernel zeroes every page), and a locker of several GB would otherwise pass
+    /// through that many bytes of fresh blocks.
+    fn spare_buffer(&mut self, capacity: usize) -> Vec<u8> {
+        let done = self
+            .retired
+            .iter()
+            .position(|b| Arc::strong_count(b) == 1 && b.capacity() >= capacity);
+        let reused = done.and_then(|i| Arc::try_unwrap(self.retired.swap_remove(i)).ok());
+        // Blocks still with the workers stay listed; the list stays short (the queue
+        // bounds the blocks in flight), and older unusable ones are let go.
+        if self.retired.len() > 2 * QUEUE + 4 {
+            self.retired.remove(0);
+        }
+        match reused {
+            Some(mut buffer) => {
+                buffer.clear();
+                buffer
+            }
+            // Room for a longer carried-over element next time round.
+            None => Vec::with_capacity(capacity + (64 << 10)),
+        }
     }
 
     /// The next non-whitespace byte, reading on as needed; `None` at the end.
@@ -325,29 +355,38 @@ fn nested_end(buf: &[u8], start: usize, open: u8, close: u8) -> Scan {
     }
 }
 
+/// The parsed batches, in file order. They are joined once all are in, into vectors of
+/// exactly their length: growing one vector by doubling would leave up to half of it
+/// unused (a `Change` is a few hundred bytes, and there are a million of them).
+#[derive(Default)]
 struct Collected {
-    changes: Vec<Change>,
-    branch_commits: Vec<BranchCommit>,
-    deployments: Vec<Deployment>,
+    changes: Vec<Vec<Change>>,
+    branch_commits: Vec<Vec<BranchCommit>>,
+    deployments: Vec<Vec<Deployment>>,
 }
 
 impl Collected {
     fn add(&mut self, parsed: Parsed) {
         match parsed {
-            Parsed::Changes(v) => self.changes.extend(v),
-            Parsed::BranchCommits(v) => self.branch_commits.extend(v),
-            Parsed::Deployments(v) => self.deployments.extend(v),
+            Parsed::Changes(v) => self.changes.push(v),
+            Parsed::BranchCommits(v) => self.branch_commits.push(v),
+            Parsed::Deployments(v) => self.deployments.push(v),
         }
     }
 }
 
+/// The batches as one vector, each batch freed as soon as it is moved.
+fn joined<T>(batches: Vec<Vec<T>>) -> Vec<T> {
+    let mut all = Vec::with_capacity(batches.iter().map(Vec::len).sum());
+    for batch in batches {
+        all.extend(batch);
+    }
+    all
+}
+
 fn scan(s: &mut Scanner, jobs: SyncSender<Job>) -> Option<Evidence> {
     let mut pending: VecDeque<Receiver<Option<Parsed>>> = VecDeque::new();
-    let mut collected = Collected {
-        changes: Vec::new(),
-        branch_commits: Vec::new(),
-        deployments: Vec::new(),
-    };
+    let mut collected = Collected::default();
     let mut seen: Vec<Big> = Vec::new();
     // The top-level object without the large arrays' elements.
     let mut rest: Vec<u8> = b"{".to_vec();
@@ -423,9 +462,9 @@ fn scan(s: &mut Scanner, jobs: SyncSender<Job>) -> Option<Evidence> {
     }
     rest.push(b'}');
     let mut evidence: Evidence = serde_json::from_slice(&rest).ok()?;
-    evidence.changes = collected.changes;
-    evidence.branch_commits = collected.branch_commits;
-    evidence.deployments = collected.deployments;
+    evidence.changes = joined(collected.changes);
+    evidence.branch_commits = joined(collected.branch_commits);
+    evidence.deployments = joined(collected.deployments);
     Some(evidence)
 }
 

@@ -10,16 +10,20 @@
 //!
 //! It serializes as a plain JSON string, so evidence files do not change.
 
+use arcstr::ArcStr;
 use std::borrow::Borrow;
 use std::cell::RefCell;
 use std::fmt;
 use std::hash::BuildHasher;
 use std::ops::Deref;
-use std::sync::Arc;
 
 /// An immutable, cheaply cloned string (see the module docs).
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Text(Arc<str>);
+pub struct Text(ArcStr);
+
+// A thin pointer (the length lives with the characters): a million changes hold tens of
+// millions of `Text` fields, and a fat `Arc<str>` was 8 bytes more each.
+const _: () = assert!(std::mem::size_of::<Text>() == 8 && std::mem::size_of::<Option<Text>>() == 8);
 
 impl Text {
     pub fn as_str(&self) -> &str {
@@ -40,7 +44,7 @@ const SLOTS: usize = 1 << 14;
 /// its checks, its last commit) is found while still there. Unlike a set of every
 /// string seen, it stays small (a megabyte) and fast, and a miss only costs a copy.
 struct Table {
-    slots: Vec<Option<Arc<str>>>,
+    slots: Vec<Option<ArcStr>>,
     hasher: foldhash::fast::FixedState,
 }
 
@@ -79,7 +83,7 @@ fn intern(s: &str) -> Text {
             {
                 return Some(found.clone());
             }
-            let new: Arc<str> = Arc::from(s);
+            let new = ArcStr::from(s);
             table.slots[slot] = Some(new.clone());
             Some(new)
         });
@@ -87,12 +91,12 @@ fn intern(s: &str) -> Text {
             return Text(shared);
         }
     }
-    Text(Arc::from(s))
+    Text(ArcStr::from(s))
 }
 
 impl Default for Text {
     fn default() -> Self {
-        Text(Arc::from(""))
+        Text(ArcStr::new())
     }
 }
 
@@ -129,19 +133,19 @@ impl fmt::Debug for Text {
 
 impl From<&str> for Text {
     fn from(s: &str) -> Text {
-        Text(Arc::from(s))
+        Text(ArcStr::from(s))
     }
 }
 
 impl From<&String> for Text {
     fn from(s: &String) -> Text {
-        Text(Arc::from(s.as_str()))
+        Text(ArcStr::from(s.as_str()))
     }
 }
 
 impl From<String> for Text {
     fn from(s: String) -> Text {
-        Text(Arc::from(s))
+        Text(ArcStr::from(s))
     }
 }
 
@@ -238,13 +242,13 @@ mod tests {
     fn equal_strings_share_storage_only_while_interning() {
         let parse = || -> Vec<Text> { serde_json::from_str(r#"["main","main"]"#).unwrap() };
         let plain = parse();
-        assert!(!Arc::ptr_eq(&plain[0].0, &plain[1].0));
+        assert!(!ArcStr::ptr_eq(&plain[0].0, &plain[1].0));
         let shared = interning(parse);
-        assert!(Arc::ptr_eq(&shared[0].0, &shared[1].0));
+        assert!(ArcStr::ptr_eq(&shared[0].0, &shared[1].0));
         assert_eq!(shared, plain);
         // The table is gone afterwards.
         let again = parse();
-        assert!(!Arc::ptr_eq(&again[0].0, &again[1].0));
+        assert!(!ArcStr::ptr_eq(&again[0].0, &again[1].0));
     }
 
     #[test]
