@@ -20,7 +20,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::util::{FastHashMap, FastHashSet};
+use crate::util::{FastHashMap, FastHashSet, lower};
 
 use serde::{Deserialize, Serialize};
 
@@ -476,12 +476,3 @@ pub fn reconcile(
 
 #[cfg(test)]
 mod tests;
-
-/// A SHA in lower case, borrowed when it already is.
-fn lower(sha: &str) -> Cow<'_, str> {
-    if sha.bytes().any(|b| b.is_ascii_uppercase()) {
-        Cow::Owned(sha.to_ascii_lowercase())
-    } else {
-        Cow::Borrowed(sha)
-    }
-}

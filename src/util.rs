@@ -56,6 +56,16 @@ fn glob_match_units<T: PartialEq + Copy>(p: &[T], t: &[T], any: T, many: T) -> b
     pi == p.len()
 }
 
+/// `text` in ASCII lower case (SHAs, and the comparison keys of logins and emails),
+/// borrowed when it already is, as most are: looked up millions of times at scale.
+pub fn lower(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 /// The items joined with `separator` (`[String]::join` for any string-like items).
 pub fn join<T: AsRef<str>>(items: &[T], separator: &str) -> String {
     let mut out = String::new();

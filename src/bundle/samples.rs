@@ -428,7 +428,6 @@ fn evidence_refs(input: &BundleInput<'_>, path: &str, repo: &str, id: &str) -> V
                 c.evidence
                     .iter()
                     .chain(c.reviews.iter().flat_map(|r| r.evidence.iter()))
-                    .cloned()
             })
             .map(String::from)
             .collect(),
@@ -436,7 +435,7 @@ fn evidence_refs(input: &BundleInput<'_>, path: &str, repo: &str, id: &str) -> V
             .branch_commits
             .iter()
             .filter(|c| c.repo == repo && c.sha == id)
-            .flat_map(|c| c.evidence.iter().cloned())
+            .flat_map(|c| c.evidence.iter())
             .map(String::from)
             .collect(),
         "populations/deployments.csv" => evidence
@@ -447,7 +446,6 @@ fn evidence_refs(input: &BundleInput<'_>, path: &str, repo: &str, id: &str) -> V
                 d.evidence
                     .iter()
                     .chain(d.approvals.iter().flat_map(|a| a.evidence.iter()))
-                    .cloned()
             })
             .map(String::from)
             .collect(),
@@ -455,7 +453,7 @@ fn evidence_refs(input: &BundleInput<'_>, path: &str, repo: &str, id: &str) -> V
             .branch_protections
             .iter()
             .filter(|p| p.repo == repo && p.branch == id)
-            .flat_map(|p| p.evidence.iter().cloned())
+            .flat_map(|p| p.evidence.iter())
             .map(String::from)
             .collect(),
         "populations/accounts.csv" => account_refs(input, repo, id),
@@ -465,14 +463,14 @@ fn evidence_refs(input: &BundleInput<'_>, path: &str, repo: &str, id: &str) -> V
             .deploy_keys
             .iter()
             .filter(|k| k.repo == repo && k.id.to_string() == id)
-            .flat_map(|k| k.evidence.iter().cloned())
+            .flat_map(|k| k.evidence.iter())
             .chain(
                 evidence
                     .access
                     .secrets
                     .iter()
                     .filter(|s| s.owner == repo && s.name == id)
-                    .flat_map(|s| s.evidence.iter().cloned()),
+                    .flat_map(|s| s.evidence.iter()),
             )
             .map(String::from)
             .collect(),
@@ -524,7 +522,6 @@ fn account_refs(input: &BundleInput<'_>, org: &str, login: &str) -> Vec<String> 
                 .filter(|c| in_org(&c.repo) && same(&c.login, login))
                 .flat_map(|c| c.evidence.iter()),
         )
-        .cloned()
         .map(String::from)
         .collect()
 }
@@ -547,7 +544,7 @@ fn privileged_refs(input: &BundleInput<'_>, resource: &str, label: &str) -> Vec<
             .org_members
             .iter()
             .filter(|m| same(&m.org, &row.org) && m.role == "admin")
-            .flat_map(|m| m.evidence.iter().cloned())
+            .flat_map(|m| m.evidence.iter())
             .map(String::from)
             .collect();
     }
@@ -577,7 +574,6 @@ fn privileged_refs(input: &BundleInput<'_>, resource: &str, label: &str) -> Vec<
                 })
                 .flat_map(|t| t.evidence.iter()),
         )
-        .cloned()
         .map(String::from)
         .collect()
 }

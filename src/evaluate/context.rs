@@ -1,10 +1,9 @@
 //! The shared, precomputed context every control reads: indexes over the evidence, the
 //! people directory, the populations and their per-record facts, and the gap lookups.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use crate::util::FastHashSet;
+use crate::util::{FastHashSet, lower};
 
 use crate::config::{Config, ControlParams, Scope};
 use crate::locker::Window;
@@ -218,15 +217,6 @@ impl<'a> Context<'a> {
             ChangeSlot::Population(i) => self.changes.get(i),
             ChangeSlot::Context(i) => self.context_changes.get(i),
         }
-    }
-}
-
-/// A SHA in lower case, borrowed when it already is (as GitHub reports them).
-pub(super) fn lower(sha: &str) -> Cow<'_, str> {
-    if sha.bytes().any(|b| b.is_ascii_uppercase()) {
-        Cow::Owned(sha.to_ascii_lowercase())
-    } else {
-        Cow::Borrowed(sha)
     }
 }
 

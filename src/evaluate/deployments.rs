@@ -16,10 +16,11 @@ use crate::model::{
     Change, Deployment, DeploymentApproval, Text, Timestamp, login_key, login_key_text,
 };
 
-use super::context::{Index, lower, owner};
+use super::context::{Index, owner};
 use super::facts::{self, ChangeFacts};
 use super::population::{self, Membership};
 use super::vecmap::VecMap;
+use crate::util::lower;
 
 /// How the deployed commit was tied to its change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

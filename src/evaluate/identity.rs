@@ -10,7 +10,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::util::FastHashMap;
+use crate::util::{FastHashMap, lower};
 
 use crate::config::ControlParams;
 use crate::model::{Actor, ActorKind, Evidence, GitIdentity, Text, login_key};
@@ -241,16 +241,6 @@ impl People {
     }
 }
 
-/// `text` in ASCII lower case (the comparison key of logins and emails), borrowed when
-/// it already is.
-fn lower(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.bytes().any(|b| b.is_ascii_uppercase()) {
-        std::borrow::Cow::Owned(text.to_ascii_lowercase())
-    } else {
-        std::borrow::Cow::Borrowed(text)
-    }
-}
-
 /// GitHub's own committer of web-made and squash/rebase merge commits: not a person.
 pub fn is_web_flow(id: &GitIdentity) -> bool {
     id.login
@@ -278,7 +268,7 @@ mod tests {
         GitIdentity {
             name: name.into(),
             email: email.into(),
-            login: (login.map(String::from)).map(Into::into),
+            login: login.map(Text::from),
         }
     }
 

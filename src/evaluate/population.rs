@@ -177,7 +177,7 @@ pub fn commits<'a>(
             continue;
         }
         let entry = by_sha
-            .entry((commit.repo.as_str(), super::context::lower(&commit.sha)))
+            .entry((commit.repo.as_str(), crate::util::lower(&commit.sha)))
             .or_insert_with(|| PopulationCommit {
                 repo: &commit.repo,
                 sha: &commit.sha,

@@ -336,7 +336,7 @@ pub fn run(name: &str, conclusion: Option<&str>) -> CheckRun {
     CheckRun {
         name: name.into(),
         kind: CheckKind::CheckRun,
-        conclusion: (conclusion.map(String::from)).map(Into::into),
+        conclusion: conclusion.map(crate::model::Text::from),
         app: Some("github-actions".into()),
     }
 }
@@ -383,7 +383,7 @@ impl ChangeBuilder {
     }
 
     pub fn merge_sha(mut self, sha: Option<&str>) -> Self {
-        self.change.merge_commit_sha = (sha.map(String::from)).map(Into::into);
+        self.change.merge_commit_sha = sha.map(crate::model::Text::from);
         self
     }
 
@@ -436,7 +436,7 @@ impl ChangeBuilder {
             author,
             state,
             submitted_at: Some(self.change.merged_at + Duration::minutes(minutes)),
-            commit_sha: (commit.map(String::from)).map(Into::into),
+            commit_sha: commit.map(crate::model::Text::from),
             evidence: vec![format!("sha256:pr{number}#/reviews/{i}").into()],
         });
     }

@@ -110,10 +110,9 @@ pub fn login_key(login: &str) -> String {
 /// [`login_key`] as a [`Text`]: the login itself (shared, not copied) when it is
 /// lower-case already, as most are.
 pub fn login_key_text(login: &Text) -> Text {
-    if login.bytes().any(|b| b.is_ascii_uppercase()) {
-        Text::from(login.to_ascii_lowercase())
-    } else {
-        login.clone()
+    match crate::util::lower(login) {
+        std::borrow::Cow::Borrowed(_) => login.clone(),
+        std::borrow::Cow::Owned(key) => Text::from(key),
     }
 }
 

@@ -60,7 +60,7 @@ fn run(ctx: &Context<'_>) -> Outcome {
                     key.title, key.id, key.repo
                 ),
                 url: format!("https://github.com/{}/settings/keys", key.repo),
-                evidence: crate::model::texts(crate::model::strings(key.evidence.clone())),
+                evidence: key.evidence.clone(),
                 detail: detail([
                     ("title", json!(key.title)),
                     ("created_at", json!(key.created_at)),
@@ -114,7 +114,7 @@ fn run(ctx: &Context<'_>) -> Outcome {
                     params.max_secret_age
                 ),
                 url,
-                evidence: crate::model::texts(crate::model::strings(secret.evidence.clone())),
+                evidence: secret.evidence.clone(),
                 detail: detail([
                     ("scope", json!(secret.scope)),
                     ("updated_at", json!(secret.updated_at)),

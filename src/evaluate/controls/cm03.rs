@@ -107,7 +107,7 @@ fn judge(index: &Index<'_>, facts: &ChangeFacts<'_>) -> Judgement {
             facts,
             Kind::ChecksMissing.as_str(),
             summary,
-            crate::model::texts(crate::model::strings(protection_evidence.clone())),
+            protection_evidence.clone(),
             detail([
                 ("head_sha", json!(change.head_sha)),
                 ("required_checks", json!(checks.required)),

@@ -99,7 +99,7 @@ fn judge(ctx: &Context<'_>, facts: &DeploymentFacts<'_>) -> Judgement {
         facts,
         Kind::DeployedUnapprovedChange.as_str(),
         summary,
-        crate::model::texts(crate::model::strings(change.change.evidence.clone())),
+        change.change.evidence.clone(),
         detail([
             ("change", json!(format!("{}#{}", d.repo, trace.number))),
             ("change_url", json!(change.change.url)),

@@ -403,7 +403,7 @@ fn changes_in_window(
             basis: "audit_log".into(),
             action: event.action.clone(),
             weakened: event_weakens(event, index.params.min_approvals_for(name)),
-            evidence: crate::model::texts(crate::model::strings(event.evidence.clone())),
+            evidence: event.evidence.clone(),
         });
     }
     for id in &p.ruleset_ids {
@@ -605,7 +605,7 @@ impl Assessment<'_> {
                         "`{}` of {} has no branch protection and no ruleset applies to it",
                         self.branch, self.repo.full_name
                     ),
-                    crate::model::texts(crate::model::strings(p.evidence.clone())),
+                    p.evidence.clone(),
                     detail([
                         ("classic_protection", json!(false)),
                         ("rulesets", json!(false)),
@@ -626,7 +626,7 @@ impl Assessment<'_> {
                         self.repo.full_name,
                         settings.join("; ")
                     ),
-                    crate::model::texts(crate::model::strings(p.evidence.clone())),
+                    p.evidence.clone(),
                     detail([
                         ("failing_settings", json!(failing)),
                         ("min_approvals", json!(self.min_approvals)),

@@ -70,11 +70,9 @@ fn judge(ctx: &Context<'_>, facts: &DeploymentFacts<'_>) -> Judgement {
         facts,
         Kind::UnrecoveredFailure.as_str(),
         summary,
-        crate::model::texts(crate::model::strings(
-            recovery
-                .map(|(r, _)| r.evidence.clone())
-                .unwrap_or_default(),
-        )),
+        recovery
+            .map(|(r, _)| r.evidence.clone())
+            .unwrap_or_default(),
         detail([
             ("environment", json!(d.environment)),
             ("failed_at", json!(failed_at)),
