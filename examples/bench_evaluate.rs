@@ -23,7 +23,7 @@
 //! control has work to do. The same arguments always write the same bytes.
 //!
 //! `evidence.json` is streamed to disk record by record (it is several GB), in the
-//! same pretty-printed form `replay` writes.
+//! same one-record-per-line layout the locker writes (`model::write_records`).
 
 use std::io::{BufWriter, Write};
 
@@ -662,9 +662,7 @@ fn write(out: &Path, changes: u64, deployments: u64) -> std::io::Result<PathBuf>
     std::fs::write(locker.join("requests.ndjson"), "")?;
     let file = std::fs::File::create(locker.join("evidence.json"))?;
     let mut w = BufWriter::with_capacity(1 << 20, file);
-    serde_json::to_writer_pretty(&mut w, &SyntheticEvidence(&plan, snapshot))
-        .map_err(std::io::Error::other)?;
-    w.write_all(b"\n")?;
+    changeproof::model::write_records(&mut w, &SyntheticEvidence(&plan, snapshot))?;
     w.flush()?;
     Ok(locker)
 }
@@ -677,6 +675,7 @@ fn usage() -> ! {
 }
 
 fn main() {
+    changeproof::allocator::keep_freed_memory();
     let args: Vec<String> = std::env::args().collect();
     let (Some(command), Some(dir)) = (args.get(1), args.get(2)) else {
         usage()

@@ -3,6 +3,7 @@
 //! The pipeline is collect → locker → normalize → evaluate → bundle; see
 //! docs/ARCHITECTURE.md for the map of modules and the invariants they keep.
 
+pub mod allocator;
 pub mod analytics;
 pub mod bundle;
 pub mod catalog;

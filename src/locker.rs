@@ -310,8 +310,7 @@ impl Locker {
     }
 
     pub fn write_evidence(&self, evidence: &Evidence) -> Result<()> {
-        let mut bytes = serde_json::to_vec_pretty(evidence).expect("evidence serializes");
-        bytes.push(b'\n');
+        let bytes = crate::model::records_bytes(evidence);
         write_atomic(&self.path(EVIDENCE_FILE), &bytes)
     }
 }

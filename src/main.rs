@@ -12,5 +12,6 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    changeproof::allocator::keep_freed_memory();
     cli::main()
 }

@@ -56,8 +56,7 @@ pub(super) fn write_evidence(
     out: &mut Emitter<'_>,
 ) -> Result<(), BundleError> {
     out.stream("evidence/evidence.json", |w| {
-        serde_json::to_writer_pretty(&mut *w, input.evidence).map_err(std::io::Error::other)?;
-        w.write_all(b"\n")
+        crate::model::write_records(&mut *w, input.evidence)
     })?;
     for hash in &plan.hashes {
         // `raw` verifies the body against its hash: an altered body fails the bundle.

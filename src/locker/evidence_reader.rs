@@ -724,7 +724,8 @@ mod tests {
         let root = dir.path().join("locker");
         let path = root.join(crate::locker::EVIDENCE_FILE);
         let text = std::fs::read_to_string(&path).unwrap();
-        let broken = text.replacen("\"merged_at\": \"", "\"merged_at\": \"not a time", 1);
+        let broken = text.replacen("\"merged_at\":\"", "\"merged_at\":\"not a time", 1);
+        assert_ne!(broken, text, "the example has a merged_at to break");
         std::fs::write(&path, broken).unwrap();
         let error = Locker::open(&root)
             .unwrap()

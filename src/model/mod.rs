@@ -7,11 +7,13 @@
 //! Identities: GitHub logins are case-insensitive; records keep the login as the API
 //! returned it and comparisons go through [`login_key`].
 
+mod layout;
 mod text;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use layout::{records_bytes, write_records};
 pub use text::{Text, interning};
 
 /// A point in time, always UTC.

@@ -727,7 +727,7 @@ fn reperformance_catches_edited_evidence_json() {
     let evidence = String::from_utf8(files["evidence/evidence.json"].clone()).unwrap();
     let edited = evidence.replacen("\"APPROVED\"", "\"approved\"", 1);
     let edited = if edited == evidence {
-        evidence.replacen("\"title\": \"", "\"title\": \"X", 1)
+        evidence.replacen("\"title\":\"", "\"title\":\"X", 1)
     } else {
         edited
     };
@@ -747,6 +747,29 @@ fn reperformance_catches_edited_evidence_json() {
         report.problems[0]
             .message
             .contains("JSON pointer /changes/"),
+        "{report}"
+    );
+}
+
+/// Bundles of earlier versions pretty-printed every field of `evidence.json`; the same
+/// content in another layout re-performs (and an edit in it is still caught above).
+#[test]
+fn reperformance_accepts_evidence_json_laid_out_by_an_earlier_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = demo_files();
+    let value: serde_json::Value =
+        serde_json::from_slice(&files["evidence/evidence.json"]).unwrap();
+    let mut pretty = serde_json::to_vec_pretty(&value).unwrap();
+    pretty.push(b'\n');
+    assert_ne!(pretty, files["evidence/evidence.json"]);
+    let manifest = rehash(&files[MANIFEST_FILE], "evidence/evidence.json", &pretty);
+    files.insert("evidence/evidence.json".into(), pretty);
+    files.insert(MANIFEST_FILE.into(), manifest);
+    files.remove(SIGNATURE_FILE);
+    let report = check(&zip_of(&files, dir.path(), "p.zip"), None, true);
+    assert!(report.passed(), "{report}");
+    assert!(
+        report.to_string().contains("identical in content"),
         "{report}"
     );
 }
