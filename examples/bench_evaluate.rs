@@ -667,9 +667,23 @@ fn write(out: &Path, changes: u64, deployments: u64) -> std::io::Result<PathBuf>
     Ok(locker)
 }
 
+/// A writer that hashes what is written to it.
+struct Digest(sha2::Sha256);
+
+impl Write for Digest {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        sha2::Digest::update(&mut self.0, bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 fn usage() -> ! {
     eprintln!(
-        "usage: bench_evaluate write DIR [CHANGES] [DEPLOYMENTS]   # default 1000000 200000\n       bench_evaluate evaluate DIR"
+        "usage: bench_evaluate write DIR [CHANGES] [DEPLOYMENTS]   # default 1000000 200000\n       bench_evaluate evaluate DIR [digest]"
     );
     std::process::exit(2)
 }
@@ -731,6 +745,14 @@ fn main() {
                 evaluated - loaded,
                 total - evaluated,
             );
+            // `evaluate DIR digest`: a SHA-256 of the whole evaluation (findings, every
+            // population row, the reconciliation, the trend tables), after the timings,
+            // to check that a change to the evaluation's internals changed no result.
+            if args.get(3).map(String::as_str) == Some("digest") {
+                let mut hasher = Digest(sha2::Sha256::default());
+                serde_json::to_writer(&mut hasher, &evaluation).expect("the evaluation serializes");
+                println!("evaluation digest: {}", changeproof::util::hex(&sha2::Digest::finalize(hasher.0)));
+            }
         }
         // The plain parse `evidence.json` had before the streamed reader, for comparison.
         "load-plain" => {
