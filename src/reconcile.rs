@@ -18,6 +18,7 @@
 //! Pure: a function of the evidence, the config and the evaluated populations.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::util::{FastHashMap, FastHashSet, lower};
@@ -145,25 +146,19 @@ pub fn reconcile(
             .is_some_and(|default| scope.is_production_branch(branch, default))
     };
 
-    // Production-branch history: (repo, sha) and parents, every collected commit.
-    // Hashed and borrowed where the SHA is already lower-case: these are built and
-    // looked up once per commit, change and deployment (millions at scale).
-    let mut on_branch: FastHashSet<(&str, Cow<'_, str>)> =
-        FastHashSet::with_capacity_and_hasher(evidence.branch_commits.len(), Default::default());
-    let mut parents: FastHashMap<(&str, Cow<'_, str>), Vec<Cow<'_, str>>> =
-        FastHashMap::with_capacity_and_hasher(evidence.branch_commits.len(), Default::default());
+    // Production-branch history as a graph of numbered commits: built and looked up
+    // once per commit, change and deployment (millions at scale), so one hash map from
+    // (repo, lower-case SHA) to a number and the parent links as numbers.
+    let mut graph = History::default();
     let mut history_repos: BTreeSet<&str> = BTreeSet::new();
     for c in &evidence.branch_commits {
         if !is_production(&c.repo, &c.branch) {
             continue;
         }
         history_repos.insert(c.repo.as_str());
-        let sha = lower(&c.sha);
-        parents
-            .entry((c.repo.as_str(), sha.clone()))
-            .or_insert_with(|| c.parents.iter().map(|p| lower(p)).collect());
-        on_branch.insert((c.repo.as_str(), sha));
+        graph.add_commit(c);
     }
+    graph.link_parents();
     for q in &evidence.queries {
         if q.evidence_type == "branch_commits"
             && let Some(repo) = q.repo.as_deref()
@@ -172,10 +167,24 @@ pub fn reconcile(
             history_repos.insert(name);
         }
     }
-    // (repo, sha) → the earliest-numbered production change carrying it.
-    // About four SHAs per change (merge commit, head, commits): sized once, not rehashed.
-    let mut carried_by: FastHashMap<(&str, Cow<'_, str>), u64> =
-        FastHashMap::with_capacity_and_hasher(evidence.changes.len() * 4, Default::default());
+    // Production deployments in the window: whether a merged production change carries
+    // each one's commit (as merge commit, head or one of its commits, or through a
+    // production-branch commit's association). Only these SHAs are ever asked about, so
+    // only they are kept.
+    let mut carried: FastHashMap<(&str, Cow<'_, str>), Cell<bool>> = FastHashMap::default();
+    for d in &evidence.deployments {
+        if repos.contains_key(d.repo.as_str())
+            && scope.is_production_environment(&d.environment)
+            && window.contains(d.created_at)
+        {
+            carried.insert((d.repo.as_str(), lower(&d.sha)), Cell::new(false));
+        }
+    }
+    let carry = |repo: &str, sha: &str| {
+        if let Some(flag) = carried.get(&(repo, lower(sha))) {
+            flag.set(true);
+        }
+    };
     for change in &evidence.changes {
         if !is_production(&change.repo, &change.base_branch) {
             continue;
@@ -186,23 +195,16 @@ pub fn reconcile(
             .chain(std::iter::once(&change.head_sha))
             .chain(change.commits.iter().map(|c| &c.sha));
         for sha in shas {
-            carried_by
-                .entry((change.repo.as_str(), lower(sha)))
-                .and_modify(|n| *n = (*n).min(change.number))
-                .or_insert(change.number);
+            carry(&change.repo, sha);
         }
     }
     for c in &evidence.branch_commits {
-        if !is_production(&c.repo, &c.branch) {
-            continue;
-        }
-        for a in &c.associated_changes {
-            if a.merged && is_production(&c.repo, &a.base_branch) {
-                carried_by
-                    .entry((c.repo.as_str(), lower(&c.sha)))
-                    .and_modify(|n| *n = (*n).min(a.number))
-                    .or_insert(a.number);
-            }
+        if is_production(&c.repo, &c.branch)
+            && c.associated_changes
+                .iter()
+                .any(|a| a.merged && is_production(&c.repo, &a.base_branch))
+        {
+            carry(&c.repo, &c.sha);
         }
     }
 
@@ -238,7 +240,7 @@ pub fn reconcile(
         let found = attributed.contains(&(c.repo.as_str(), c.number))
             || [&c.merge_commit_sha, &c.head_sha]
                 .iter()
-                .any(|sha| on_branch.contains(&(c.repo.as_str(), lower(sha))));
+                .any(|sha| graph.on_branch(&c.repo, sha));
         if found {
             line.changes_on_branch += 1;
         } else {
@@ -300,17 +302,14 @@ pub fn reconcile(
     }
 
     // Deployments against the branch history and the changes.
-    let mut deployed_shas: BTreeMap<&str, Vec<Cow<'_, str>>> = BTreeMap::new();
+    let mut deployed_repos: BTreeSet<&str> = BTreeSet::new();
     for d in &evidence.deployments {
         if !repos.contains_key(d.repo.as_str()) || !scope.is_production_environment(&d.environment)
         {
             continue;
         }
-        let sha = lower(&d.sha);
-        deployed_shas
-            .entry(d.repo.as_str())
-            .or_default()
-            .push(sha.clone());
+        deployed_repos.insert(d.repo.as_str());
+        graph.deployed(&d.repo, &d.sha);
         if !window.contains(d.created_at) {
             continue;
         }
@@ -318,19 +317,20 @@ pub fn reconcile(
             continue;
         };
         line.deployments += 1;
-        let key = (d.repo.as_str(), sha);
-        let change = carried_by.get(&key);
-        let branch = on_branch.contains(&key);
+        let change = carried
+            .get(&(d.repo.as_str(), lower(&d.sha)))
+            .is_some_and(Cell::get);
+        let branch = graph.on_branch(&d.repo, &d.sha);
         let kind = match (change, branch) {
-            (Some(_), _) => {
+            (true, _) => {
                 line.deployments_traced += 1;
                 continue;
             }
-            (None, false) => {
+            (false, false) => {
                 line.deployments_not_on_branch += 1;
                 DifferenceKind::DeploymentNotOnProductionBranch
             }
-            (None, true) => {
+            (false, true) => {
                 line.deployments_without_change += 1;
                 DifferenceKind::DeploymentWithoutChange
             }
@@ -363,17 +363,10 @@ pub fn reconcile(
     for c in changes {
         changes_by_repo.entry(c.repo.as_str()).or_default().push(c);
     }
-    for (repo, shas) in &deployed_shas {
-        let mut reached: FastHashSet<Cow<'_, str>> = FastHashSet::default();
-        let mut stack: Vec<Cow<'_, str>> = shas.clone();
-        while let Some(sha) = stack.pop() {
-            if !reached.insert(sha.clone()) {
-                continue;
-            }
-            if let Some(ps) = parents.get(&(*repo, sha)) {
-                stack.extend(ps.iter().filter(|p| !reached.contains(*p)).cloned());
-            }
-        }
+    // One walk from every deployed commit: the nodes of different repositories never
+    // link (a node is a repository's SHA), so this is the walk of each repository.
+    let reached = graph.reachable_from_deployed();
+    for repo in &deployed_repos {
         let Some(line) = lines.get_mut(repo) else {
             continue;
         };
@@ -381,7 +374,7 @@ pub fn reconcile(
         for c in changes_by_repo.get(repo).into_iter().flatten() {
             let hit = [&c.merge_commit_sha, &c.head_sha]
                 .iter()
-                .any(|s| !s.is_empty() && reached.contains(&lower(s)));
+                .any(|s| !s.is_empty() && graph.node(repo, s).is_some_and(|n| reached[n]));
             if hit {
                 deployed += 1;
             } else {
@@ -471,6 +464,81 @@ pub fn reconcile(
         differences,
         query_mismatches,
         reconciled,
+    }
+}
+
+/// The collected production-branch history of every repository as numbered nodes: a
+/// node per (repository, lower-case SHA) of a collected commit (numbered first, in
+/// evidence order), of a parent outside the collected history, and of a deployed commit.
+#[derive(Default)]
+struct History<'e> {
+    nodes: FastHashMap<(&'e str, Cow<'e, str>), usize>,
+    /// The first record of each collected commit (node `i` for `i < commits.len()`).
+    commits: Vec<&'e crate::model::BranchCommit>,
+    /// Parent links: the parents of node `i` are `parents[starts[i]..starts[i + 1]]`;
+    /// nodes past `starts.len() - 1` (parents and deployed commits outside the
+    /// collected history) have none.
+    starts: Vec<usize>,
+    parents: Vec<usize>,
+    /// Nodes of deployed commits (production environments, any time).
+    deployed: Vec<usize>,
+}
+
+impl<'e> History<'e> {
+    fn intern(&mut self, repo: &'e str, sha: &'e str) -> usize {
+        let next = self.nodes.len();
+        *self.nodes.entry((repo, lower(sha))).or_insert(next)
+    }
+
+    fn add_commit(&mut self, commit: &'e crate::model::BranchCommit) {
+        let next = self.nodes.len();
+        if self.intern(&commit.repo, &commit.sha) == next {
+            self.commits.push(commit);
+        }
+    }
+
+    /// Numbers the parents of every collected commit (call once, after the commits).
+    fn link_parents(&mut self) {
+        self.starts.reserve(self.commits.len() + 1);
+        self.starts.push(0);
+        for i in 0..self.commits.len() {
+            let commit = self.commits[i];
+            for parent in &commit.parents {
+                let node = self.intern(&commit.repo, parent);
+                self.parents.push(node);
+            }
+            self.starts.push(self.parents.len());
+        }
+    }
+
+    fn deployed(&mut self, repo: &'e str, sha: &'e str) {
+        let node = self.intern(repo, sha);
+        self.deployed.push(node);
+    }
+
+    fn node(&self, repo: &str, sha: &str) -> Option<usize> {
+        self.nodes.get(&(repo, lower(sha))).copied()
+    }
+
+    /// Whether the commit is in the collected history of a production branch.
+    fn on_branch(&self, repo: &str, sha: &str) -> bool {
+        self.node(repo, sha).is_some_and(|n| n < self.commits.len())
+    }
+
+    /// Per node: whether a deployed commit reaches it through parent links.
+    fn reachable_from_deployed(&self) -> Vec<bool> {
+        let mut reached = vec![false; self.nodes.len()];
+        let mut stack = self.deployed.clone();
+        while let Some(node) = stack.pop() {
+            if std::mem::replace(&mut reached[node], true) {
+                continue;
+            }
+            if node + 1 < self.starts.len() {
+                let parents = &self.parents[self.starts[node]..self.starts[node + 1]];
+                stack.extend(parents.iter().filter(|&&p| !reached[p]));
+            }
+        }
+        reached
     }
 }
 
