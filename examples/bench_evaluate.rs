@@ -751,7 +751,10 @@ fn main() {
             if args.get(3).map(String::as_str) == Some("digest") {
                 let mut hasher = Digest(sha2::Sha256::default());
                 serde_json::to_writer(&mut hasher, &evaluation).expect("the evaluation serializes");
-                println!("evaluation digest: {}", changeproof::util::hex(&sha2::Digest::finalize(hasher.0)));
+                println!(
+                    "evaluation digest: {}",
+                    changeproof::util::hex(&sha2::Digest::finalize(hasher.0))
+                );
             }
         }
         // The plain parse `evidence.json` had before the streamed reader, for comparison.

@@ -9,6 +9,7 @@
 
 mod layout;
 mod text;
+pub mod timestamp;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -147,7 +148,9 @@ pub struct Change {
     pub author: Option<Actor>,
     pub base_branch: Text,
     pub head_branch: Text,
+    #[serde(with = "timestamp")]
     pub created_at: Timestamp,
+    #[serde(with = "timestamp")]
     pub merged_at: Timestamp,
     pub merged_by: Option<Actor>,
     pub merge_commit_sha: Option<Text>,
@@ -172,6 +175,7 @@ pub struct Review {
     pub author: Option<Actor>,
     /// The state at collection time: a dismissed approval is `Dismissed`.
     pub state: ReviewState,
+    #[serde(default, with = "timestamp::option")]
     pub submitted_at: Option<Timestamp>,
     /// The commit the review was given on; `None` when the API does not say.
     pub commit_sha: Option<Text>,
@@ -207,7 +211,9 @@ pub struct CommitInfo {
     pub committer: GitIdentity,
     /// `Co-authored-by:` trailers of the message, as written (login not yet resolved).
     pub co_authors: Vec<GitIdentity>,
+    #[serde(with = "timestamp")]
     pub authored_at: Timestamp,
+    #[serde(with = "timestamp")]
     pub committed_at: Timestamp,
 }
 
@@ -256,6 +262,7 @@ pub enum CheckKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TimelineEvent {
+    #[serde(with = "timestamp")]
     pub at: Timestamp,
     pub actor: Option<Actor>,
     pub event: TimelineKind,
@@ -290,7 +297,9 @@ pub struct BranchCommit {
     pub message_headline: Text,
     pub author: GitIdentity,
     pub committer: GitIdentity,
+    #[serde(with = "timestamp")]
     pub authored_at: Timestamp,
+    #[serde(with = "timestamp")]
     pub committed_at: Timestamp,
     pub parents: Vec<Text>,
     pub associated_changes: Vec<AssociatedChange>,
@@ -303,6 +312,7 @@ pub struct BranchCommit {
 pub struct AssociatedChange {
     pub number: u64,
     pub merged: bool,
+    #[serde(default, with = "timestamp::option")]
     pub merged_at: Option<Timestamp>,
     pub base_branch: Text,
     pub merge_commit_sha: Option<Text>,
@@ -318,6 +328,7 @@ pub struct Deployment {
     pub environment: Text,
     pub sha: Text,
     pub ref_name: Text,
+    #[serde(with = "timestamp")]
     pub created_at: Timestamp,
     pub creator: Option<Actor>,
     /// Status history, oldest first.
@@ -335,6 +346,7 @@ pub struct Deployment {
 pub struct DeploymentStatus {
     /// `success`, `failure`, `error`, `inactive`, `in_progress`, `queued`, `pending`.
     pub state: Text,
+    #[serde(with = "timestamp")]
     pub created_at: Timestamp,
     pub creator: Option<Actor>,
     pub log_url: Option<Text>,

@@ -42,9 +42,11 @@ const SLOTS: usize = 1 << 14;
 /// hashed there. Strings repeated across the evidence (logins, repository, branch and
 /// check names) stay in it; a SHA repeated within one record (a head SHA on the change,
 /// its checks, its last commit) is found while still there. Unlike a set of every
-/// string seen, it stays small (a megabyte) and fast, and a miss only costs a copy.
+/// string seen, it stays small (256 KB) and fast, and a miss only costs a copy.
 struct Table {
-    slots: Vec<Option<ArcStr>>,
+    /// Each slot's string with its full hash: a lookup that does not match compares the
+    /// hashes and never touches the string (a cache miss on most unique strings).
+    slots: Vec<(u64, Option<ArcStr>)>,
     hasher: foldhash::fast::FixedState,
 }
 
@@ -64,7 +66,7 @@ pub fn interning<R>(f: impl FnOnce() -> R) -> R {
     }
     TABLE.with(|t| {
         *t.borrow_mut() = Some(Table {
-            slots: vec![None; SLOTS],
+            slots: vec![(0, None); SLOTS],
             hasher: Default::default(),
         })
     });
@@ -77,14 +79,16 @@ fn intern(s: &str) -> Text {
         let shared = TABLE.with(|t| {
             let mut table = t.borrow_mut();
             let table = table.as_mut()?;
-            let slot = (table.hasher.hash_one(s) as usize) & (SLOTS - 1);
-            if let Some(found) = &table.slots[slot]
+            let hash = table.hasher.hash_one(s);
+            let slot = &mut table.slots[(hash as usize) & (SLOTS - 1)];
+            if slot.0 == hash
+                && let Some(found) = &slot.1
                 && **found == *s
             {
                 return Some(found.clone());
             }
             let new = ArcStr::from(s);
-            table.slots[slot] = Some(new.clone());
+            *slot = (hash, Some(new.clone()));
             Some(new)
         });
         if let Some(shared) = shared {
