@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::util::{FastHashSet, lower};
+use crate::util::FastHashSet;
 
 use crate::config::{Config, ControlParams, Scope};
 use crate::locker::Window;
@@ -48,7 +48,7 @@ impl<'a> Index<'a> {
                 .entry((p.repo.as_str(), p.branch.as_str()))
                 .or_insert(p);
         }
-        let by_sha = super::deployments::sha_index(&evidence.changes, &repos, scope);
+        let by_sha = super::deployments::ShaIndex::build(&evidence.changes, &repos, scope);
         let people = People::build(evidence, &input.config.controls);
         let org_members = evidence
             .access
@@ -88,9 +88,7 @@ impl<'a> Index<'a> {
 
     /// The merged production change whose records carry the commit, if any.
     pub fn change_carrying(&self, repo: &str, sha: &str) -> Option<u64> {
-        self.by_sha
-            .get(&(repo, lower(sha)))
-            .map(|carriers| carriers.lowest_number)
+        self.by_sha.lowest_number(repo, sha)
     }
 
     /// Gaps of an evidence type that cover a repository: gaps of that repository, of its

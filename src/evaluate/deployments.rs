@@ -4,7 +4,6 @@
 //! context changes get the same [`ChangeFacts`] as the change population), the
 //! environment approvals that count, and the local time of its creation.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::util::FastHashMap;
@@ -20,7 +19,6 @@ use super::context::{Index, owner};
 use super::facts::{self, ChangeFacts};
 use super::population::{self, Membership};
 use super::vecmap::VecMap;
-use crate::util::lower;
 
 /// How the deployed commit was tied to its change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -160,59 +158,7 @@ fn outcome(deployment: &Deployment) -> (String, Option<(&str, Timestamp)>) {
     (state, outcome)
 }
 
-/// (repo, lower-case sha) → the changes that carry the commit. Only looked up (millions
-/// of entries at scale), so hashed, with SHAs borrowed when already lower-case.
-pub(super) type ShaIndex<'a> = FastHashMap<(&'a str, Cow<'a, str>), Carriers>;
-
-/// What the index keeps of the changes carrying one SHA: the two minimums its readers
-/// take, instead of the list (most SHAs have one carrier; a list each was a heap
-/// allocation per SHA).
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Carriers {
-    /// The strongest basis, then the earliest merge, then the lowest number: the trace.
-    pub best: (TraceBasis, Timestamp, u64),
-    /// The lowest change number (the commit population's change lookup).
-    pub lowest_number: u64,
-}
-
-/// Built once per evaluation (by `Index::build`): the deployments' traces and the
-/// commit population's change lookup both read it.
-pub(super) fn sha_index<'a>(
-    changes: &'a [Change],
-    repos: &population::Repos<'a>,
-    scope: &crate::config::Scope,
-) -> ShaIndex<'a> {
-    // About four SHAs per change (merge commit, head, commits): sized once, not rehashed.
-    let mut by_sha: ShaIndex<'a> =
-        FastHashMap::with_capacity_and_hasher(changes.len() * 4, Default::default());
-    for change in changes {
-        if population::is_production(repos, scope, &change.repo, &change.base_branch) != Some(true)
-        {
-            continue;
-        }
-        let mut add = |sha: &'a str, basis| {
-            let candidate = (basis, change.merged_at, change.number);
-            by_sha
-                .entry((change.repo.as_str(), lower(sha)))
-                .and_modify(|c: &mut Carriers| {
-                    c.best = c.best.min(candidate);
-                    c.lowest_number = c.lowest_number.min(change.number);
-                })
-                .or_insert(Carriers {
-                    best: candidate,
-                    lowest_number: change.number,
-                });
-        };
-        if let Some(sha) = &change.merge_commit_sha {
-            add(sha, TraceBasis::MergeCommit);
-        }
-        add(&change.head_sha, TraceBasis::Head);
-        for commit in &change.commits {
-            add(&commit.sha, TraceBasis::Commit);
-        }
-    }
-    by_sha
-}
+pub(super) use super::sha_index::ShaIndex;
 
 /// The change that introduced `sha`: the strongest basis first (merge commit, head,
 /// commit), then the earliest merged; else a production-branch commit's association.
@@ -228,7 +174,7 @@ fn branch_records<'a>(
 ) -> BranchRecords<'a> {
     let mut wanted: BranchRecords<'a> = FastHashMap::default();
     for d in deployments {
-        if !by_sha.contains_key(&(d.repo.as_str(), lower(&d.sha))) {
+        if !by_sha.contains(&d.repo, &d.sha) {
             wanted.insert((d.repo.as_str(), d.sha.to_ascii_lowercase()), Vec::new());
         }
     }
@@ -252,8 +198,7 @@ fn trace(
     repo: &str,
     sha: &str,
 ) -> Option<Trace> {
-    if let Some(carriers) = by_sha.get(&(repo, lower(sha))) {
-        let (basis, merged_at, number) = carriers.best;
+    if let Some((basis, merged_at, number)) = by_sha.best(repo, sha) {
         return Some(Trace {
             number,
             basis,

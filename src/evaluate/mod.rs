@@ -19,6 +19,7 @@ mod identity;
 mod outcome;
 mod population;
 mod rows;
+mod sha_index;
 #[cfg(test)]
 pub(crate) mod testkit;
 #[cfg(test)]

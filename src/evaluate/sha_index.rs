@@ -1,0 +1,167 @@
+//! (repository, commit SHA) → the merged production changes that carry the commit (as
+//! merge commit, head at merge or one of their commits). The deployments' traces and the
+//! commit population's change lookup read it.
+//!
+//! A million changes carry about three million SHAs. Keyed by strings, with the carriers'
+//! times and numbers in each entry, the map was 600 MB; here a key is the repository's
+//! number and the SHA's 20 bytes, and an entry names its carriers by their position in
+//! the evidence (about 150 MB). A SHA that is not 40 hexadecimal digits (test data,
+//! other forges) is kept by its lower-cased text in a side map, so lookups are exact
+//! either way.
+
+use std::borrow::Cow;
+
+use crate::model::{Change, Timestamp};
+use crate::util::{FastHashMap, lower};
+
+use super::deployments::TraceBasis;
+use super::population;
+
+/// The carriers of one SHA: the two minimums the readers take.
+#[derive(Debug, Clone, Copy)]
+struct Carriers {
+    /// The change of the strongest basis, then the earliest merge, then the lowest
+    /// number (the trace), as a position in the evidence's changes.
+    best: u32,
+    basis: TraceBasis,
+    /// The change with the lowest number (the commit population's lookup).
+    lowest: u32,
+}
+
+pub(super) struct ShaIndex<'a> {
+    changes: &'a [Change],
+    repos: FastHashMap<&'a str, u32>,
+    by_digest: FastHashMap<(u32, [u8; 20]), Carriers>,
+    by_text: FastHashMap<(u32, Cow<'a, str>), Carriers>,
+}
+
+/// A full SHA-1 in hexadecimal (either case) as its 20 bytes.
+fn digest(sha: &str) -> Option<[u8; 20]> {
+    let hex = sha.as_bytes();
+    if hex.len() != 40 {
+        return None;
+    }
+    let nibble = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    };
+    let mut out = [0u8; 20];
+    for (i, pair) in hex.chunks_exact(2).enumerate() {
+        out[i] = nibble(pair[0])? << 4 | nibble(pair[1])?;
+    }
+    Some(out)
+}
+
+impl<'a> ShaIndex<'a> {
+    /// Indexes the SHAs of the merged changes into production branches.
+    pub(super) fn build(
+        changes: &'a [Change],
+        repos: &population::Repos<'a>,
+        scope: &crate::config::Scope,
+    ) -> ShaIndex<'a> {
+        let production = |c: &Change| {
+            population::is_production(repos, scope, &c.repo, &c.base_branch) == Some(true)
+        };
+        // Sized once for the distinct SHAs there can be (a head is usually also the last
+        // of the commits), so the table is never rebuilt while it grows.
+        let upper: usize = changes
+            .iter()
+            .filter(|c| production(c))
+            .map(|c| {
+                let commits = c.commits.iter().filter(|k| k.sha != c.head_sha).count();
+                usize::from(c.merge_commit_sha.is_some()) + 1 + commits
+            })
+            .sum();
+        let mut index = ShaIndex {
+            changes,
+            repos: FastHashMap::default(),
+            by_digest: FastHashMap::with_capacity_and_hasher(upper, Default::default()),
+            by_text: FastHashMap::default(),
+        };
+        for (position, change) in changes.iter().enumerate() {
+            if !production(change) {
+                continue;
+            }
+            let Ok(position) = u32::try_from(position) else {
+                break; // more than 4 billion changes: beyond any locker
+            };
+            let next = index.repos.len() as u32;
+            let repo = *index.repos.entry(change.repo.as_str()).or_insert(next);
+            if let Some(sha) = &change.merge_commit_sha {
+                index.add(repo, sha, TraceBasis::MergeCommit, position);
+            }
+            index.add(repo, &change.head_sha, TraceBasis::Head, position);
+            for commit in &change.commits {
+                index.add(repo, &commit.sha, TraceBasis::Commit, position);
+            }
+        }
+        index
+    }
+
+    fn add(&mut self, repo: u32, sha: &'a str, basis: TraceBasis, position: u32) {
+        let changes = self.changes;
+        let rank = |basis: TraceBasis, at: u32| {
+            let c = &changes[at as usize];
+            (basis, c.merged_at, c.number)
+        };
+        let merge = |carriers: &mut Carriers| {
+            if rank(basis, position) < rank(carriers.basis, carriers.best) {
+                carriers.best = position;
+                carriers.basis = basis;
+            }
+            if changes[position as usize].number < changes[carriers.lowest as usize].number {
+                carriers.lowest = position;
+            }
+        };
+        let new = Carriers {
+            best: position,
+            basis,
+            lowest: position,
+        };
+        match digest(sha) {
+            Some(key) => self
+                .by_digest
+                .entry((repo, key))
+                .and_modify(merge)
+                .or_insert(new),
+            None => self
+                .by_text
+                .entry((repo, lower(sha)))
+                .and_modify(merge)
+                .or_insert(new),
+        };
+    }
+
+    fn get(&self, repo: &str, sha: &str) -> Option<Carriers> {
+        let repo = *self.repos.get(repo)?;
+        match digest(sha) {
+            Some(key) => self.by_digest.get(&(repo, key)).copied(),
+            None => {
+                // Looked up with a key that lives shorter than the index's.
+                let by_text: &FastHashMap<(u32, Cow<'_, str>), Carriers> = &self.by_text;
+                by_text.get(&(repo, lower(sha))).copied()
+            }
+        }
+    }
+
+    pub(super) fn contains(&self, repo: &str, sha: &str) -> bool {
+        self.get(repo, sha).is_some()
+    }
+
+    /// The carrier the trace takes: the strongest basis, then the earliest merged, then
+    /// the lowest number.
+    pub(super) fn best(&self, repo: &str, sha: &str) -> Option<(TraceBasis, Timestamp, u64)> {
+        self.get(repo, sha).map(|c| {
+            let change = &self.changes[c.best as usize];
+            (c.basis, change.merged_at, change.number)
+        })
+    }
+
+    /// The lowest number among the carriers.
+    pub(super) fn lowest_number(&self, repo: &str, sha: &str) -> Option<u64> {
+        self.get(repo, sha)
+            .map(|c| self.changes[c.lowest as usize].number)
+    }
+}
