@@ -124,6 +124,25 @@ pub fn reconcile(
     changes: &[ChangeRow],
     commits: &[CommitRow],
 ) -> Reconciliation {
+    prepare(evidence, config, window).finish(changes, commits)
+}
+
+/// The part of the reconciliation that reads only the evidence (the branch history and
+/// which deployed commits a change carries): it can run while the population rows
+/// [`Prepared::finish`] needs are built.
+pub struct Prepared<'e> {
+    evidence: &'e Evidence,
+    config: &'e Config,
+    window: Window,
+    /// In-scope repositories and their default branches.
+    repos: BTreeMap<&'e str, &'e str>,
+    graph: History<'e>,
+    history_repos: BTreeSet<&'e str>,
+    carried: FastHashMap<(&'e str, Cow<'e, str>), Cell<bool>>,
+}
+
+/// See [`Prepared`].
+pub fn prepare<'e>(evidence: &'e Evidence, config: &'e Config, window: Window) -> Prepared<'e> {
     let scope = &config.scope;
     // In-scope repositories and their default branches (the config's globs decide).
     let mut repos: BTreeMap<&str, &str> = BTreeMap::new();
@@ -208,49 +227,73 @@ pub fn reconcile(
         }
     }
 
-    let mut lines: BTreeMap<&str, RepoReconciliation> = repos
-        .keys()
-        .map(|r| {
-            (
-                *r,
-                RepoReconciliation {
-                    repo: r.to_string(),
-                    history_collected: history_repos.contains(r),
-                    ..Default::default()
-                },
-            )
-        })
-        .collect();
-    let mut differences = Vec::new();
+    Prepared {
+        evidence,
+        config,
+        window,
+        repos,
+        graph,
+        history_repos,
+        carried,
+    }
+}
 
-    // Changes against the branch history.
-    let attributed: FastHashSet<(&str, u64)> = commits
-        .iter()
-        .filter_map(|c| c.change.map(|n| (c.repo.as_str(), n)))
-        .collect();
-    let in_population: FastHashSet<(&str, u64)> = changes
-        .iter()
-        .map(|c| (c.repo.as_str(), c.number))
-        .collect();
-    for c in changes {
-        let Some(line) = lines.get_mut(c.repo.as_str()) else {
-            continue;
-        };
-        line.changes += 1;
-        let found = attributed.contains(&(c.repo.as_str(), c.number))
-            || [&c.merge_commit_sha, &c.head_sha]
-                .iter()
-                .any(|sha| graph.on_branch(&c.repo, sha));
-        if found {
-            line.changes_on_branch += 1;
-        } else {
-            line.changes_not_on_branch += 1;
-            let commit = if c.merge_commit_sha.is_empty() {
-                "no merge commit recorded".to_string()
-            } else {
-                format!("merge commit {}", c.merge_commit_sha)
+impl Prepared<'_> {
+    /// The reconciliation, with the change and commit populations' rows.
+    pub fn finish(self, changes: &[ChangeRow], commits: &[CommitRow]) -> Reconciliation {
+        let Prepared {
+            evidence,
+            config,
+            window,
+            repos,
+            mut graph,
+            history_repos,
+            carried,
+        } = self;
+        let scope = &config.scope;
+        let mut lines: BTreeMap<&str, RepoReconciliation> = repos
+            .keys()
+            .map(|r| {
+                (
+                    *r,
+                    RepoReconciliation {
+                        repo: r.to_string(),
+                        history_collected: history_repos.contains(r),
+                        ..Default::default()
+                    },
+                )
+            })
+            .collect();
+        let mut differences = Vec::new();
+
+        // Changes against the branch history.
+        let attributed: FastHashSet<(&str, u64)> = commits
+            .iter()
+            .filter_map(|c| c.change.map(|n| (c.repo.as_str(), n)))
+            .collect();
+        let in_population: FastHashSet<(&str, u64)> = changes
+            .iter()
+            .map(|c| (c.repo.as_str(), c.number))
+            .collect();
+        for c in changes {
+            let Some(line) = lines.get_mut(c.repo.as_str()) else {
+                continue;
             };
-            differences.push(Difference {
+            line.changes += 1;
+            let found = attributed.contains(&(c.repo.as_str(), c.number))
+                || [&c.merge_commit_sha, &c.head_sha]
+                    .iter()
+                    .any(|sha| graph.on_branch(&c.repo, sha));
+            if found {
+                line.changes_on_branch += 1;
+            } else {
+                line.changes_not_on_branch += 1;
+                let commit = if c.merge_commit_sha.is_empty() {
+                    "no merge commit recorded".to_string()
+                } else {
+                    format!("merge commit {}", c.merge_commit_sha)
+                };
+                differences.push(Difference {
                 repo: c.repo.to_string(),
                 kind: DifferenceKind::ChangeNotOnProductionBranch,
                 subject_type: "change".into(),
@@ -266,25 +309,25 @@ pub fn reconcile(
                 ),
                 informational: false,
             });
-        }
-    }
-
-    // Commits against the changes.
-    for c in commits {
-        let Some(line) = lines.get_mut(c.repo.as_str()) else {
-            continue;
-        };
-        line.commits += 1;
-        match c.change {
-            Some(number) => {
-                line.commits_with_change += 1;
-                if !in_population.contains(&(c.repo.as_str(), number)) {
-                    line.commits_with_change_outside += 1;
-                }
             }
-            None => {
-                line.commits_without_change += 1;
-                differences.push(Difference {
+        }
+
+        // Commits against the changes.
+        for c in commits {
+            let Some(line) = lines.get_mut(c.repo.as_str()) else {
+                continue;
+            };
+            line.commits += 1;
+            match c.change {
+                Some(number) => {
+                    line.commits_with_change += 1;
+                    if !in_population.contains(&(c.repo.as_str(), number)) {
+                        line.commits_with_change_outside += 1;
+                    }
+                }
+                None => {
+                    line.commits_without_change += 1;
+                    differences.push(Difference {
                     repo: c.repo.to_string(),
                     kind: DifferenceKind::CommitWithoutChange,
                     subject_type: "commit".into(),
@@ -297,89 +340,90 @@ pub fn reconcile(
                     ),
                     informational: false,
                 });
+                }
             }
         }
-    }
 
-    // Deployments against the branch history and the changes.
-    let mut deployed_repos: BTreeSet<&str> = BTreeSet::new();
-    for d in &evidence.deployments {
-        if !repos.contains_key(d.repo.as_str()) || !scope.is_production_environment(&d.environment)
-        {
-            continue;
-        }
-        deployed_repos.insert(d.repo.as_str());
-        graph.deployed(&d.repo, &d.sha);
-        if !window.contains(d.created_at) {
-            continue;
-        }
-        let Some(line) = lines.get_mut(d.repo.as_str()) else {
-            continue;
-        };
-        line.deployments += 1;
-        let change = carried
-            .get(&(d.repo.as_str(), lower(&d.sha)))
-            .is_some_and(Cell::get);
-        let branch = graph.on_branch(&d.repo, &d.sha);
-        let kind = match (change, branch) {
-            (true, _) => {
-                line.deployments_traced += 1;
+        // Deployments against the branch history and the changes.
+        let mut deployed_repos: BTreeSet<&str> = BTreeSet::new();
+        for d in &evidence.deployments {
+            if !repos.contains_key(d.repo.as_str())
+                || !scope.is_production_environment(&d.environment)
+            {
                 continue;
             }
-            (false, false) => {
-                line.deployments_not_on_branch += 1;
-                DifferenceKind::DeploymentNotOnProductionBranch
+            deployed_repos.insert(d.repo.as_str());
+            graph.deployed(&d.repo, &d.sha);
+            if !window.contains(d.created_at) {
+                continue;
             }
-            (false, true) => {
-                line.deployments_without_change += 1;
-                DifferenceKind::DeploymentWithoutChange
-            }
-        };
-        let detail = match kind {
-            DifferenceKind::DeploymentNotOnProductionBranch => format!(
-                "deployment to {} of {}: the commit is in no collected production-branch history and no merged change carries it",
-                d.environment, d.sha
-            ),
-            _ => format!(
-                "deployment to {} of {}: the commit is on a production branch, but no merged change introduced it",
-                d.environment, d.sha
-            ),
-        };
-        differences.push(Difference {
-            repo: d.repo.to_string(),
-            kind,
-            subject_type: "deployment".into(),
-            subject: d.id.to_string(),
-            time: d.created_at,
-            url: d.url.to_string(),
-            detail,
-            informational: false,
-        });
-    }
+            let Some(line) = lines.get_mut(d.repo.as_str()) else {
+                continue;
+            };
+            line.deployments += 1;
+            let change = carried
+                .get(&(d.repo.as_str(), lower(&d.sha)))
+                .is_some_and(Cell::get);
+            let branch = graph.on_branch(&d.repo, &d.sha);
+            let kind = match (change, branch) {
+                (true, _) => {
+                    line.deployments_traced += 1;
+                    continue;
+                }
+                (false, false) => {
+                    line.deployments_not_on_branch += 1;
+                    DifferenceKind::DeploymentNotOnProductionBranch
+                }
+                (false, true) => {
+                    line.deployments_without_change += 1;
+                    DifferenceKind::DeploymentWithoutChange
+                }
+            };
+            let detail = match kind {
+                DifferenceKind::DeploymentNotOnProductionBranch => format!(
+                    "deployment to {} of {}: the commit is in no collected production-branch history and no merged change carries it",
+                    d.environment, d.sha
+                ),
+                _ => format!(
+                    "deployment to {} of {}: the commit is on a production branch, but no merged change introduced it",
+                    d.environment, d.sha
+                ),
+            };
+            differences.push(Difference {
+                repo: d.repo.to_string(),
+                kind,
+                subject_type: "deployment".into(),
+                subject: d.id.to_string(),
+                time: d.created_at,
+                url: d.url.to_string(),
+                detail,
+                informational: false,
+            });
+        }
 
-    // Changes never deployed: the change's commits are not reachable, through the
-    // collected history's parent links, from any production deployment's commit.
-    let mut changes_by_repo: BTreeMap<&str, Vec<&ChangeRow>> = BTreeMap::new();
-    for c in changes {
-        changes_by_repo.entry(c.repo.as_str()).or_default().push(c);
-    }
-    // One walk from every deployed commit: the nodes of different repositories never
-    // link (a node is a repository's SHA), so this is the walk of each repository.
-    let reached = graph.reachable_from_deployed();
-    for repo in &deployed_repos {
-        let Some(line) = lines.get_mut(repo) else {
-            continue;
-        };
-        let (mut deployed, mut not_deployed) = (0, 0);
-        for c in changes_by_repo.get(repo).into_iter().flatten() {
-            let hit = [&c.merge_commit_sha, &c.head_sha]
-                .iter()
-                .any(|s| !s.is_empty() && graph.node(repo, s).is_some_and(|n| reached[n]));
-            if hit {
-                deployed += 1;
-            } else {
-                not_deployed += 1;
-                differences.push(Difference {
+        // Changes never deployed: the change's commits are not reachable, through the
+        // collected history's parent links, from any production deployment's commit.
+        let mut changes_by_repo: BTreeMap<&str, Vec<&ChangeRow>> = BTreeMap::new();
+        for c in changes {
+            changes_by_repo.entry(c.repo.as_str()).or_default().push(c);
+        }
+        // One walk from every deployed commit: the nodes of different repositories never
+        // link (a node is a repository's SHA), so this is the walk of each repository.
+        let reached = graph.reachable_from_deployed();
+        for repo in &deployed_repos {
+            let Some(line) = lines.get_mut(repo) else {
+                continue;
+            };
+            let (mut deployed, mut not_deployed) = (0, 0);
+            for c in changes_by_repo.get(repo).into_iter().flatten() {
+                let hit = [&c.merge_commit_sha, &c.head_sha]
+                    .iter()
+                    .any(|s| !s.is_empty() && graph.node(repo, s).is_some_and(|n| reached[n]));
+                if hit {
+                    deployed += 1;
+                } else {
+                    not_deployed += 1;
+                    differences.push(Difference {
                     repo: c.repo.to_string(),
                     kind: DifferenceKind::ChangeNeverDeployed,
                     subject_type: "change".into(),
@@ -392,78 +436,79 @@ pub fn reconcile(
                     ),
                     informational: true,
                 });
+                }
+            }
+            line.changes_deployed = Some(deployed);
+            line.changes_not_deployed = Some(not_deployed);
+        }
+
+        let mut query_mismatches = Vec::new();
+        for q in &evidence.queries {
+            if let Some(total) = q.total_count
+                && total != q.records
+            {
+                query_mismatches.push(format!(
+                    "`{}` for {} ({}): {} records obtained, the API counts {total}",
+                    q.endpoint,
+                    q.repo
+                        .clone()
+                        .unwrap_or_else(|| format!("source {}", q.source)),
+                    q.parameters,
+                    q.records
+                ));
             }
         }
-        line.changes_deployed = Some(deployed);
-        line.changes_not_deployed = Some(not_deployed);
-    }
 
-    let mut query_mismatches = Vec::new();
-    for q in &evidence.queries {
-        if let Some(total) = q.total_count
-            && total != q.records
-        {
-            query_mismatches.push(format!(
-                "`{}` for {} ({}): {} records obtained, the API counts {total}",
-                q.endpoint,
-                q.repo
-                    .clone()
-                    .unwrap_or_else(|| format!("source {}", q.source)),
-                q.parameters,
-                q.records
-            ));
-        }
-    }
-
-    for line in lines.values_mut() {
-        let mut flags = Vec::new();
-        if !line.history_collected && (line.changes > 0 || line.deployments > 0) {
-            flags.push(
+        for line in lines.values_mut() {
+            let mut flags = Vec::new();
+            if !line.history_collected && (line.changes > 0 || line.deployments > 0) {
+                flags.push(
                 "no production-branch history was collected: the changes and deployments cannot be reconciled with it"
                     .to_string(),
             );
-        }
-        let counted = [
-            (
-                line.changes_not_on_branch,
-                "change",
-                "not found on a production branch",
-            ),
-            (
-                line.commits_without_change,
-                "production commit",
-                "without a change",
-            ),
-            (
-                line.deployments_not_on_branch,
-                "deployment",
-                "of a commit on no production branch",
-            ),
-            (
-                line.deployments_without_change,
-                "deployment",
-                "traced to no change",
-            ),
-        ];
-        for (count, noun, what) in counted {
-            if count > 0 {
-                let plural = if count == 1 { "" } else { "s" };
-                flags.push(format!("{count} {noun}{plural} {what}"));
             }
+            let counted = [
+                (
+                    line.changes_not_on_branch,
+                    "change",
+                    "not found on a production branch",
+                ),
+                (
+                    line.commits_without_change,
+                    "production commit",
+                    "without a change",
+                ),
+                (
+                    line.deployments_not_on_branch,
+                    "deployment",
+                    "of a commit on no production branch",
+                ),
+                (
+                    line.deployments_without_change,
+                    "deployment",
+                    "traced to no change",
+                ),
+            ];
+            for (count, noun, what) in counted {
+                if count > 0 {
+                    let plural = if count == 1 { "" } else { "s" };
+                    flags.push(format!("{count} {noun}{plural} {what}"));
+                }
+            }
+            line.reconciled = flags.is_empty();
+            line.flags = flags;
         }
-        line.reconciled = flags.is_empty();
-        line.flags = flags;
-    }
-    differences.sort_by(|a, b| {
-        (&a.repo, a.kind, a.time, &a.subject).cmp(&(&b.repo, b.kind, b.time, &b.subject))
-    });
-    let repositories: Vec<RepoReconciliation> = lines.into_values().collect();
-    let reconciled = query_mismatches.is_empty() && repositories.iter().all(|r| r.reconciled);
-    Reconciliation {
-        repositories,
-        differences,
-        query_mismatches,
-        reconciled,
+        differences.sort_by(|a, b| {
+            (&a.repo, a.kind, a.time, &a.subject).cmp(&(&b.repo, b.kind, b.time, &b.subject))
+        });
+        let repositories: Vec<RepoReconciliation> = lines.into_values().collect();
+        let reconciled = query_mismatches.is_empty() && repositories.iter().all(|r| r.reconciled);
+        Reconciliation {
+            repositories,
+            differences,
+            query_mismatches,
+            reconciled,
+        }
     }
 }
 

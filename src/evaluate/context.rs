@@ -48,8 +48,15 @@ impl<'a> Index<'a> {
                 .entry((p.repo.as_str(), p.branch.as_str()))
                 .or_insert(p);
         }
-        let by_sha = super::deployments::ShaIndex::build(&evidence.changes, &repos, scope);
-        let people = People::build(evidence, &input.config.controls);
+        // The two largest indexes read the evidence independently: one on each core.
+        let (by_sha, people) = std::thread::scope(|scope_| {
+            let people = scope_.spawn(|| People::build(evidence, &input.config.controls));
+            let by_sha = super::deployments::ShaIndex::build(&evidence.changes, &repos, scope);
+            match people.join() {
+                Ok(people) => (by_sha, people),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        });
         let org_members = evidence
             .access
             .org_members

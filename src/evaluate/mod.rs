@@ -262,30 +262,26 @@ pub struct DeploymentRow {
 /// test logic is reported `not_tested`, never as passing.
 pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
     let ctx = Context::build(input);
-    // The population rows and the reconciliation read only the context, not the
-    // controls' outcomes: they are built on a second thread while the controls run.
-    let (judged, (changes, commits, reconciliation)) = std::thread::scope(|scope| {
-        let rows = scope.spawn(|| {
-            let changes: Vec<ChangeRow> = ctx
-                .changes
-                .iter()
-                .map(|f| rows::change_row(&ctx.index, f))
-                .collect();
-            let commits: Vec<CommitRow> = ctx.commits.iter().map(rows::commit_row).collect();
-            let reconciliation = crate::reconcile::reconcile(
-                input.evidence,
-                input.config,
-                input.window,
-                &changes,
-                &commits,
-            );
-            (changes, commits, reconciliation)
+    // The population rows and the reconciliation do not read the controls' outcomes, so
+    // the two cores share the work: here the rows, then the controls; beside them the
+    // reconciliation's history part, then (once the rows are there) its rest.
+    let (judged, changes, commits, reconciliation) = std::thread::scope(|scope| {
+        let prepared = scope.spawn(|| {
+            crate::reconcile::prepare(input.evidence, input.config, input.window)
         });
-        let judged = run_controls(input, &ctx);
-        match rows.join() {
-            Ok(rows) => (judged, rows),
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
+        let changes: Vec<ChangeRow> = ctx
+            .changes
+            .iter()
+            .map(|f| rows::change_row(&ctx.index, f))
+            .collect();
+        let commits: Vec<CommitRow> = ctx.commits.iter().map(rows::commit_row).collect();
+        let (judged, reconciliation) = std::thread::scope(|inner| {
+            let reconciliation =
+                inner.spawn(|| joined(prepared.join()).finish(&changes, &commits));
+            let judged = run_controls(input, &ctx);
+            (judged, joined(reconciliation.join()))
+        });
+        (judged, changes, commits, reconciliation)
     });
     let (controls, exceptions, untested) = judged;
     Evaluation {
@@ -321,6 +317,14 @@ pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
             .collect(),
         privileged: controls::ac03::rows(&ctx),
         untested,
+    }
+}
+
+/// A scoped thread's result, or its panic carried on.
+fn joined<T>(result: std::thread::Result<T>) -> T {
+    match result {
+        Ok(value) => value,
+        Err(panic) => std::panic::resume_unwind(panic),
     }
 }
 
