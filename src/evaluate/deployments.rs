@@ -4,9 +4,10 @@
 //! context changes get the same [`ChangeFacts`] as the change population), the
 //! environment approvals that count, and the local time of its creation.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use crate::util::FastHashMap;
+use crate::util::{FastHashMap, lower};
 
 use chrono::{DateTime, Datelike, Timelike};
 
@@ -165,7 +166,9 @@ pub(super) use super::sha_index::ShaIndex;
 /// (repo, lower-case sha) → the production-branch records of the commits that deployments
 /// name but no change carries: the fallback of [`trace`], gathered in one pass over the
 /// history instead of a scan per deployment.
-type BranchRecords<'a> = FastHashMap<(&'a str, String), Vec<&'a crate::model::BranchCommit>>;
+/// Keys borrow the SHA when it is lower-case already (no allocation per history commit).
+type BranchRecords<'a> =
+    FastHashMap<(&'a str, Cow<'a, str>), Vec<&'a crate::model::BranchCommit>>;
 
 fn branch_records<'a>(
     index: &Index<'a>,
@@ -175,7 +178,7 @@ fn branch_records<'a>(
     let mut wanted: BranchRecords<'a> = FastHashMap::default();
     for d in deployments {
         if !by_sha.contains(&d.repo, &d.sha) {
-            wanted.insert((d.repo.as_str(), d.sha.to_ascii_lowercase()), Vec::new());
+            wanted.insert((d.repo.as_str(), lower(&d.sha)), Vec::new());
         }
     }
     if wanted.is_empty() {
@@ -183,7 +186,7 @@ fn branch_records<'a>(
     }
     for commit in &index.evidence.branch_commits {
         if let Some(records) =
-            wanted.get_mut(&(commit.repo.as_str(), commit.sha.to_ascii_lowercase()))
+            wanted.get_mut(&(commit.repo.as_str(), lower(&commit.sha)))
         {
             records.push(commit);
         }
@@ -206,7 +209,7 @@ fn trace(
         });
     }
     let mut best: Option<(Option<Timestamp>, u64)> = None;
-    let records = branch.get(&(repo, sha.to_ascii_lowercase()))?;
+    let records = branch.get(&(repo, lower(sha)))?;
     for commit in records {
         if population::is_production(&index.repos, index.scope, repo, &commit.branch) != Some(true)
         {
