@@ -161,14 +161,11 @@ fn outcome(deployment: &Deployment) -> (String, Option<(&str, Timestamp)>) {
 
 pub(super) use super::sha_index::ShaIndex;
 
-/// The change that introduced `sha`: the strongest basis first (merge commit, head,
-/// commit), then the earliest merged; else a production-branch commit's association.
 /// (repo, lower-case sha) → the production-branch records of the commits that deployments
 /// name but no change carries: the fallback of [`trace`], gathered in one pass over the
-/// history instead of a scan per deployment.
-/// Keys borrow the SHA when it is lower-case already (no allocation per history commit).
-type BranchRecords<'a> =
-    FastHashMap<(&'a str, Cow<'a, str>), Vec<&'a crate::model::BranchCommit>>;
+/// history instead of a scan per deployment. Keys borrow the SHA when it is lower-case
+/// already (no allocation per history commit).
+type BranchRecords<'a> = FastHashMap<(&'a str, Cow<'a, str>), Vec<&'a crate::model::BranchCommit>>;
 
 fn branch_records<'a>(
     index: &Index<'a>,
@@ -185,15 +182,15 @@ fn branch_records<'a>(
         return wanted;
     }
     for commit in &index.evidence.branch_commits {
-        if let Some(records) =
-            wanted.get_mut(&(commit.repo.as_str(), lower(&commit.sha)))
-        {
+        if let Some(records) = wanted.get_mut(&(commit.repo.as_str(), lower(&commit.sha))) {
             records.push(commit);
         }
     }
     wanted
 }
 
+/// The change that introduced `sha`: the strongest basis first (merge commit, head,
+/// commit), then the earliest merged; else a production-branch commit's association.
 fn trace(
     index: &Index<'_>,
     by_sha: &ShaIndex<'_>,

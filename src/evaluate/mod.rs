@@ -266,9 +266,8 @@ pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
     // the two cores share the work: here the rows, then the controls; beside them the
     // reconciliation's history part, then (once the rows are there) its rest.
     let (judged, changes, commits, reconciliation) = std::thread::scope(|scope| {
-        let prepared = scope.spawn(|| {
-            crate::reconcile::prepare(input.evidence, input.config, input.window)
-        });
+        let prepared =
+            scope.spawn(|| crate::reconcile::prepare(input.evidence, input.config, input.window));
         let changes: Vec<ChangeRow> = ctx
             .changes
             .iter()
@@ -276,8 +275,7 @@ pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
             .collect();
         let commits: Vec<CommitRow> = ctx.commits.iter().map(rows::commit_row).collect();
         let (judged, reconciliation) = std::thread::scope(|inner| {
-            let reconciliation =
-                inner.spawn(|| joined(prepared.join()).finish(&changes, &commits));
+            let reconciliation = inner.spawn(|| joined(prepared.join()).finish(&changes, &commits));
             let judged = run_controls(input, &ctx);
             (judged, joined(reconciliation.join()))
         });
