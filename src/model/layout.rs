@@ -68,6 +68,18 @@ impl RecordPerLine {
         Ok(())
     }
 
+    /// Before an array element or an object member: the comma, and the new line when
+    /// the container breaks.
+    fn separate<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        if !first {
+            writer.write_all(b",")?;
+        }
+        if self.member() {
+            self.line(writer, self.depth)?;
+        }
+        Ok(())
+    }
+
     fn close<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
         let container = self.open.pop();
         self.depth = self.depth.saturating_sub(1);
@@ -93,13 +105,7 @@ impl Formatter for RecordPerLine {
         writer: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        if !first {
-            writer.write_all(b",")?;
-        }
-        if self.member() {
-            self.line(writer, self.depth)?;
-        }
-        Ok(())
+        self.separate(writer, first)
     }
 
     fn begin_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
@@ -116,13 +122,7 @@ impl Formatter for RecordPerLine {
         writer: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        if !first {
-            writer.write_all(b",")?;
-        }
-        if self.member() {
-            self.line(writer, self.depth)?;
-        }
-        Ok(())
+        self.separate(writer, first)
     }
 
     fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
