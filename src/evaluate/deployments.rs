@@ -286,12 +286,14 @@ pub fn build<'a>(index: &Index<'a>, changes: &[ChangeFacts<'a>]) -> Built<'a> {
     let hours = BusinessHours::parse(&index.params.business_hours).ok();
     let days = parse_business_days(&index.params.business_days).ok();
     let by_sha = &index.by_sha;
-    let population_slots: BTreeMap<(&str, u64), usize> = changes
+    // Only looked up (a million entries each at scale): hashed.
+    let population_slots: FastHashMap<(&str, u64), usize> = changes
         .iter()
         .enumerate()
         .map(|(i, f)| ((f.change.repo.as_str(), f.change.number), i))
         .collect();
-    let records: BTreeMap<(&str, u64), &'a Change> = index
+    // The first record of each change wins (the iteration is reversed, later wins).
+    let records: FastHashMap<(&str, u64), &'a Change> = index
         .evidence
         .changes
         .iter()

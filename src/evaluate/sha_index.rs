@@ -165,3 +165,80 @@ impl<'a> ShaIndex<'a> {
             .map(|c| self.changes[c.lowest as usize].number)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evaluate::testkit::{Kit, head_sha, merge_sha, pr};
+
+    fn index_of(kit: &Kit) -> ShaIndex<'_> {
+        let repos = population::index_repos(&kit.evidence.repositories, &kit.config.sources);
+        // The index borrows the repositories only while it is built.
+        ShaIndex::build(&kit.evidence.changes, &repos, &kit.config.scope)
+    }
+
+    #[test]
+    fn a_sha_is_found_whatever_its_case_with_how_the_change_carries_it() {
+        let mut kit = Kit::new();
+        kit.add(pr(7));
+        let index = index_of(&kit);
+        let merge = merge_sha(7);
+        let best = index.best("acme/api", &merge.to_uppercase()).unwrap();
+        assert_eq!((best.0, best.2), (TraceBasis::MergeCommit, 7));
+        let head = index.best("acme/api", &head_sha(7)).unwrap();
+        assert_eq!(head.0, TraceBasis::Head);
+        assert_eq!(index.lowest_number("acme/api", &merge), Some(7));
+        // Another repository, an unknown repository, an unknown SHA.
+        assert!(!index.contains("acme/payments", &merge));
+        assert!(!index.contains("acme/nowhere", &merge));
+        assert!(!index.contains("acme/api", &merge_sha(8)));
+    }
+
+    #[test]
+    fn of_several_carriers_the_trace_takes_the_strongest_basis_and_the_lookup_the_lowest_number() {
+        let mut kit = Kit::new();
+        // #9's merge commit is also the head of #5 (merged earlier, lower number).
+        kit.add(pr(9).merged_at("2026-08-02T12:00:00Z"));
+        let mut earlier = pr(5).merged_at("2026-08-01T09:00:00Z").build();
+        earlier.head_sha = merge_sha(9).into();
+        kit.evidence.changes.push(earlier);
+        let index = index_of(&kit);
+        let best = index.best("acme/api", &merge_sha(9)).unwrap();
+        assert_eq!((best.0, best.2), (TraceBasis::MergeCommit, 9));
+        assert_eq!(index.lowest_number("acme/api", &merge_sha(9)), Some(5));
+        // Same basis: the earlier merge wins, whatever the order of the records.
+        let mut kit = Kit::new();
+        kit.add(pr(3).merged_at("2026-08-03T12:00:00Z"));
+        let mut twin = pr(4).merged_at("2026-08-01T12:00:00Z").build();
+        twin.head_sha = head_sha(3).into();
+        kit.evidence.changes.push(twin);
+        let index = index_of(&kit);
+        let best = index.best("acme/api", &head_sha(3)).unwrap();
+        assert_eq!((best.0, best.2), (TraceBasis::Head, 4));
+        assert_eq!(index.lowest_number("acme/api", &head_sha(3)), Some(3));
+    }
+
+    #[test]
+    fn a_sha_that_is_not_forty_hex_digits_is_found_by_its_text() {
+        let mut kit = Kit::new();
+        kit.add(pr(1).merge_sha(Some("Merge-ABC")));
+        kit.add(pr(2).base("feature/x").merge_sha(Some("0123abc")));
+        let index = index_of(&kit);
+        assert_eq!(index.lowest_number("acme/api", "merge-abc"), Some(1));
+        assert_eq!(index.lowest_number("acme/api", "MERGE-ABC"), Some(1));
+        // Only changes merged into a production branch carry commits.
+        assert!(!index.contains("acme/api", "0123abc"));
+        assert!(!index.contains("acme/api", &head_sha(2)));
+    }
+
+    #[test]
+    fn digests_read_both_cases_and_refuse_anything_else() {
+        let sha = "0123456789abcdefABCDEF0123456789abcdef01";
+        let bytes = digest(sha).unwrap();
+        assert_eq!(crate::util::hex(&bytes), sha.to_ascii_lowercase());
+        assert_eq!(digest(&sha.to_ascii_lowercase()), Some(bytes));
+        for bad in ["", "0123", &format!("{sha}0"), &sha.replace('a', "g")] {
+            assert_eq!(digest(bad), None, "{bad}");
+        }
+    }
+}
