@@ -15,6 +15,7 @@ use super::deployments::{self, ChangeSlot, DeploymentFacts};
 use super::facts::{self, ChangeFacts, CommitFacts};
 use super::identity::People;
 use super::population::{self, Repos};
+use super::sha_index::ShaIndex;
 
 /// Indexes over the evidence, built once.
 pub struct Index<'a> {
@@ -27,11 +28,6 @@ pub struct Index<'a> {
     pub people: People,
     pub repos: Repos<'a>,
     protections: BTreeMap<(&'a str, &'a str), &'a BranchProtection>,
-    /// (repo, lower-case sha) → the merged production changes whose records carry the
-    /// commit (as merge commit, head or one of its commits), with how. Only looked up,
-    /// never iterated, so a hash map (millions of entries at scale); SHAs are borrowed
-    /// unless they need lower-casing. Deployments trace through it too.
-    pub(super) by_sha: super::deployments::ShaIndex<'a>,
     /// (lower-case org, login key) of every organisation member at the snapshot: looked
     /// up once per deployment and control, so hashed rather than scanned.
     org_members: FastHashSet<(String, String)>,
@@ -48,15 +44,7 @@ impl<'a> Index<'a> {
                 .entry((p.repo.as_str(), p.branch.as_str()))
                 .or_insert(p);
         }
-        // The two largest indexes read the evidence independently: one on each core.
-        let (by_sha, people) = std::thread::scope(|scope_| {
-            let people = scope_.spawn(|| People::build(evidence, &input.config.controls));
-            let by_sha = super::deployments::ShaIndex::build(&evidence.changes, &repos, scope);
-            match people.join() {
-                Ok(people) => (by_sha, people),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        });
+        let people = People::build(evidence, &input.config.controls);
         let org_members = evidence
             .access
             .org_members
@@ -77,7 +65,6 @@ impl<'a> Index<'a> {
             people,
             repos,
             protections,
-            by_sha,
             org_members,
         }
     }
@@ -91,11 +78,6 @@ impl<'a> Index<'a> {
     /// Branch protection and rulesets in force on (repo, branch) at the snapshot.
     pub fn protection(&self, repo: &str, branch: &str) -> Option<&'a BranchProtection> {
         self.protections.get(&(repo, branch)).copied()
-    }
-
-    /// The merged production change whose records carry the commit, if any.
-    pub fn change_carrying(&self, repo: &str, sha: &str) -> Option<u64> {
-        self.by_sha.lowest_number(repo, sha)
     }
 
     /// Gaps of an evidence type that cover a repository: gaps of that repository, of its
@@ -183,12 +165,26 @@ pub struct Context<'a> {
 
 impl<'a> Context<'a> {
     pub fn build(input: &EvalInput<'a>) -> Context<'a> {
-        let index = Index::build(input);
         let evidence = input.evidence;
-        let changes: Vec<ChangeFacts<'a>> = crate::util::par_map(
-            population::changes(&index.repos, index.scope, &index.window, &evidence.changes),
-            |(change, membership)| facts::change_facts(&index, change, membership),
-        );
+        // The SHA index (the changes carrying each commit: for the commit population's
+        // change lookup and the deployments' traces, not for the change facts) is built
+        // beside the other indexes and the change facts, and dropped once read.
+        let (index, changes, by_sha) = std::thread::scope(|scope| {
+            let by_sha = scope.spawn(|| {
+                let repos = population::index_repos(&evidence.repositories, &input.config.sources);
+                ShaIndex::build(&evidence.changes, &repos, &input.config.scope)
+            });
+            let index = Index::build(input);
+            let changes: Vec<ChangeFacts<'a>> = crate::util::par_map(
+                population::changes(&index.repos, index.scope, &index.window, &evidence.changes),
+                |(change, membership)| facts::change_facts(&index, change, membership),
+            );
+            let by_sha = match by_sha.join() {
+                Ok(by_sha) => by_sha,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            (index, changes, by_sha)
+        });
         let commits = crate::util::par_map(
             population::commits(
                 &index.repos,
@@ -196,7 +192,7 @@ impl<'a> Context<'a> {
                 &index.window,
                 &evidence.branch_commits,
             ),
-            |commit| facts::commit_facts(&index, commit),
+            |commit| facts::commit_facts(&index, &by_sha, commit),
         );
         let access = AccessFacts::build(
             evidence,
@@ -205,7 +201,8 @@ impl<'a> Context<'a> {
             &index.people,
             input.inputs,
         );
-        let built = deployments::build(&index, &changes);
+        let built = deployments::build(&index, &by_sha, &changes);
+        drop(by_sha);
         Context {
             index,
             changes,

@@ -281,11 +281,14 @@ fn judge_approvals<'a>(
 
 /// Builds the deployment population (sorted by created_at, repo, id; a deployment the
 /// evidence holds twice counts once) and the context changes their traces need.
-pub fn build<'a>(index: &Index<'a>, changes: &[ChangeFacts<'a>]) -> Built<'a> {
+pub fn build<'a>(
+    index: &Index<'a>,
+    by_sha: &ShaIndex<'a>,
+    changes: &[ChangeFacts<'a>],
+) -> Built<'a> {
     let tz = index.config.audit.time_zone().ok();
     let hours = BusinessHours::parse(&index.params.business_hours).ok();
     let days = parse_business_days(&index.params.business_days).ok();
-    let by_sha = &index.by_sha;
     // Only looked up (a million entries each at scale): hashed.
     let population_slots: FastHashMap<(&str, u64), usize> = changes
         .iter()

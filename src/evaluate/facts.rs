@@ -597,7 +597,11 @@ pub fn short(sha: &str) -> &str {
     sha.get(..7).unwrap_or(sha)
 }
 
-pub fn commit_facts<'a>(index: &Index<'a>, commit: PopulationCommit<'a>) -> CommitFacts<'a> {
+pub fn commit_facts<'a>(
+    index: &Index<'a>,
+    by_sha: &super::sha_index::ShaIndex<'_>,
+    commit: PopulationCommit<'a>,
+) -> CommitFacts<'a> {
     let mut change = None;
     let mut other_changes = Vec::new();
     for record in &commit.records {
@@ -620,7 +624,7 @@ pub fn commit_facts<'a>(index: &Index<'a>, commit: PopulationCommit<'a>) -> Comm
     }
     // The forge's association list is capped; the change records also show which
     // merged change carried the commit.
-    let change = change.or_else(|| index.change_carrying(commit.repo, commit.sha));
+    let change = change.or_else(|| by_sha.lowest_number(commit.repo, commit.sha));
     other_changes.sort_by_key(|c| c.number);
     CommitFacts {
         repo: commit.repo,

@@ -61,32 +61,31 @@ impl<'a> ShaIndex<'a> {
         repos: &population::Repos<'a>,
         scope: &crate::config::Scope,
     ) -> ShaIndex<'a> {
-        let production = |c: &Change| {
-            population::is_production(repos, scope, &c.repo, &c.base_branch) == Some(true)
-        };
-        // Sized once for the distinct SHAs there can be (a head is usually also the last
-        // of the commits), so the table is never rebuilt while it grows.
-        let upper: usize = changes
-            .iter()
-            .filter(|c| production(c))
-            .map(|c| {
-                let commits = c.commits.iter().filter(|k| k.sha != c.head_sha).count();
-                usize::from(c.merge_commit_sha.is_some()) + 1 + commits
-            })
-            .sum();
-        let mut index = ShaIndex {
-            changes,
-            repos: FastHashMap::default(),
-            by_digest: FastHashMap::with_capacity_and_hasher(upper, Default::default()),
-            by_text: FastHashMap::default(),
-        };
+        // The merged production changes, and a size for the table from their SHAs: a
+        // head is usually also the last of the commits, so merge commit plus commits;
+        // should there be more, the table grows.
+        let mut members: Vec<u32> = Vec::with_capacity(changes.len());
+        let mut size = 0usize;
         for (position, change) in changes.iter().enumerate() {
-            if !production(change) {
-                continue;
-            }
             let Ok(position) = u32::try_from(position) else {
                 break; // more than 4 billion changes: beyond any locker
             };
+            if population::is_production(repos, scope, &change.repo, &change.base_branch)
+                == Some(true)
+            {
+                members.push(position);
+                size +=
+                    usize::from(change.merge_commit_sha.is_some()) + change.commits.len().max(1);
+            }
+        }
+        let mut index = ShaIndex {
+            changes,
+            repos: FastHashMap::default(),
+            by_digest: FastHashMap::with_capacity_and_hasher(size, Default::default()),
+            by_text: FastHashMap::default(),
+        };
+        for position in members {
+            let change = &changes[position as usize];
             let next = index.repos.len() as u32;
             let repo = *index.repos.entry(change.repo.as_str()).or_insert(next);
             if let Some(sha) = &change.merge_commit_sha {
