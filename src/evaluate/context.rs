@@ -185,15 +185,24 @@ impl<'a> Context<'a> {
             };
             (index, changes, by_sha)
         });
-        let commits = crate::util::par_map(
-            population::commits(
-                &index.repos,
-                index.scope,
-                &index.window,
-                &evidence.branch_commits,
-            ),
-            |commit| facts::commit_facts(&index, &by_sha, commit),
-        );
+        // The deployments (one thread) beside the commit population (two).
+        let (commits, built) = std::thread::scope(|scope| {
+            let built = scope.spawn(|| deployments::build(&index, &by_sha, &changes));
+            let commits = crate::util::par_map(
+                population::commits(
+                    &index.repos,
+                    index.scope,
+                    &index.window,
+                    &evidence.branch_commits,
+                ),
+                |commit| facts::commit_facts(&index, &by_sha, commit),
+            );
+            match built.join() {
+                Ok(built) => (commits, built),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        });
+        drop(by_sha);
         let access = AccessFacts::build(
             evidence,
             &input.config.access,
@@ -201,8 +210,6 @@ impl<'a> Context<'a> {
             &index.people,
             input.inputs,
         );
-        let built = deployments::build(&index, &by_sha, &changes);
-        drop(by_sha);
         Context {
             index,
             changes,
