@@ -121,7 +121,9 @@ fn parse(job: &Job) -> Option<Parsed> {
     fn each<T: serde::de::DeserializeOwned>(job: &Job, trim: fn(&mut T)) -> Option<Vec<T>> {
         let mut out = Vec::with_capacity(job.elements.len());
         for &(start, end) in &job.elements {
-            let mut record: T = serde_json::from_slice(job.block.get(start..end)?).ok()?;
+            // Checked as UTF-8 once per record, in bulk, rather than string by string.
+            let text = std::str::from_utf8(job.block.get(start..end)?).ok()?;
+            let mut record: T = serde_json::from_str(text).ok()?;
             trim(&mut record);
             out.push(record);
         }
@@ -711,6 +713,25 @@ mod tests {
         let locker = dir.path().join("locker");
         std::fs::write(locker.join(crate::locker::EVIDENCE_FILE), &broken).unwrap();
         assert!(Locker::open(&locker).unwrap().evidence().unwrap() == evidence);
+    }
+
+    /// Records are checked as UTF-8 in bulk before they are parsed: a record with a
+    /// byte that is not UTF-8 is declined (and the plain parse reports it).
+    #[test]
+    fn a_record_that_is_not_utf8_is_declined() {
+        let (dir, evidence) = example();
+        let mut bytes = crate::model::records_bytes(&evidence);
+        let at = bytes
+            .windows(8)
+            .position(|w| w == b"\"title\":")
+            .expect("a change title")
+            + 9;
+        bytes[at] = 0xFF;
+        let path = write(&dir, "latin1.json", &bytes);
+        for block in [7, 1 << 20] {
+            assert!(read_blocks(&path, block).is_none(), "block {block}");
+        }
+        assert!(serde_json::from_slice::<Evidence>(&bytes).is_err());
     }
 
     #[test]
