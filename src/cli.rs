@@ -362,8 +362,12 @@ fn run(cli: Cli) -> Result<u8> {
             previous,
             sampling,
         } => {
-            let mut evaluated =
-                pipeline::evaluate_locker_with(&locker, config.as_deref(), previous.as_deref())?;
+            // Findings only: the trend tables are the bundle's.
+            let mut evaluated = pipeline::evaluate_locker_findings(
+                &locker,
+                config.as_deref(),
+                previous.as_deref(),
+            )?;
             pipeline::set_seed(&mut evaluated.config, sampling.seed.as_deref())?;
             let findings = &evaluated.evaluation.findings;
             if json {

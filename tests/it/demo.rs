@@ -445,6 +445,31 @@ fn demo_report_works_offline() {
     );
 }
 
+/// `evaluate` skips the trend tables (they are the bundle's), and its findings are the
+/// bundle's byte for byte.
+#[test]
+fn evaluate_prints_exactly_the_bundles_findings() {
+    let out = demo_output();
+    let output = Command::new(changeproof_bin())
+        .args(["evaluate", "--json", "--locker"])
+        .arg(out.join("locker"))
+        .arg("--previous")
+        .arg(out.join("previous-locker"))
+        .output()
+        .expect("the binary runs");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the demo has open exceptions"
+    );
+    let bundled = std::fs::read(out.join("bundle/findings.json")).unwrap();
+    assert!(
+        output.stdout == bundled,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 #[test]
 fn a_previous_bundle_or_locker_is_the_previous_snapshot_for_the_cli() {
     let out = demo_output();
