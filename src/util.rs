@@ -101,12 +101,17 @@ pub fn par_map<T: Send, U: Send>(items: Vec<T>, f: impl Fn(T) -> U + Sync) -> Ve
     std::thread::scope(|scope| {
         let tail = scope.spawn(move || second.into_iter().map(f).collect::<Vec<U>>());
         let mut out: Vec<U> = first.into_iter().map(f).collect();
-        match tail.join() {
-            Ok(rest) => out.extend(rest),
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
+        out.extend(joined(tail.join()));
         out
     })
+}
+
+/// A scoped thread's result, or its panic carried on to the thread that joins it.
+pub fn joined<T>(result: std::thread::Result<T>) -> T {
+    match result {
+        Ok(value) => value,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
 }
 
 #[cfg(test)]

@@ -170,6 +170,8 @@ impl<'a> Context<'a> {
         // change lookup and the deployments' traces, not for the change facts) is built
         // beside the other indexes and the change facts, and dropped once read.
         let (index, changes, by_sha) = std::thread::scope(|scope| {
+            // Its own copy of the repository index (a few dozen entries): the thread
+            // needs nothing from `Index`, which is built meanwhile.
             let by_sha = scope.spawn(|| {
                 let repos = population::index_repos(&evidence.repositories, &input.config.sources);
                 ShaIndex::build(&evidence.changes, &repos, &input.config.scope)
@@ -179,11 +181,7 @@ impl<'a> Context<'a> {
                 population::changes(&index.repos, index.scope, &index.window, &evidence.changes),
                 |(change, membership)| facts::change_facts(&index, change, membership),
             );
-            let by_sha = match by_sha.join() {
-                Ok(by_sha) => by_sha,
-                Err(panic) => std::panic::resume_unwind(panic),
-            };
-            (index, changes, by_sha)
+            (index, changes, crate::util::joined(by_sha.join()))
         });
         // The deployments (one thread) beside the commit population (two).
         let (commits, built) = std::thread::scope(|scope| {
@@ -197,10 +195,7 @@ impl<'a> Context<'a> {
                 ),
                 |commit| facts::commit_facts(&index, &by_sha, commit),
             );
-            match built.join() {
-                Ok(built) => (commits, built),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
+            (commits, crate::util::joined(built.join()))
         });
         drop(by_sha);
         let access = AccessFacts::build(

@@ -19,6 +19,7 @@ use crate::model::{
 use super::context::{Index, owner};
 use super::facts::{self, ChangeFacts};
 use super::population::{self, Membership};
+use super::sha_index::ShaIndex;
 use super::vecmap::VecMap;
 
 /// How the deployed commit was tied to its change.
@@ -158,8 +159,6 @@ fn outcome(deployment: &Deployment) -> (String, Option<(&str, Timestamp)>) {
     });
     (state, outcome)
 }
-
-pub(super) use super::sha_index::ShaIndex;
 
 /// (repo, lower-case sha) → the production-branch records of the commits that deployments
 /// name but no change carries: the fallback of [`trace`], gathered in one pass over the

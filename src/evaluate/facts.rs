@@ -14,6 +14,7 @@ use crate::model::{
 use super::context::Index;
 use super::identity::{MatchedBy, is_web_flow};
 use super::population::{self, Membership, PopulationCommit};
+use super::sha_index::ShaIndex;
 use super::vecmap::VecMap;
 
 /// How a person is an author of a change.
@@ -599,7 +600,7 @@ pub fn short(sha: &str) -> &str {
 
 pub fn commit_facts<'a>(
     index: &Index<'a>,
-    by_sha: &super::sha_index::ShaIndex<'_>,
+    by_sha: &ShaIndex<'_>,
     commit: PopulationCommit<'a>,
 ) -> CommitFacts<'a> {
     let mut change = None;

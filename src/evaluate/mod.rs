@@ -275,9 +275,10 @@ pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
             .collect();
         let commits: Vec<CommitRow> = ctx.commits.iter().map(rows::commit_row).collect();
         let (judged, reconciliation) = std::thread::scope(|inner| {
-            let reconciliation = inner.spawn(|| joined(prepared.join()).finish(&changes, &commits));
+            let reconciliation =
+                inner.spawn(|| crate::util::joined(prepared.join()).finish(&changes, &commits));
             let judged = run_controls(input, &ctx);
-            (judged, joined(reconciliation.join()))
+            (judged, crate::util::joined(reconciliation.join()))
         });
         (judged, changes, commits, reconciliation)
     });
@@ -315,14 +316,6 @@ pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
             .collect(),
         privileged: controls::ac03::rows(&ctx),
         untested,
-    }
-}
-
-/// A scoped thread's result, or its panic carried on.
-fn joined<T>(result: std::thread::Result<T>) -> T {
-    match result {
-        Ok(value) => value,
-        Err(panic) => std::panic::resume_unwind(panic),
     }
 }
 

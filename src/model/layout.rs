@@ -21,8 +21,6 @@ const BREAK_OBJECTS_TO: usize = 2;
 /// A `serde_json` formatter for the record-per-line layout.
 #[derive(Default)]
 struct RecordPerLine {
-    /// Depth of the container being written (0 outside any).
-    depth: usize,
     /// For each open container: whether its members go on their own lines, and whether
     /// it has any (an empty container closes on its own line's end: `[]`).
     open: Vec<Container>,
@@ -35,11 +33,16 @@ struct Container {
 }
 
 impl RecordPerLine {
+    /// Depth of the container being written (0 outside any).
+    fn depth(&self) -> usize {
+        self.open.len()
+    }
+
     fn open(&mut self, limit: usize) {
-        self.depth += 1;
         let parent_breaks = self.open.last().is_none_or(|c| c.breaks);
         self.open.push(Container {
-            breaks: parent_breaks && self.depth <= limit,
+            // The new container's depth is one more than the current.
+            breaks: parent_breaks && self.depth() < limit,
             has_members: false,
         });
     }
@@ -60,9 +63,9 @@ impl RecordPerLine {
     }
 
     /// A new line indented to the current depth.
-    fn line<W: ?Sized + Write>(&self, writer: &mut W, depth: usize) -> io::Result<()> {
+    fn line<W: ?Sized + Write>(&self, writer: &mut W) -> io::Result<()> {
         writer.write_all(b"\n")?;
-        for _ in 0..depth {
+        for _ in 0..self.depth() {
             writer.write_all(b"  ")?;
         }
         Ok(())
@@ -75,16 +78,15 @@ impl RecordPerLine {
             writer.write_all(b",")?;
         }
         if self.member() {
-            self.line(writer, self.depth)?;
+            self.line(writer)?;
         }
         Ok(())
     }
 
     fn close<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
         let container = self.open.pop();
-        self.depth = self.depth.saturating_sub(1);
         if container.is_some_and(|c| c.breaks && c.has_members) {
-            self.line(writer, self.depth)?;
+            self.line(writer)?;
         }
         writer.write_all(bracket)
     }

@@ -118,28 +118,29 @@ fn run(source: &mut Source, listed: &[Listed], outcome: &mut Reperformed) -> Res
     let evidence = normalize::normalize(&locker).map_err(|e| fail(RAW_PREFIX, e.to_string()))?;
     let request_count = requests.iter().filter(|&&b| b == b'\n').count();
 
-    let rederived_evidence = evidence_bytes(&evidence);
+    let rederived_evidence = crate::model::records_bytes(&evidence);
     let bundled_evidence = read(source, EVIDENCE)?;
-    if rederived_evidence == bundled_evidence {
-        outcome.summary.push(format!(
+    let difference = (rederived_evidence != bundled_evidence)
+        .then(|| first_difference(&bundled_evidence, &rederived_evidence));
+    match difference {
+        None => outcome.summary.push(format!(
             "evidence re-derived from {raw_count} raw bodies ({request_count} requests): identical to {EVIDENCE}"
-        ));
-    } else if same_json(&rederived_evidence, &bundled_evidence) {
+        )),
         // A bundle written by a changeproof version with another layout of the file
         // (earlier versions pretty-printed every field): the content is what counts.
-        outcome.summary.push(format!(
+        Some(None) => outcome.summary.push(format!(
             "evidence re-derived from {raw_count} raw bodies ({request_count} requests): identical in content to {EVIDENCE} (laid out differently)"
-        ));
-    } else {
-        let at = first_difference(&bundled_evidence, &rederived_evidence);
-        outcome.summary.push(format!(
-            "evidence re-derived from {raw_count} raw bodies: DIFFERS from {EVIDENCE} (first at {at})"
-        ));
-        outcome.problems.push(Problem::new(
-            EVIDENCE,
-            ProblemKind::Reperform,
-            format!("differs from the evidence re-derived from evidence/raw (first difference at JSON pointer {at})"),
-        ));
+        )),
+        Some(Some(at)) => {
+            outcome.summary.push(format!(
+                "evidence re-derived from {raw_count} raw bodies: DIFFERS from {EVIDENCE} (first at {at})"
+            ));
+            outcome.problems.push(Problem::new(
+                EVIDENCE,
+                ProblemKind::Reperform,
+                format!("differs from the evidence re-derived from evidence/raw (first difference at JSON pointer {at})"),
+            ));
+        }
     }
 
     let config_text =
@@ -317,31 +318,15 @@ fn fail(path: &str, message: String) -> Problem {
     Problem::new(path, ProblemKind::Reperform, message)
 }
 
-/// The evidence as the bundle writes it (one record per line).
-fn evidence_bytes(value: &crate::model::Evidence) -> Vec<u8> {
-    crate::model::records_bytes(value)
-}
-
-/// Whether two JSON documents hold the same value (whatever their whitespace).
-fn same_json(a: &[u8], b: &[u8]) -> bool {
+/// The JSON pointer of the first difference between two JSON documents; `None` when
+/// they hold the same value, whatever their layout.
+fn first_difference(a: &[u8], b: &[u8]) -> Option<String> {
     match (
         serde_json::from_slice::<Value>(a),
         serde_json::from_slice::<Value>(b),
     ) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
-}
-
-/// The JSON pointer of the first difference between two JSON documents.
-fn first_difference(a: &[u8], b: &[u8]) -> String {
-    match (
-        serde_json::from_slice::<Value>(a),
-        serde_json::from_slice::<Value>(b),
-    ) {
-        (Ok(a), Ok(b)) => pointer_of_difference(&a, &b, String::new())
-            .unwrap_or_else(|| "(same content, different bytes)".into()),
-        _ => "(the bundled file is not JSON)".into(),
+        (Ok(a), Ok(b)) => pointer_of_difference(&a, &b, String::new()),
+        _ => Some("(the bundled file is not JSON)".into()),
     }
 }
 
@@ -559,8 +544,14 @@ mod tests {
     fn first_difference_is_a_json_pointer() {
         let a = br#"{"changes":[{"n":1},{"n":2,"reviews":[1]}]}"#;
         let b = br#"{"changes":[{"n":1},{"n":2,"reviews":[1,2]}]}"#;
-        assert_eq!(first_difference(a, b), "/changes/1/reviews/1");
-        assert_eq!(first_difference(a, a), "(same content, different bytes)");
+        assert_eq!(
+            first_difference(a, b).as_deref(),
+            Some("/changes/1/reviews/1")
+        );
+        assert_eq!(
+            first_difference(a, br#"{ "changes": [{"n":1}, {"reviews":[1], "n":2}] }"#),
+            None
+        );
     }
 
     #[test]
