@@ -94,8 +94,8 @@ impl<'t> Emitter<'t> {
             failed: None,
         };
         let result = {
-            let mut buffered = BufWriter::with_capacity(1 << 16, &mut entry);
-            write(&mut buffered).and_then(|()| buffered.flush())
+            let mut blocks = Blocks::new(&mut entry);
+            write(&mut blocks).and_then(|()| blocks.finish())
         };
         if let Some(error) = entry.failed.take() {
             return Err(error);
@@ -135,6 +135,58 @@ fn io_error(path: &str, source: io::Error) -> BundleError {
     BundleError::Io {
         path: PathBuf::from(path),
         source,
+    }
+}
+
+/// Bytes a file is streamed in are handed on in blocks of this size.
+const BLOCK: usize = 1 << 16;
+
+/// Hands the bytes written to it on in blocks of exactly [`BLOCK`] bytes (the last one
+/// shorter), whatever sizes they were written in. The zip's compressor gives different
+/// (equally valid) output for the same bytes cut at different places, so without this
+/// the zip's bytes changed when a serializer merely wrote a value in more pieces; with
+/// it they are a function of each file's content.
+struct Blocks<W: Write> {
+    inner: W,
+    block: Vec<u8>,
+}
+
+impl<W: Write> Blocks<W> {
+    fn new(inner: W) -> Blocks<W> {
+        Blocks {
+            inner,
+            block: Vec::with_capacity(BLOCK),
+        }
+    }
+
+    /// Hands on the last, shorter block.
+    fn finish(mut self) -> io::Result<()> {
+        if !self.block.is_empty() {
+            self.inner.write_all(&self.block)?;
+        }
+        self.inner.flush()
+    }
+}
+
+impl<W: Write> Write for Blocks<W> {
+    fn write(&mut self, mut data: &[u8]) -> io::Result<usize> {
+        let written = data.len();
+        while !data.is_empty() {
+            let take = (BLOCK - self.block.len()).min(data.len());
+            self.block.extend_from_slice(&data[..take]);
+            data = &data[take..];
+            if self.block.len() == BLOCK {
+                self.inner.write_all(&self.block)?;
+                self.block.clear();
+            }
+        }
+        Ok(written)
+    }
+
+    /// Holds on to a partial block: only [`Blocks::finish`] hands it on, so a flush
+    /// in the middle of a file cannot move a block boundary.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 
@@ -287,4 +339,62 @@ pub(super) fn write_all<'t>(
         target.end()?;
     }
     target.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records the chunks it is handed.
+    #[derive(Default)]
+    struct Chunks(Vec<Vec<u8>>);
+
+    impl Write for &mut Chunks {
+        fn write(&mut self, chunk: &[u8]) -> io::Result<usize> {
+            self.0.push(chunk.to_vec());
+            Ok(chunk.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn handed_on(content: &[u8], piece: usize, flush_every: usize) -> Vec<Vec<u8>> {
+        let mut chunks = Chunks::default();
+        let mut blocks = Blocks::new(&mut chunks);
+        for (i, part) in content.chunks(piece).enumerate() {
+            blocks.write_all(part).unwrap();
+            if i % flush_every == 0 {
+                blocks.flush().unwrap();
+            }
+        }
+        blocks.finish().unwrap();
+        chunks.0
+    }
+
+    #[test]
+    fn blocks_are_cut_by_content_alone_whatever_the_writes_and_flushes() {
+        let content: Vec<u8> = (0..(3 * BLOCK + 1234))
+            .map(|i| (i * 7 % 251) as u8)
+            .collect();
+        let expected = handed_on(&content, content.len(), 1);
+        assert_eq!(expected.len(), 4);
+        assert!(expected[..3].iter().all(|b| b.len() == BLOCK));
+        assert_eq!(expected.concat(), content);
+        for (piece, flush_every) in [
+            (1, 997),
+            (7, 3),
+            (BLOCK - 1, 1),
+            (BLOCK + 1, 2),
+            (100_000, 1),
+        ] {
+            assert_eq!(
+                handed_on(&content, piece, flush_every),
+                expected,
+                "{piece}/{flush_every}"
+            );
+        }
+        // An empty file hands on nothing.
+        assert!(handed_on(&[], 1, 1).is_empty());
+    }
 }
