@@ -149,12 +149,82 @@ pub struct Exception {
     pub summary: String,
     pub url: String,
     /// Raw evidence references (`sha256:<hash>#<JSON pointer>`).
-    pub evidence: Vec<crate::model::Text>,
+    pub evidence: Vec<crate::model::EvidenceRef>,
     pub status: ExceptionStatus,
     pub waiver: Option<WaiverRef>,
     /// Kind-specific facts, e.g. CM-04's `basis`, CM-10's failing settings.
-    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub detail: serde_json::Map<String, serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Detail::is_empty")]
+    pub detail: Detail,
+}
+
+/// An exception's kind-specific facts: a JSON object, held as its compact JSON text.
+///
+/// A run can hold hundreds of thousands of exceptions until the bundle is written, and
+/// as a parsed map (keys, values, hash index, nested maps) the detail of each cost
+/// about six times its text: at a million changes the details outweighed the rest of
+/// the exceptions (docs/benchmarks.md). Readers parse it when they need it; it is
+/// written into `findings.json` exactly as the map was.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Detail(Option<Box<str>>);
+
+impl Detail {
+    /// The detail of `map`; no text at all when the map is empty.
+    pub fn new(map: &serde_json::Map<String, serde_json::Value>) -> Detail {
+        if map.is_empty() {
+            return Detail(None);
+        }
+        // A map of JSON values always serializes.
+        Detail(serde_json::to_string(map).ok().map(String::into_boxed_str))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The compact JSON text of the object (`{}` when empty).
+    pub fn as_json(&self) -> &str {
+        self.0.as_deref().unwrap_or("{}")
+    }
+
+    /// The object, parsed (in the order it was built).
+    pub fn to_map(&self) -> serde_json::Map<String, serde_json::Value> {
+        match &self.0 {
+            // The text was written from a map, so it parses back into one.
+            Some(text) => serde_json::from_str(text).unwrap_or_default(),
+            None => serde_json::Map::new(),
+        }
+    }
+
+    /// One fact, parsed.
+    pub fn get(&self, key: &str) -> Option<serde_json::Value> {
+        self.to_map().remove(key)
+    }
+}
+
+impl From<serde_json::Map<String, serde_json::Value>> for Detail {
+    fn from(map: serde_json::Map<String, serde_json::Value>) -> Detail {
+        Detail::new(&map)
+    }
+}
+
+impl std::fmt::Debug for Detail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_json())
+    }
+}
+
+impl Serialize for Detail {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Parsed and written as a map, so the writer's layout (pretty or compact) applies.
+        self.to_map().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Detail {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Detail, D::Error> {
+        let map = serde_json::Map::deserialize(deserializer)?;
+        Ok(Detail::new(&map))
+    }
 }
 
 impl Exception {

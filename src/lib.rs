@@ -24,6 +24,7 @@ pub mod pipeline;
 pub mod reconcile;
 pub mod roster;
 pub mod sampling;
+pub mod sha_map;
 pub mod signing;
 pub mod util;
 pub mod verify;

@@ -17,11 +17,11 @@
 //!
 //! Pure: a function of the evidence, the config and the evaluated populations.
 
-use std::borrow::Cow;
+use crate::sha_map::{RepoNumbers, ShaMap};
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::util::{FastHashMap, FastHashSet, lower};
+use crate::util::FastHashSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -138,7 +138,7 @@ pub struct Prepared<'e> {
     repos: BTreeMap<&'e str, &'e str>,
     graph: History<'e>,
     history_repos: BTreeSet<&'e str>,
-    carried: FastHashMap<(&'e str, Cow<'e, str>), Cell<bool>>,
+    carried: ShaMap<Cell<bool>>,
 }
 
 /// See [`Prepared`].
@@ -167,7 +167,7 @@ pub fn prepare<'e>(evidence: &'e Evidence, config: &'e Config, window: Window) -
 
     // Production-branch history as a graph of numbered commits: built and looked up
     // once per commit, change and deployment (millions at scale), so one hash map from
-    // (repo, lower-case SHA) to a number and the parent links as numbers.
+    // (repo, SHA) to a number and the parent links as numbers.
     let mut graph = History::default();
     let mut history_repos: BTreeSet<&str> = BTreeSet::new();
     for c in &evidence.branch_commits {
@@ -190,17 +190,22 @@ pub fn prepare<'e>(evidence: &'e Evidence, config: &'e Config, window: Window) -
     // each one's commit (as merge commit, head or one of its commits, or through a
     // production-branch commit's association). Only these SHAs are ever asked about, so
     // only they are kept.
-    let mut carried: FastHashMap<(&str, Cow<'_, str>), Cell<bool>> = FastHashMap::default();
+    let mut carried: ShaMap<Cell<bool>> = ShaMap::default();
     for d in &evidence.deployments {
         if repos.contains_key(d.repo.as_str())
             && scope.is_production_environment(&d.environment)
             && window.contains(d.created_at)
         {
-            carried.insert((d.repo.as_str(), lower(&d.sha)), Cell::new(false));
+            let repo = graph.repo_numbers.number(&d.repo);
+            carried.get_or_insert_with(repo, &d.sha, || Cell::new(false));
         }
     }
     let carry = |repo: &str, sha: &str| {
-        if let Some(flag) = carried.get(&(repo, lower(sha))) {
+        if let Some(flag) = graph
+            .repo_numbers
+            .get(repo)
+            .and_then(|repo| carried.get(repo, sha))
+        {
             flag.set(true);
         }
     };
@@ -361,8 +366,10 @@ impl Prepared<'_> {
                 continue;
             };
             line.deployments += 1;
-            let change = carried
-                .get(&(d.repo.as_str(), lower(&d.sha)))
+            let change = graph
+                .repo_numbers
+                .get(&d.repo)
+                .and_then(|repo| carried.get(repo, &d.sha))
                 .is_some_and(Cell::get);
             let branch = graph.on_branch(&d.repo, &d.sha);
             let kind = match (change, branch) {
@@ -517,7 +524,9 @@ impl Prepared<'_> {
 /// evidence order), of a parent outside the collected history, and of a deployed commit.
 #[derive(Default)]
 struct History<'e> {
-    nodes: FastHashMap<(&'e str, Cow<'e, str>), usize>,
+    /// The repositories' numbers in the keys of `nodes` (and of the carried SHAs).
+    repo_numbers: RepoNumbers<'e>,
+    nodes: ShaMap<usize>,
     /// The first record of each collected commit (node `i` for `i < commits.len()`).
     commits: Vec<&'e crate::model::BranchCommit>,
     /// Parent links: the parents of node `i` are `parents[starts[i]..starts[i + 1]]`;
@@ -532,7 +541,8 @@ struct History<'e> {
 impl<'e> History<'e> {
     fn intern(&mut self, repo: &'e str, sha: &'e str) -> usize {
         let next = self.nodes.len();
-        *self.nodes.entry((repo, lower(sha))).or_insert(next)
+        let repo = self.repo_numbers.number(repo);
+        *self.nodes.get_or_insert_with(repo, sha, || next).0
     }
 
     fn add_commit(&mut self, commit: &'e crate::model::BranchCommit) {
@@ -562,7 +572,8 @@ impl<'e> History<'e> {
     }
 
     fn node(&self, repo: &str, sha: &str) -> Option<usize> {
-        self.nodes.get(&(repo, lower(sha))).copied()
+        let repo = self.repo_numbers.get(repo)?;
+        self.nodes.get(repo, sha).copied()
     }
 
     /// Whether the commit is in the collected history of a production branch.

@@ -692,6 +692,7 @@ pub(super) fn waiver_text(w: &crate::findings::WaiverRef) -> String {
 /// An exception's kind-specific details as readable lines.
 pub(super) fn detail_lines(e: &Exception) -> Vec<String> {
     e.detail
+        .to_map()
         .iter()
         .map(|(k, v)| format!("{}: {}", k.replace('_', " "), readable(v)))
         .collect()

@@ -43,7 +43,7 @@ pub(super) fn exceptions_csv(exceptions: &[Exception]) -> Result<Vec<u8>, Bundle
             e.subject.clone(),
             e.summary.clone(),
             e.url.clone(),
-            e.evidence.join(" "),
+            crate::model::join_refs(&e.evidence, " "),
             waiver.map(|w| w.reason.clone()).unwrap_or_default(),
             waiver.map(|w| w.approved_by.clone()).unwrap_or_default(),
             waiver.map(|w| w.approved_at.clone()).unwrap_or_default(),
@@ -51,7 +51,7 @@ pub(super) fn exceptions_csv(exceptions: &[Exception]) -> Result<Vec<u8>, Bundle
             if e.detail.is_empty() {
                 String::new()
             } else {
-                serde_json::Value::Object(e.detail.clone()).to_string()
+                e.detail.as_json().to_string()
             },
         ]
     });

@@ -444,7 +444,7 @@ fn exception(
         evidence: vec![],
         status: ExceptionStatus::Open,
         waiver: None,
-        detail: serde_json::Map::new(),
+        detail: Default::default(),
     }
 }
 
@@ -469,7 +469,7 @@ fn evaluation(window: Window, complete: bool, evidence_ref: &str) -> Evaluation 
         "7",
         "protection_bypassed",
     );
-    bypass.detail.insert("basis".into(), json!("rule_suite"));
+    bypass.detail = serde_json::Map::from_iter([("basis".to_string(), json!("rule_suite"))]).into();
     let direct = exception(
         "CM-05",
         "acme/api",

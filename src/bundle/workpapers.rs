@@ -423,7 +423,7 @@ fn exception_row<'e>(e: &'e Exception, f: &'e Formats) -> Vec<Value<'e>> {
         text(&e.subject),
         text(&e.summary),
         link(&e.url),
-        text(e.evidence.join("\n")),
+        text(crate::model::join_refs(&e.evidence, "\n")),
         waiver.map_or(Value::Empty, |w| text(&w.reason)),
         waiver.map_or(Value::Empty, |w| text(&w.approved_by)),
         waiver.map_or(Value::Empty, |w| text(&w.approved_at)),
@@ -432,6 +432,7 @@ fn exception_row<'e>(e: &'e Exception, f: &'e Formats) -> Vec<Value<'e>> {
             .map_or(Value::Empty, text),
         text(
             e.detail
+                .to_map()
                 .iter()
                 .map(|(k, v)| format!("{}: {}", k.replace('_', " "), readable(v)))
                 .collect::<Vec<_>>()

@@ -82,7 +82,7 @@ impl OrgAccount<'_> {
         }
     }
 
-    pub fn evidence(&self) -> Vec<crate::model::Text> {
+    pub fn evidence(&self) -> Vec<crate::model::EvidenceRef> {
         self.member
             .iter()
             .flat_map(|m| m.evidence.iter().cloned())

@@ -4,8 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value};
-
 use crate::catalog::{Catalog, ControlEntry};
 use crate::findings::{ControlResult, Exception, ExceptionStatus, ResultKind, SubjectType};
 
@@ -20,8 +18,8 @@ pub struct Finding {
     pub subject: String,
     pub summary: String,
     pub url: String,
-    pub evidence: Vec<crate::model::Text>,
-    pub detail: Map<String, Value>,
+    pub evidence: Vec<crate::model::EvidenceRef>,
+    pub detail: crate::findings::Detail,
 }
 
 /// A control's verdict on one record of its population.

@@ -2,12 +2,12 @@
 //! production branch inside the window) and the distinct production-branch commits whose
 //! committer date lies in the window.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::{Scope, Source};
 use crate::locker::Window;
 use crate::model::{BranchCommit, Change, Repository};
+use crate::sha_map::{RepoNumbers, ShaMap};
 
 /// Whether a record belongs to a population.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,11 +159,10 @@ pub fn commits<'a>(
     window: &Window,
     all: &'a [BranchCommit],
 ) -> Vec<PopulationCommit<'a>> {
-    // Keyed by (repo, SHA in lower case); the final sort decides the order, and no two
-    // members can tie on it (equal SHAs share a key).
-    let mut by_sha: crate::util::FastHashMap<(&str, Cow<'a, str>), PopulationCommit<'a>> =
-        crate::util::FastHashMap::default();
-    by_sha.reserve(all.len());
+    // Keyed by (repo, SHA whatever its case); the final sort decides the order, and no
+    // two members can tie on it (equal SHAs share a key).
+    let mut repo_numbers = RepoNumbers::default();
+    let mut by_sha: ShaMap<PopulationCommit<'a>> = ShaMap::with_capacity(all.len());
     for commit in all {
         let membership = placement(
             repos,
@@ -176,13 +175,14 @@ pub fn commits<'a>(
         if membership == Membership::Out {
             continue;
         }
-        let entry = by_sha
-            .entry((commit.repo.as_str(), crate::util::lower(&commit.sha)))
-            .or_insert_with(|| PopulationCommit {
-                repo: &commit.repo,
-                sha: &commit.sha,
-                records: Vec::new(),
-                membership: membership.clone(),
+        let (entry, _) =
+            by_sha.get_or_insert_with(repo_numbers.number(&commit.repo), &commit.sha, || {
+                PopulationCommit {
+                    repo: &commit.repo,
+                    sha: &commit.sha,
+                    records: Vec::new(),
+                    membership: membership.clone(),
+                }
             });
         if !entry.records.iter().any(|r| r.branch == commit.branch) {
             entry.records.push(commit);

@@ -2,17 +2,13 @@
 //! merge commit, head at merge or one of their commits). The deployments' traces and the
 //! commit population's change lookup read it.
 //!
-//! A million changes carry about three million SHAs. Keyed by strings, with the carriers'
-//! times and numbers in each entry, the map was 600 MB; here a key is the repository's
-//! number and the SHA's 20 bytes, and an entry names its carriers by their position in
-//! the evidence (about 150 MB). A SHA that is not 40 hexadecimal digits (test data,
-//! other forges) is kept by its lower-cased text in a side map, so lookups are exact
-//! either way.
-
-use std::borrow::Cow;
+//! A million changes carry about three million SHAs. With the carriers' times and
+//! numbers in each entry, keyed by strings, the map was 600 MB; here an entry names its
+//! carriers by their position in the evidence, keyed as every [`ShaMap`] is (about
+//! 150 MB).
 
 use crate::model::{Change, Timestamp};
-use crate::util::{FastHashMap, lower};
+use crate::sha_map::{RepoNumbers, ShaMap};
 
 use super::deployments::TraceBasis;
 use super::population;
@@ -30,28 +26,8 @@ struct Carriers {
 
 pub(super) struct ShaIndex<'a> {
     changes: &'a [Change],
-    repos: FastHashMap<&'a str, u32>,
-    by_digest: FastHashMap<(u32, [u8; 20]), Carriers>,
-    by_text: FastHashMap<(u32, Cow<'a, str>), Carriers>,
-}
-
-/// A full SHA-1 in hexadecimal (either case) as its 20 bytes.
-fn digest(sha: &str) -> Option<[u8; 20]> {
-    let hex = sha.as_bytes();
-    if hex.len() != 40 {
-        return None;
-    }
-    let nibble = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    };
-    let mut out = [0u8; 20];
-    for (i, pair) in hex.chunks_exact(2).enumerate() {
-        out[i] = nibble(pair[0])? << 4 | nibble(pair[1])?;
-    }
-    Some(out)
+    repos: RepoNumbers<'a>,
+    carriers: ShaMap<Carriers>,
 }
 
 impl<'a> ShaIndex<'a> {
@@ -80,14 +56,12 @@ impl<'a> ShaIndex<'a> {
         }
         let mut index = ShaIndex {
             changes,
-            repos: FastHashMap::default(),
-            by_digest: FastHashMap::with_capacity_and_hasher(size, Default::default()),
-            by_text: FastHashMap::default(),
+            repos: RepoNumbers::default(),
+            carriers: ShaMap::with_capacity(size),
         };
         for position in members {
             let change = &changes[position as usize];
-            let next = index.repos.len() as u32;
-            let repo = *index.repos.entry(change.repo.as_str()).or_insert(next);
+            let repo = index.repos.number(&change.repo);
             if let Some(sha) = &change.merge_commit_sha {
                 index.add(repo, sha, TraceBasis::MergeCommit, position);
             }
@@ -114,35 +88,19 @@ impl<'a> ShaIndex<'a> {
                 carriers.lowest = position;
             }
         };
-        let new = Carriers {
+        let (carriers, inserted) = self.carriers.get_or_insert_with(repo, sha, || Carriers {
             best: position,
             basis,
             lowest: position,
-        };
-        match digest(sha) {
-            Some(key) => self
-                .by_digest
-                .entry((repo, key))
-                .and_modify(merge)
-                .or_insert(new),
-            None => self
-                .by_text
-                .entry((repo, lower(sha)))
-                .and_modify(merge)
-                .or_insert(new),
-        };
+        });
+        if !inserted {
+            merge(carriers);
+        }
     }
 
     fn get(&self, repo: &str, sha: &str) -> Option<Carriers> {
-        let repo = *self.repos.get(repo)?;
-        match digest(sha) {
-            Some(key) => self.by_digest.get(&(repo, key)).copied(),
-            None => {
-                // Looked up with a key that lives shorter than the index's.
-                let by_text: &FastHashMap<(u32, Cow<'_, str>), Carriers> = &self.by_text;
-                by_text.get(&(repo, lower(sha))).copied()
-            }
-        }
+        let repo = self.repos.get(repo)?;
+        self.carriers.get(repo, sha).copied()
     }
 
     pub(super) fn contains(&self, repo: &str, sha: &str) -> bool {
@@ -228,16 +186,5 @@ mod tests {
         // Only changes merged into a production branch carry commits.
         assert!(!index.contains("acme/api", "0123abc"));
         assert!(!index.contains("acme/api", &head_sha(2)));
-    }
-
-    #[test]
-    fn digests_read_both_cases_and_refuse_anything_else() {
-        let sha = "0123456789abcdefABCDEF0123456789abcdef01";
-        let bytes = digest(sha).unwrap();
-        assert_eq!(crate::util::hex(&bytes), sha.to_ascii_lowercase());
-        assert_eq!(digest(&sha.to_ascii_lowercase()), Some(bytes));
-        for bad in ["", "0123", &format!("{sha}0"), &sha.replace('a', "g")] {
-            assert_eq!(digest(bad), None, "{bad}");
-        }
     }
 }

@@ -7,6 +7,7 @@
 //! Identities: GitHub logins are case-insensitive; records keep the login as the API
 //! returned it and comparisons go through [`login_key`].
 
+mod evidence_ref;
 mod layout;
 mod text;
 pub mod timestamp;
@@ -14,15 +15,12 @@ pub mod timestamp;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use evidence_ref::EvidenceRef;
 pub use layout::{records_bytes, write_records};
 pub use text::{Text, interning};
 
 /// A point in time, always UTC.
 pub type Timestamp = DateTime<Utc>;
-
-/// Where a record came from: `sha256:<hex of the raw response>#<JSON pointer>`, e.g.
-/// `sha256:9f2c…#/data/search/nodes/17`. The raw response is in the locker under that hash.
-pub type EvidenceRef = Text;
 
 /// Schema tag of the normalized evidence file.
 pub const EVIDENCE_SCHEMA: &str = "changeproof.evidence/v1";
@@ -142,11 +140,14 @@ pub struct Change {
     pub source: Text,
     pub repo: Text,
     pub number: u64,
+    #[serde(deserialize_with = "text::unique")]
     pub title: Text,
+    #[serde(deserialize_with = "text::unique")]
     pub url: Text,
     /// `None` when the account was deleted (GitHub's "ghost").
     pub author: Option<Actor>,
     pub base_branch: Text,
+    #[serde(deserialize_with = "text::unique")]
     pub head_branch: Text,
     #[serde(with = "timestamp")]
     pub created_at: Timestamp,
@@ -171,6 +172,7 @@ pub struct Change {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Review {
+    #[serde(deserialize_with = "text::unique")]
     pub id: Text,
     pub author: Option<Actor>,
     /// The state at collection time: a dismissed approval is `Dismissed`.
@@ -303,6 +305,7 @@ pub struct BranchCommit {
     pub committed_at: Timestamp,
     pub parents: Vec<Text>,
     pub associated_changes: Vec<AssociatedChange>,
+    #[serde(deserialize_with = "text::unique")]
     pub url: Text,
     pub evidence: Vec<EvidenceRef>,
 }
@@ -324,6 +327,7 @@ pub struct AssociatedChange {
 pub struct Deployment {
     pub source: Text,
     pub repo: Text,
+    #[serde(deserialize_with = "text::unique")]
     pub id: Text,
     pub environment: Text,
     pub sha: Text,
@@ -337,6 +341,7 @@ pub struct Deployment {
     pub workflow_run_id: Option<u64>,
     /// Environment reviews of that run.
     pub approvals: Vec<DeploymentApproval>,
+    #[serde(deserialize_with = "text::unique")]
     pub url: Text,
     pub evidence: Vec<EvidenceRef>,
 }
@@ -673,6 +678,23 @@ pub const EVIDENCE_TYPES: &[&str] = &[
     "deploy_keys",
     "secrets",
 ];
+
+/// Strings as [`EvidenceRef`]s (normalizers build lists of owned strings).
+pub fn evidence_refs(strings: Vec<String>) -> Vec<EvidenceRef> {
+    strings.iter().map(|s| EvidenceRef::new(s)).collect()
+}
+
+/// Evidence references written one after the other, `separator` between them.
+pub fn join_refs(refs: &[EvidenceRef], separator: &str) -> String {
+    let mut out = String::new();
+    for (i, r) in refs.iter().enumerate() {
+        if i > 0 {
+            out.push_str(separator);
+        }
+        out.push_str(&r.to_string());
+    }
+    out
+}
 
 /// Strings as [`Text`]s (normalizers build lists of owned strings).
 pub fn texts(strings: Vec<String>) -> Vec<Text> {

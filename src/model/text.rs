@@ -74,8 +74,14 @@ pub fn interning<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
-fn intern(s: &str) -> Text {
-    if s.len() <= INTERN_UP_TO {
+pub(super) fn intern(s: &str) -> Text {
+    intern_up_to(s, INTERN_UP_TO)
+}
+
+/// [`intern`] with another length limit: for strings known to repeat however long they
+/// are (the response part of an evidence reference).
+pub(super) fn intern_up_to(s: &str, limit: usize) -> Text {
+    if s.len() <= limit {
         let shared = TABLE.with(|t| {
             let mut table = t.borrow_mut();
             let table = table.as_mut()?;
@@ -211,6 +217,25 @@ impl serde::Serialize for Text {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.0)
     }
+}
+
+/// Deserializes a [`Text`] without looking it up in the interning table: for fields whose
+/// values are all but unique (titles, URLs, ids: `#[serde(deserialize_with =
+/// "text::unique")]`). Looking them up found nothing and evicted a string that does
+/// repeat, and the eviction read that string's count from memory long out of cache:
+/// at a million changes, most of the table's cost.
+pub fn unique<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Text, D::Error> {
+    struct Visitor;
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = Text;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Text, E> {
+            Ok(Text::from(s))
+        }
+    }
+    deserializer.deserialize_str(Visitor)
 }
 
 impl<'de> serde::Deserialize<'de> for Text {

@@ -79,11 +79,11 @@ pub(super) fn process(
                     state: "approved".into(),
                     environments: vec![d.environment.clone().into()],
                     comment: String::new().into(),
-                    evidence: crate::model::texts(evidence.clone()),
+                    evidence: crate::model::evidence_refs(evidence.clone()),
                 })
                 .collect(),
             url: d.url.into(),
-            evidence: crate::model::texts(evidence),
+            evidence: crate::model::evidence_refs(evidence),
         });
     }
     for (repo, ids) in per_repo {

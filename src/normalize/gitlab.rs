@@ -965,7 +965,7 @@ fn change(
                     state: ReviewState::Approved,
                     submitted_at: approved_at,
                     commit_sha: (version.map(|(_, sha, _)| sha.clone())).map(Into::into),
-                    evidence: crate::model::texts(refs),
+                    evidence: crate::model::evidence_refs(refs),
                 });
             }
         }
@@ -1098,7 +1098,7 @@ fn change(
         checks,
         timeline,
         incomplete: crate::model::texts(incomplete),
-        evidence: crate::model::texts(evidence),
+        evidence: crate::model::evidence_refs(evidence),
     })
 }
 
@@ -1365,7 +1365,7 @@ fn deployment(
             .map(str::to_string)
             .unwrap_or_else(|| format!("{web_url}/{project}/-/environments"))
             .into(),
-        evidence: crate::model::texts(evidence),
+        evidence: crate::model::evidence_refs(evidence),
     })
 }
 
@@ -1511,7 +1511,7 @@ fn access(
             org: group.to_string(),
             login,
             two_factor_enabled: None,
-            evidence: crate::model::texts(evidence),
+            evidence: crate::model::evidence_refs(evidence),
         });
     }
 }

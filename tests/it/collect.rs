@@ -1373,12 +1373,7 @@ async fn an_organisation_rulesets_history_is_collected_and_judged() {
         .exceptions
         .iter()
         .find(|e| e.control == "CM-10" && e.repo == "acme/web" && e.subject == "main")
-        .map(|e| {
-            (
-                e.kind.clone(),
-                serde_json::Value::Object(e.detail.clone()).to_string(),
-            )
-        });
+        .map(|e| (e.kind.clone(), e.detail.as_json().to_string()));
     // (acme/web's main was weakened in the window already; the ruleset's change joins it.)
     let (kind, detail) = weakened.expect("a CM-10 exception on acme/web main");
     assert_eq!(kind, "protection_weakened_in_window", "{detail}");

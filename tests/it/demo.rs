@@ -203,15 +203,21 @@ fn demo_findings_equal_the_planted_ground_truth() {
         assert!(kinds.contains(kind), "no `{kind}` exception in the demo");
     }
     // CM-04 is planted on each basis.
-    let bases: BTreeSet<&str> = findings
+    let bases: BTreeSet<String> = findings
         .exceptions
         .iter()
         .filter(|e| e.control == "CM-04")
-        .filter_map(|e| e.detail.get("basis").and_then(Value::as_str))
+        .filter_map(|e| {
+            e.detail
+                .get("basis")
+                .as_ref()
+                .and_then(Value::as_str)
+                .map(String::from)
+        })
         .collect();
     assert_eq!(
         bases,
-        BTreeSet::from(["audit_log", "inference", "rule_suite"]),
+        BTreeSet::from(["audit_log", "inference", "rule_suite"].map(String::from)),
         "CM-04 bases"
     );
 

@@ -57,7 +57,7 @@ fn exception(control: &str, n: usize, summary: &str) -> Exception {
         evidence: vec![],
         status: ExceptionStatus::Open,
         waiver: None,
-        detail: serde_json::Map::new(),
+        detail: Default::default(),
     }
 }
 

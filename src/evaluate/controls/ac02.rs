@@ -13,10 +13,10 @@ use serde_json::json;
 use crate::evaluate::access::{OrgAccount, RosterMatch, terminated_before};
 use crate::evaluate::context::Context;
 use crate::evaluate::outcome::{Finding, Judgement, Outcome};
-use crate::findings::SubjectType;
+use crate::findings::{Detail, SubjectType};
 
 use super::ac01::{ACCOUNTS, account_caveats};
-use super::{ControlDef, detail};
+use super::{ControlDef, detail_map};
 
 kinds! {
     pub enum Kind {
@@ -69,7 +69,7 @@ fn access_words(account: &OrgAccount<'_>) -> String {
 
 fn judge(ctx: &Context<'_>, account: &OrgAccount<'_>) -> Judgement {
     let finding = |kind: Kind, summary: String, extra: Vec<(&str, serde_json::Value)>| {
-        let mut d = detail([
+        let mut d = detail_map([
             ("affiliation", json!(account.affiliation())),
             ("role", json!(account.role())),
             (
@@ -94,7 +94,7 @@ fn judge(ctx: &Context<'_>, account: &OrgAccount<'_>) -> Judgement {
             summary,
             url: format!("https://github.com/{}", account.login),
             evidence: account.evidence(),
-            detail: d,
+            detail: Detail::new(&d),
         }])
     };
     match &account.roster {

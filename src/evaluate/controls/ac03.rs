@@ -37,7 +37,7 @@ pub const DEF: ControlDef = ControlDef {
 
 /// An account's admin permission on a repository: its login as first seen, the routes
 /// (direct, teams) and their evidence.
-type AdminGrant = (String, Vec<String>, Vec<crate::model::Text>);
+type AdminGrant = (String, Vec<String>, Vec<crate::model::EvidenceRef>);
 
 /// One privileged access record of the AC-03 population (SPEC §6 row).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -79,7 +79,7 @@ fn records(ctx: &Context<'_>) -> Vec<(PrivilegedRow, Judgement)> {
     let mut records = Vec::new();
 
     // 1. Owners, one record per organisation.
-    let mut owners: BTreeMap<String, (String, Vec<&str>, Vec<crate::model::Text>)> =
+    let mut owners: BTreeMap<String, (String, Vec<&str>, Vec<crate::model::EvidenceRef>)> =
         BTreeMap::new();
     for a in &access.accounts {
         if a.member.is_some() {

@@ -309,7 +309,7 @@ mod tests {
         assert_eq!(eval.kinds("CM-01"), [exc(1, "self_approval")]);
         let e = eval.exception("CM-01/acme/api/change/1/self_approval");
         assert_eq!(e.summary, "PR #1 was approved only by its co-author @bob");
-        let roles = &e.detail["authors"]["bob"];
+        let roles = &e.detail.to_map()["authors"]["bob"];
         assert_eq!(
             roles,
             &serde_json::json!(["co-author (Co-authored-by trailer, matched by noreply email)"])
@@ -432,7 +432,7 @@ mod tests {
             e.summary,
             "PR #1 had 1 independent approval (@bob) but acme/payments requires 2"
         );
-        assert_eq!(e.detail["min_approvals"], 2);
+        assert_eq!(e.detail.to_map()["min_approvals"], 2);
     }
 
     #[test]

@@ -113,7 +113,7 @@ mod tests {
                 &head_sha(1)[..7]
             )
         );
-        assert_eq!(e.detail["head_sha"], head_sha(1));
+        assert_eq!(e.detail.to_map()["head_sha"], head_sha(1));
         assert!(e.evidence.iter().any(|e| e == "sha256:pr1#/reviews/0"));
         assert!(!eval.changes[0].approval_on_head);
     }

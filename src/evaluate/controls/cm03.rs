@@ -224,7 +224,10 @@ mod tests {
                 &head_sha(1)[..7]
             )
         );
-        assert_eq!(e.detail["missing_required"], serde_json::json!(["ci/test"]));
+        assert_eq!(
+            e.detail.to_map()["missing_required"],
+            serde_json::json!(["ci/test"])
+        );
         assert!(e.evidence.iter().any(|e| e == "sha256:bp-acme/api-main#/"));
     }
 

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use crate::evaluate::context::{Context, Index, describe_gap};
 use crate::evaluate::facts::ChangeFacts;
 use crate::evaluate::outcome::{Judgement, Outcome};
+use crate::findings::Detail;
 use crate::model::{AuditEvent, RuleSuite, Text};
 
 use super::{CHANGES, ControlDef, change_finding, cm03, names};
@@ -310,7 +311,7 @@ fn finding(facts: &ChangeFacts<'_>, bases: &[Basis<'_>]) -> crate::evaluate::out
         Kind::ProtectionBypassed.as_str(),
         summary,
         evidence,
-        detail,
+        Detail::new(&detail),
     )
 }
 
@@ -389,7 +390,8 @@ mod tests {
 
     fn basis(eval: &Eval, n: u64) -> String {
         eval.exception(&format!("CM-04/acme/api/change/{n}/protection_bypassed"))
-            .detail["basis"]
+            .detail
+            .to_map()["basis"]
             .as_str()
             .unwrap()
             .to_string()
@@ -421,8 +423,8 @@ mod tests {
             e.summary,
             "PR #12 bypassed branch protection (rule suite 4711 recorded a bypass by @alice)"
         );
-        assert_eq!(e.detail["basis"], "rule_suite");
-        assert_eq!(e.detail["rule_suite"]["id"], 4711);
+        assert_eq!(e.detail.to_map()["basis"], "rule_suite");
+        assert_eq!(e.detail.to_map()["rule_suite"]["id"], 4711);
         assert!(e.evidence.iter().any(|e| e == "sha256:suites#/4711"));
     }
 
@@ -458,8 +460,8 @@ mod tests {
             [exc(1, "protection_bypassed"), exc(2, "protection_bypassed")]
         );
         let e = eval.exception("CM-04/acme/api/change/1/protection_bypassed");
-        assert_eq!(e.detail["basis"], "audit_log");
-        assert_eq!(e.detail["audit_event"]["document_id"], "doc-3");
+        assert_eq!(e.detail.to_map()["basis"], "audit_log");
+        assert_eq!(e.detail.to_map()["audit_event"]["document_id"], "doc-3");
         assert!(
             e.summary
                 .contains("audit log: protected_branch.policy_override by @alice")
@@ -487,7 +489,7 @@ mod tests {
             e.summary,
             "PR #1 merged without meeting the protection of `main` (inferred: 0 of 1 required approvals; required check `ci/test` not passing)"
         );
-        assert_eq!(e.detail["inference"]["required_approvals"], 1);
+        assert_eq!(e.detail.to_map()["inference"]["required_approvals"], 1);
         assert!(e.evidence.iter().any(|e| e == "sha256:bp-acme/api-main#/"));
     }
 
@@ -528,9 +530,9 @@ mod tests {
             [exc(1, "protection_bypassed"), exc(2, "protection_bypassed")]
         );
         let e = eval.exception("CM-04/acme/api/change/1/protection_bypassed");
-        assert_eq!(e.detail["basis"], "rule_suite");
+        assert_eq!(e.detail.to_map()["basis"], "rule_suite");
         assert_eq!(
-            e.detail["corroborated_by"],
+            e.detail.to_map()["corroborated_by"],
             serde_json::json!(["audit_log", "inference"])
         );
         assert_eq!(basis(&eval, 2), "audit_log");

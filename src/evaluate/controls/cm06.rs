@@ -112,7 +112,7 @@ fn judge(ctx: &Context<'_>, facts: &DeploymentFacts<'_>) -> Judgement {
             ("cm01_kind", json!(first.kind)),
             (
                 "cm01_detail",
-                serde_json::Value::Object(first.detail.clone()),
+                serde_json::Value::Object(first.detail.to_map()),
             ),
         ]),
     )])
@@ -205,7 +205,7 @@ mod tests {
         assert_eq!(eval.kinds("CM-06"), [dexc(1, "deployed_unapproved_change")]);
         let e = eval.exception("CM-06/acme/api/deployment/1/deployed_unapproved_change");
         assert!(e.summary.contains("PR #3"), "{}", e.summary);
-        assert_eq!(e.detail["cm01_kind"], "no_approval");
+        assert_eq!(e.detail.to_map()["cm01_kind"], "no_approval");
         assert!(e.evidence.iter().any(|e| e == "sha256:pr3#/"));
     }
 

@@ -269,7 +269,7 @@ mod tests {
             e.summary,
             "emergency PR #2 was merged without an independent approval and reviewed by @bob only 4 days 4 hours after the merge (due within 72h)"
         );
-        assert_eq!(e.detail["retro_approvals"][0]["reviewer"], "bob");
+        assert_eq!(e.detail.to_map()["retro_approvals"][0]["reviewer"], "bob");
         assert!(e.evidence.iter().any(|e| e == "sha256:pr2#/reviews/0"));
     }
 

@@ -75,7 +75,7 @@ pub struct ConfigChange {
     /// What it weakened, in words (empty: it did not weaken the protection).
     pub weakened: Vec<String>,
     #[serde(skip)]
-    pub evidence: Vec<crate::model::Text>,
+    pub evidence: Vec<crate::model::EvidenceRef>,
 }
 
 /// Audit-log actions that record a protection bypass, not a configuration change.
@@ -693,8 +693,8 @@ impl Assessment<'_> {
         &self,
         kind: Kind,
         summary: String,
-        evidence: Vec<crate::model::Text>,
-        detail: serde_json::Map<String, Value>,
+        evidence: Vec<crate::model::EvidenceRef>,
+        detail: crate::findings::Detail,
     ) -> Finding {
         Finding {
             kind: kind.as_str(),
@@ -821,7 +821,8 @@ mod tests {
         let eval = kit.run();
         assert_eq!(eval.kinds("CM-10"), [branch("acme/api", "weak_protection")]);
         let e = eval.exception("CM-10/acme/api/branch/main/weak_protection");
-        let settings: Vec<&str> = e.detail["failing_settings"]
+        let detail = e.detail.to_map();
+        let settings: Vec<&str> = detail["failing_settings"]
             .as_array()
             .unwrap()
             .iter()
@@ -862,7 +863,13 @@ mod tests {
             weaken(kit.protection("acme/api", "main"));
             let eval = kit.run();
             let e = eval.exception("CM-10/acme/api/branch/main/weak_protection");
-            assert_eq!(e.detail["failing_settings"].as_array().unwrap().len(), 1);
+            assert_eq!(
+                e.detail.to_map()["failing_settings"]
+                    .as_array()
+                    .unwrap()
+                    .len(),
+                1
+            );
             assert!(e.summary.contains(setting), "{setting}: {}", e.summary);
         }
     }
@@ -877,8 +884,8 @@ mod tests {
             [branch("acme/payments", "weak_protection")]
         );
         let e = eval.exception("CM-10/acme/payments/branch/main/weak_protection");
-        assert_eq!(e.detail["failing_settings"][0]["actual"], "1");
-        assert_eq!(e.detail["min_approvals"], 2);
+        assert_eq!(e.detail.to_map()["failing_settings"][0]["actual"], "1");
+        assert_eq!(e.detail.to_map()["min_approvals"], 2);
         kit.protection("acme/payments", "main").required_approvals = 2;
         assert_eq!(kit.run().kinds("CM-10"), []);
     }
@@ -916,7 +923,7 @@ mod tests {
         let eval = kit.run();
         let e = eval.exception("CM-10/acme/payments/branch/main/weak_protection");
         assert_eq!(
-            e.detail["failing_settings"][0]["actual"],
+            e.detail.to_map()["failing_settings"][0]["actual"],
             "Team 234 (always)"
         );
         assert_eq!(eval.branches[1].bypass_actors, ["Team 234 (always)"]);
@@ -1062,7 +1069,7 @@ mod tests {
             e.summary,
             "the protection of `main` of acme/payments was weakened on 2026-08-20 10:00 UTC by User 7 (ruleset 7 version 3: ruleset enforcement set to disabled)"
         );
-        assert_eq!(e.detail["changes"].as_array().unwrap().len(), 1);
+        assert_eq!(e.detail.to_map()["changes"].as_array().unwrap().len(), 1);
     }
 
     #[test]

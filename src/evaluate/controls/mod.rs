@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::findings::SubjectType;
+use crate::findings::{Detail, SubjectType};
 
 use super::context::Context;
 use super::deployments::DeploymentFacts;
@@ -102,8 +102,8 @@ pub fn deployment_finding(
     facts: &DeploymentFacts<'_>,
     kind: &'static str,
     summary: String,
-    extra_evidence: Vec<crate::model::Text>,
-    detail: Map<String, Value>,
+    extra_evidence: Vec<crate::model::EvidenceRef>,
+    detail: Detail,
 ) -> Finding {
     let d = facts.deployment;
     Finding {
@@ -139,8 +139,8 @@ pub fn change_finding(
     facts: &ChangeFacts<'_>,
     kind: &'static str,
     summary: String,
-    extra_evidence: Vec<crate::model::Text>,
-    detail: Map<String, Value>,
+    extra_evidence: Vec<crate::model::EvidenceRef>,
+    detail: Detail,
 ) -> Finding {
     let change = facts.change;
     Finding {
@@ -189,8 +189,15 @@ pub fn count(n: usize, noun: &str) -> String {
     }
 }
 
-/// Builds a JSON object from (key, value) pairs, keeping their order.
-pub fn detail<const N: usize>(pairs: [(&str, Value); N]) -> Map<String, Value> {
+/// An exception's detail: a JSON object of (key, value) pairs, in their order, held as
+/// its compact text from the start (a control can find a hundred thousand exceptions,
+/// and their parsed maps were the largest thing alive while it ran).
+pub fn detail<const N: usize>(pairs: [(&str, Value); N]) -> Detail {
+    Detail::new(&detail_map(pairs))
+}
+
+/// The pairs as a JSON object, for a detail that is built in steps.
+pub fn detail_map<const N: usize>(pairs: [(&str, Value); N]) -> Map<String, Value> {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 

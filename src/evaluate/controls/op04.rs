@@ -255,7 +255,7 @@ fn judge(index: &Index<'_>, s: &Subject<'_>) -> (Judgement, CoverageRow) {
             .coverage
             .iter()
             .flat_map(|c| c.responses.iter().map(|h| format!("sha256:{h}#")))
-            .map(crate::model::Text::from)
+            .map(crate::model::EvidenceRef::from)
             .collect(),
         detail: detail([
             ("source", json!(s.source)),
