@@ -365,21 +365,21 @@ fn change_row(repo: &str, number: u64, title: &str) -> ChangeRow {
         title: title.into(),
         url: format!("https://github.com/{repo}/pull/{number}").into(),
         author: "alice".into(),
-        authors: vec!["alice".into()],
+        authors: vec!["alice".into()].into(),
         base_branch: "main".into(),
         merged_at: t("2026-07-11T09:00:00Z"),
         merged_by: "bob".into(),
         merge_commit_sha: sha(number as u8).into(),
         head_sha: sha((number as u8).wrapping_add(1)).into(),
-        approvers: vec!["bob".into(), "dave".into()],
-        independent_approvers: vec!["bob".into(), "dave".into()],
+        approvers: vec!["bob".into(), "dave".into()].into(),
+        independent_approvers: vec!["bob".into(), "dave".into()].into(),
         approval_on_head: true,
         check_state: "success".into(),
-        required_checks: vec!["ci/test".into(), "lint".into()],
-        labels: vec![],
+        required_checks: vec!["ci/test".into(), "lint".into()].into(),
+        labels: vec![].into(),
         emergency: false,
         judged_by_cm09: false,
-        retro_approvers: vec![],
+        retro_approvers: vec![].into(),
         retro_review_at: None,
         retro_review_due: None,
     }
@@ -502,11 +502,11 @@ fn evaluation(window: Window, complete: bool, evidence_ref: &str) -> Evaluation 
         change_row("acme/api", 102, MALICIOUS_TITLE),
         change_row("acme/payments", 7, "Fix rounding"),
     ];
-    changes[1].authors = vec!["alice".into(), "bob".into()];
-    changes[1].approvers = vec!["bob".into()];
-    changes[1].independent_approvers = vec![];
+    changes[1].authors = vec!["alice".into(), "bob".into()].into();
+    changes[1].approvers = vec!["bob".into()].into();
+    changes[1].independent_approvers = vec![].into();
     changes[1].approval_on_head = false;
-    changes[2].labels = vec!["hotfix".into(), "payments".into()];
+    changes[2].labels = vec!["hotfix".into(), "payments".into()].into();
     Evaluation {
         findings: Findings {
             schema: FINDINGS_SCHEMA.into(),

@@ -154,23 +154,23 @@ pub struct ChangeRow {
     pub url: Text,
     pub author: Text,
     /// Every author of the change (SPEC §2), logins, sorted.
-    pub authors: Vec<Text>,
+    pub authors: Box<[Text]>,
     pub base_branch: Text,
     pub merged_at: Timestamp,
     pub merged_by: Text,
     pub merge_commit_sha: Text,
     pub head_sha: Text,
     /// Humans whose review was APPROVED at collection time, at or before merge, sorted.
-    pub approvers: Vec<Text>,
+    pub approvers: Box<[Text]>,
     /// Approvers who are not authors, sorted.
-    pub independent_approvers: Vec<Text>,
+    pub independent_approvers: Box<[Text]>,
     /// Whether an independent approval was given on the head commit at merge.
     pub approval_on_head: bool,
     /// The head commit's check rollup: `success`, `failure`, `pending`, `none` …
-    pub check_state: String,
+    pub check_state: std::borrow::Cow<'static, str>,
     /// Required checks in force on the base branch.
-    pub required_checks: Vec<Text>,
-    pub labels: Vec<Text>,
+    pub required_checks: Box<[Text]>,
+    pub labels: Box<[Text]>,
     /// Carries an emergency label (judged by CM-09 instead of CM-01/CM-02).
     pub emergency: bool,
     /// An emergency change merged without enough independent approvals: CM-09 judges it
@@ -179,7 +179,7 @@ pub struct ChangeRow {
     pub judged_by_cm09: bool,
     /// Independent approvers after the merge (the retro review), in time order.
     #[serde(default)]
-    pub retro_approvers: Vec<String>,
+    pub retro_approvers: Box<[String]>,
     /// The first independent approval after the merge.
     #[serde(default)]
     pub retro_review_at: Option<Timestamp>,
@@ -196,7 +196,7 @@ pub struct CommitRow {
     #[serde(default)]
     pub source: Text,
     pub repo: Text,
-    pub branch: String,
+    pub branch: Text,
     pub sha: Text,
     pub message_headline: Text,
     pub author: Text,
@@ -573,11 +573,11 @@ mod tests {
         assert_eq!(eval.changes.len(), 2);
         let row = &eval.changes[0];
         assert_eq!(row.number, 1);
-        assert_eq!(row.authors, ["alice", "carol"]);
-        assert_eq!(row.approvers, ["bob", "carol"]);
-        assert_eq!(row.independent_approvers, ["bob"]);
+        assert_eq!(*row.authors, ["alice", "carol"]);
+        assert_eq!(*row.approvers, ["bob", "carol"]);
+        assert_eq!(*row.independent_approvers, ["bob"]);
         assert!(!row.approval_on_head);
-        assert_eq!(row.labels, ["backend", "hotfix"]);
+        assert_eq!(*row.labels, ["backend", "hotfix"]);
         assert!(row.emergency);
         assert_eq!(row.merge_commit_sha, merge_sha(1));
         assert_eq!(row.url, "https://github.com/acme/api/pull/1");

@@ -20,7 +20,7 @@ fn login(actor: Option<&Actor>) -> Text {
 pub fn change_row(index: &Index<'_>, facts: &ChangeFacts<'_>) -> ChangeRow {
     let change = facts.change;
     let retro = cm09::Retro::of(index, facts);
-    let mut labels = change.labels.clone();
+    let mut labels: Box<[Text]> = change.labels.as_slice().into();
     labels.sort();
     ChangeRow {
         source: change.source.clone(),
@@ -38,12 +38,12 @@ pub fn change_row(index: &Index<'_>, facts: &ChangeFacts<'_>) -> ChangeRow {
         approvers: facts.approvers.values().cloned().collect(),
         independent_approvers: facts.independent.values().cloned().collect(),
         approval_on_head: facts.independent_on_head,
-        check_state: facts.checks.state.to_string(),
-        required_checks: facts.checks.required.to_vec(),
+        check_state: facts.checks.state.into(),
+        required_checks: facts.checks.required.as_ref().into(),
         labels,
         emergency: facts.emergency,
         judged_by_cm09: cm09::takes_over(index, facts),
-        retro_approvers: retro.approvers(),
+        retro_approvers: retro.approvers().into(),
         retro_review_at: retro.first().map(|(_, at)| at),
         retro_review_due: facts.emergency.then_some(retro.due),
     }
@@ -56,7 +56,11 @@ pub fn commit_row(facts: &CommitFacts<'_>) -> CommitRow {
     CommitRow {
         source: first.source.clone(),
         repo: first.repo.clone(),
-        branch: facts.branches().join(", "),
+        branch: match facts.records.as_slice() {
+            // One branch (nearly every commit): its name, shared with the evidence.
+            [only] => only.branch.clone(),
+            _ => facts.branches().join(", ").into(),
+        },
         // The population keys commits by SHA in any case; the row shows the SHA as the
         // first record of the commit gave it.
         sha: if first.sha == facts.sha {

@@ -387,7 +387,7 @@ mod tests {
         );
         let eval = kit.run();
         assert_eq!(eval.kinds("CM-01"), []);
-        assert_eq!(eval.changes[0].authors, ["alice"]);
+        assert_eq!(*eval.changes[0].authors, ["alice"]);
     }
 
     #[test]
@@ -398,7 +398,7 @@ mod tests {
                 .commit(ident("alice"), unlinked("GitHub", "noreply@github.com"))
                 .approve("bob"),
         );
-        assert_eq!(kit.run().changes[0].authors, ["alice"]);
+        assert_eq!(*kit.run().changes[0].authors, ["alice"]);
     }
 
     #[test]
@@ -454,7 +454,7 @@ mod tests {
         );
         let eval = kit.run();
         assert_eq!(eval.kinds("CM-01"), [exc(1, "insufficient_approvals")]);
-        assert_eq!(eval.changes[0].approvers, ["bob"]);
+        assert_eq!(*eval.changes[0].approvers, ["bob"]);
     }
 
     #[test]

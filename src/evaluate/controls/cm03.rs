@@ -207,7 +207,7 @@ mod tests {
         assert_eq!(eval.kinds("CM-03"), []);
         assert_eq!(eval.result("CM-03").result, ResultKind::Effective);
         assert_eq!(eval.changes[0].check_state, "success");
-        assert_eq!(eval.changes[0].required_checks, ["ci/test"]);
+        assert_eq!(*eval.changes[0].required_checks, ["ci/test"]);
     }
 
     #[test]

@@ -242,7 +242,7 @@ mod tests {
         assert_eq!(eval.result("CM-02").population, 0);
         let row = &eval.changes[0];
         assert!(row.emergency && row.judged_by_cm09);
-        assert_eq!(row.retro_approvers, ["bob"]);
+        assert_eq!(*row.retro_approvers, ["bob"]);
         assert_eq!(
             row.retro_review_at,
             Some(merged() + chrono::Duration::hours(5))
