@@ -200,16 +200,16 @@ pub fn prepare<'e>(evidence: &'e Evidence, config: &'e Config, window: Window) -
             carried.get_or_insert_with(repo, &d.sha, || Cell::new(false));
         }
     }
-    let carry = |repo: &str, sha: &str| {
-        if let Some(flag) = graph
-            .repo_numbers
-            .get(repo)
-            .and_then(|repo| carried.get(repo, sha))
-        {
+    // A repository none of whose deployments is asked about has no number here.
+    let carry = |repo: u32, sha: &str| {
+        if let Some(flag) = carried.get(repo, sha) {
             flag.set(true);
         }
     };
     for change in &evidence.changes {
+        let Some(repo) = graph.repo_numbers.get(&change.repo) else {
+            continue;
+        };
         if !is_production(&change.repo, &change.base_branch) {
             continue;
         }
@@ -219,16 +219,17 @@ pub fn prepare<'e>(evidence: &'e Evidence, config: &'e Config, window: Window) -
             .chain(std::iter::once(&change.head_sha))
             .chain(change.commits.iter().map(|c| &c.sha));
         for sha in shas {
-            carry(&change.repo, sha);
+            carry(repo, sha);
         }
     }
     for c in &evidence.branch_commits {
-        if is_production(&c.repo, &c.branch)
+        if let Some(repo) = graph.repo_numbers.get(&c.repo)
+            && is_production(&c.repo, &c.branch)
             && c.associated_changes
                 .iter()
                 .any(|a| a.merged && is_production(&c.repo, &a.base_branch))
         {
-            carry(&c.repo, &c.sha);
+            carry(repo, &c.sha);
         }
     }
 
@@ -539,15 +540,15 @@ struct History<'e> {
 }
 
 impl<'e> History<'e> {
-    fn intern(&mut self, repo: &'e str, sha: &'e str) -> usize {
+    fn intern(&mut self, repo: u32, sha: &str) -> usize {
         let next = self.nodes.len();
-        let repo = self.repo_numbers.number(repo);
         *self.nodes.get_or_insert_with(repo, sha, || next).0
     }
 
     fn add_commit(&mut self, commit: &'e crate::model::BranchCommit) {
         let next = self.nodes.len();
-        if self.intern(&commit.repo, &commit.sha) == next {
+        let repo = self.repo_numbers.number(&commit.repo);
+        if self.intern(repo, &commit.sha) == next {
             self.commits.push(commit);
         }
     }
@@ -558,8 +559,9 @@ impl<'e> History<'e> {
         self.starts.push(0);
         for i in 0..self.commits.len() {
             let commit = self.commits[i];
+            let repo = self.repo_numbers.number(&commit.repo);
             for parent in &commit.parents {
-                let node = self.intern(&commit.repo, parent);
+                let node = self.intern(repo, parent);
                 self.parents.push(node);
             }
             self.starts.push(self.parents.len());
@@ -567,6 +569,7 @@ impl<'e> History<'e> {
     }
 
     fn deployed(&mut self, repo: &'e str, sha: &'e str) {
+        let repo = self.repo_numbers.number(repo);
         let node = self.intern(repo, sha);
         self.deployed.push(node);
     }
