@@ -225,33 +225,31 @@ impl serde::Serialize for Text {
 /// repeat, and the eviction read that string's count from memory long out of cache:
 /// at a million changes, most of the table's cost.
 pub fn unique<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Text, D::Error> {
-    struct Visitor;
+    text_from(deserializer, |s| Text::from(s))
+}
+
+impl<'de> serde::Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Text, D::Error> {
+        text_from(deserializer, intern)
+    }
+}
+
+/// Deserializes a string as the [`Text`] `make` gives for it.
+fn text_from<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+    make: fn(&str) -> Text,
+) -> Result<Text, D::Error> {
+    struct Visitor(fn(&str) -> Text);
     impl serde::de::Visitor<'_> for Visitor {
         type Value = Text;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a string")
         }
         fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Text, E> {
-            Ok(Text::from(s))
+            Ok((self.0)(s))
         }
     }
-    deserializer.deserialize_str(Visitor)
-}
-
-impl<'de> serde::Deserialize<'de> for Text {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Text, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = Text;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Text, E> {
-                Ok(intern(s))
-            }
-        }
-        deserializer.deserialize_str(Visitor)
-    }
+    deserializer.deserialize_str(Visitor(make))
 }
 
 #[cfg(test)]
@@ -278,6 +276,25 @@ mod tests {
         // The table is gone afterwards.
         let again = parse();
         assert!(!ArcStr::ptr_eq(&again[0].0, &again[1].0));
+    }
+
+    #[test]
+    fn unique_fields_do_not_go_through_the_table() {
+        #[derive(serde::Deserialize)]
+        struct Record {
+            #[serde(deserialize_with = "super::unique")]
+            url: Text,
+            name: Text,
+        }
+        let records: Vec<Record> = interning(|| {
+            serde_json::from_str(r#"[{"url":"u","name":"n"},{"url":"u","name":"n"}]"#).unwrap()
+        });
+        assert!(ArcStr::ptr_eq(&records[0].name.0, &records[1].name.0));
+        assert!(!ArcStr::ptr_eq(&records[0].url.0, &records[1].url.0));
+        assert_eq!(
+            (records[1].url.as_str(), records[1].name.as_str()),
+            ("u", "n")
+        );
     }
 
     #[test]
