@@ -272,3 +272,52 @@ impl Findings {
         bytes
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Detail;
+    use serde_json::{Map, Value, json};
+
+    fn map(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => unreachable!("an object"),
+        }
+    }
+
+    #[test]
+    fn a_detail_is_written_exactly_as_its_map_in_either_layout() {
+        // Keys out of alphabetical order, nesting, numbers, escapes: kept as built.
+        let built = map(json!({
+            "zeta": 1, "alpha": [1.5, "two", null], "nested": {"b": true, "a": "Zoë \"q\""}
+        }));
+        let detail = Detail::new(&built);
+        assert_eq!(
+            serde_json::to_string(&detail).unwrap(),
+            serde_json::to_string(&built).unwrap()
+        );
+        assert_eq!(
+            serde_json::to_string_pretty(&detail).unwrap(),
+            serde_json::to_string_pretty(&built).unwrap()
+        );
+        assert_eq!(detail.as_json(), serde_json::to_string(&built).unwrap());
+        assert_eq!(detail.to_map(), built);
+        assert_eq!(detail.get("zeta"), Some(json!(1)));
+        assert_eq!(detail.get("missing"), None);
+        let back: Detail = serde_json::from_str(detail.as_json()).unwrap();
+        assert_eq!(back, detail);
+    }
+
+    #[test]
+    fn an_empty_detail_holds_nothing_and_reads_as_an_empty_object() {
+        let empty = Detail::new(&Map::new());
+        assert!(empty.is_empty());
+        assert_eq!(empty, Detail::default());
+        assert_eq!(empty.as_json(), "{}");
+        assert!(empty.to_map().is_empty());
+        assert_eq!(serde_json::to_string(&empty).unwrap(), "{}");
+        let back: Detail = serde_json::from_str("{}").unwrap();
+        assert!(back.is_empty());
+        assert!(!Detail::new(&map(json!({"a": 1}))).is_empty());
+    }
+}
