@@ -185,13 +185,13 @@ pub struct CheckFacts<'a> {
     /// Required checks in force on the base branch (empty without a protection record),
     /// sorted, each once: the protection's own list when it already is.
     pub required: Cow<'a, [Text]>,
-    pub missing_required: Vec<Text>,
+    pub missing_required: Box<[Text]>,
     /// Required checks present with a conclusion other than success/neutral/skipped:
     /// (name, conclusion or `pending`).
-    pub failed_required: Vec<(Text, String)>,
+    pub failed_required: Box<[(Text, String)]>,
     pub rollup_failing: bool,
     /// Every check that did not pass, required or not: (name, conclusion or `pending`).
-    pub failing: Vec<(String, String)>,
+    pub failing: Box<[(String, String)]>,
 }
 
 /// Everything the controls read about one change of the population.
@@ -202,12 +202,12 @@ pub struct ChangeFacts<'a> {
     pub unplaced: Option<String>,
     /// Authors by comparison key.
     pub authors: VecMap<Text, Person>,
-    pub approvals: Vec<Approval<'a>>,
+    pub approvals: Box<[Approval<'a>]>,
     /// Approvers (humans with a counting approval) by key → login.
     pub approvers: VecMap<Text, Text>,
     pub independent: VecMap<Text, Text>,
     pub independent_on_head: bool,
-    pub set_aside: Vec<SetAside<'a>>,
+    pub set_aside: Box<[SetAside<'a>]>,
     /// Humans who reviewed but never approved, by key → (login, what they did).
     pub non_approving: VecMap<Text, (Text, &'static str)>,
     pub reviews_complete: bool,
@@ -286,8 +286,8 @@ pub fn change_facts<'a>(
             .iter()
             .map(|a| (a.key.clone(), a.reviewer.clone()))
             .collect(),
-        approvals: reviews.approvals,
-        set_aside: reviews.set_aside,
+        approvals: reviews.approvals.into(),
+        set_aside: reviews.set_aside.into(),
         non_approving: reviews.non_approving,
         authors,
         reviews_complete: !incomplete(&["reviews"]),
@@ -548,10 +548,10 @@ fn check_facts<'a>(change: &Change, protection: Option<&'a BranchProtection>) ->
         on_head: checks.sha.is_empty() || checks.sha.eq_ignore_ascii_case(&change.head_sha),
         no_checks: checks.runs.is_empty() && checks.rollup.is_none(),
         required,
-        missing_required,
-        failed_required,
+        missing_required: missing_required.into(),
+        failed_required: failed_required.into(),
         rollup_failing: matches!(checks.rollup, Some(CheckState::Failure | CheckState::Error)),
-        failing,
+        failing: failing.into(),
     }
 }
 

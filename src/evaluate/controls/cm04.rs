@@ -188,8 +188,8 @@ fn infer(index: &Index<'_>, facts: &ChangeFacts<'_>) -> Result<Option<Inference>
         match cm03::checks_unknown(facts) {
             Some(reason) => unknown = Some(reason),
             None => {
-                missing_checks = facts.checks.missing_required.clone();
-                failed_checks = facts.checks.failed_required.clone();
+                missing_checks = facts.checks.missing_required.to_vec();
+                failed_checks = facts.checks.failed_required.to_vec();
             }
         }
     }
