@@ -66,14 +66,17 @@ pub fn lower(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// The items joined with `separator` (`[String]::join` for any string-like items).
-pub fn join<T: AsRef<str>>(items: &[T], separator: &str) -> String {
+/// The items joined with `separator` (`[String]::join` for anything displayed as text:
+/// strings, `Text`s, evidence references).
+pub fn join<T: std::fmt::Display>(items: &[T], separator: &str) -> String {
+    use std::fmt::Write;
     let mut out = String::new();
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
             out.push_str(separator);
         }
-        out.push_str(item.as_ref());
+        // Writing into a `String` cannot fail.
+        let _ = write!(out, "{item}");
     }
     out
 }

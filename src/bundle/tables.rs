@@ -43,7 +43,7 @@ pub(super) fn exceptions_csv(exceptions: &[Exception]) -> Result<Vec<u8>, Bundle
             e.subject.clone(),
             e.summary.clone(),
             e.url.clone(),
-            crate::model::join_refs(&e.evidence, " "),
+            crate::util::join(&e.evidence, " "),
             waiver.map(|w| w.reason.clone()).unwrap_or_default(),
             waiver.map(|w| w.approved_by.clone()).unwrap_or_default(),
             waiver.map(|w| w.approved_at.clone()).unwrap_or_default(),

@@ -423,7 +423,7 @@ fn exception_row<'e>(e: &'e Exception, f: &'e Formats) -> Vec<Value<'e>> {
         text(&e.subject),
         text(&e.summary),
         link(&e.url),
-        text(crate::model::join_refs(&e.evidence, "\n")),
+        text(crate::util::join(&e.evidence, "\n")),
         waiver.map_or(Value::Empty, |w| text(&w.reason)),
         waiver.map_or(Value::Empty, |w| text(&w.approved_by)),
         waiver.map_or(Value::Empty, |w| text(&w.approved_at)),

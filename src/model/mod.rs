@@ -684,18 +684,6 @@ pub fn evidence_refs(strings: Vec<String>) -> Vec<EvidenceRef> {
     strings.iter().map(|s| EvidenceRef::new(s)).collect()
 }
 
-/// Evidence references written one after the other, `separator` between them.
-pub fn join_refs(refs: &[EvidenceRef], separator: &str) -> String {
-    let mut out = String::new();
-    for (i, r) in refs.iter().enumerate() {
-        if i > 0 {
-            out.push_str(separator);
-        }
-        out.push_str(&r.to_string());
-    }
-    out
-}
-
 /// Strings as [`Text`]s (normalizers build lists of owned strings).
 pub fn texts(strings: Vec<String>) -> Vec<Text> {
     strings.into_iter().map(Text::from).collect()
