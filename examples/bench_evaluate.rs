@@ -676,7 +676,7 @@ fn usage() -> ! {
 }
 
 fn main() {
-    changeproof::allocator::keep_freed_memory();
+    changeproof::allocator::configure();
     let args: Vec<String> = std::env::args().collect();
     let (Some(command), Some(dir)) = (args.get(1), args.get(2)) else {
         usage()

@@ -12,6 +12,6 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    changeproof::allocator::keep_freed_memory();
+    changeproof::allocator::configure();
     cli::main()
 }
