@@ -169,6 +169,11 @@ pub fn prepare<'e>(evidence: &'e Evidence, config: &'e Config, window: Window) -
     // once per commit, change and deployment (millions at scale), so one hash map from
     // (repo, SHA) to a number and the parent links as numbers.
     let mut graph = History::default();
+    // The in-scope repositories are numbered first, in name order: a repository's
+    // number is also the index of its line in [`Prepared::finish`].
+    for repo in repos.keys() {
+        graph.repo_numbers.number(repo);
+    }
     let mut history_repos: BTreeSet<&str> = BTreeSet::new();
     for c in &evidence.branch_commits {
         if !is_production(&c.repo, &c.branch) {
@@ -206,8 +211,9 @@ pub fn prepare<'e>(evidence: &'e Evidence, config: &'e Config, window: Window) -
             flag.set(true);
         }
     };
+    let mut number_of = graph.repo_numbers.runs();
     for change in &evidence.changes {
-        let Some(repo) = graph.repo_numbers.get(&change.repo) else {
+        let Some(repo) = number_of(&change.repo) else {
             continue;
         };
         if !is_production(&change.repo, &change.base_branch) {
@@ -223,7 +229,7 @@ pub fn prepare<'e>(evidence: &'e Evidence, config: &'e Config, window: Window) -
         }
     }
     for c in &evidence.branch_commits {
-        if let Some(repo) = graph.repo_numbers.get(&c.repo)
+        if let Some(repo) = number_of(&c.repo)
             && is_production(&c.repo, &c.branch)
             && c.associated_changes
                 .iter()
@@ -232,6 +238,7 @@ pub fn prepare<'e>(evidence: &'e Evidence, config: &'e Config, window: Window) -
             carry(repo, &c.sha);
         }
     }
+    drop(number_of);
 
     Prepared {
         evidence,
@@ -257,77 +264,48 @@ impl Prepared<'_> {
             carried,
         } = self;
         let scope = &config.scope;
-        let mut lines: BTreeMap<&str, RepoReconciliation> = repos
+        // One line per in-scope repository, indexed by its number (`prepare` numbered
+        // them first, in name order).
+        let mut lines: Vec<RepoReconciliation> = repos
             .keys()
-            .map(|r| {
-                (
-                    *r,
-                    RepoReconciliation {
-                        repo: r.to_string(),
-                        history_collected: history_repos.contains(r),
-                        ..Default::default()
-                    },
-                )
+            .map(|r| RepoReconciliation {
+                repo: r.to_string(),
+                history_collected: history_repos.contains(r),
+                ..Default::default()
             })
             .collect();
         let mut differences = Vec::new();
 
-        // Changes against the branch history.
-        let attributed: FastHashSet<(&str, u64)> = commits
+        // Rows by repository number (rows come grouped by repository); changes and
+        // commits are keyed by (repository number, change number) below.
+        let (change_repos, commit_repos): (Vec<Option<u32>>, Vec<Option<u32>>) = {
+            let mut number_of = graph.repo_numbers.runs();
+            (
+                changes.iter().map(|c| number_of(&c.repo)).collect(),
+                commits.iter().map(|c| number_of(&c.repo)).collect(),
+            )
+        };
+        let attributed: FastHashSet<(u32, u64)> = commits
             .iter()
-            .filter_map(|c| c.change.map(|n| (c.repo.as_str(), n)))
+            .zip(&commit_repos)
+            .filter_map(|(c, repo)| Some(((*repo)?, c.change?)))
             .collect();
-        let in_population: FastHashSet<(&str, u64)> = changes
+        let in_population: FastHashSet<(u32, u64)> = changes
             .iter()
-            .map(|c| (c.repo.as_str(), c.number))
+            .zip(&change_repos)
+            .filter_map(|(c, repo)| Some(((*repo)?, c.number)))
             .collect();
-        for c in changes {
-            let Some(line) = lines.get_mut(c.repo.as_str()) else {
-                continue;
-            };
-            line.changes += 1;
-            let found = attributed.contains(&(c.repo.as_str(), c.number))
-                || [&c.merge_commit_sha, &c.head_sha]
-                    .iter()
-                    .any(|sha| graph.on_branch(&c.repo, sha));
-            if found {
-                line.changes_on_branch += 1;
-            } else {
-                line.changes_not_on_branch += 1;
-                let commit = if c.merge_commit_sha.is_empty() {
-                    "no merge commit recorded".to_string()
-                } else {
-                    format!("merge commit {}", c.merge_commit_sha)
-                };
-                differences.push(Difference {
-                repo: c.repo.to_string(),
-                kind: DifferenceKind::ChangeNotOnProductionBranch,
-                subject_type: "change".into(),
-                subject: c.number.to_string(),
-                time: c.merged_at,
-                url: c.url.to_string(),
-                detail: format!(
-                    "PR #{} merged into {} at {}: neither its {commit} nor its head {} is in the collected history of a production branch",
-                    c.number,
-                    c.base_branch,
-                    c.merged_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-                    c.head_sha
-                ),
-                informational: false,
-            });
-            }
-        }
 
         // Commits against the changes.
-        for c in commits {
-            let Some(line) = lines.get_mut(c.repo.as_str()) else {
+        for (c, repo) in commits.iter().zip(&commit_repos) {
+            let Some(line) = repo.and_then(|r| lines.get_mut(r as usize)) else {
                 continue;
             };
             line.commits += 1;
             match c.change {
                 Some(number) => {
                     line.commits_with_change += 1;
-                    if !in_population.contains(&(c.repo.as_str(), number)) {
+                    if !in_population.contains(&(repo.unwrap_or_default(), number)) {
                         line.commits_with_change_outside += 1;
                     }
                 }
@@ -349,30 +327,30 @@ impl Prepared<'_> {
                 }
             }
         }
+        drop(in_population);
 
         // Deployments against the branch history and the changes.
-        let mut deployed_repos: BTreeSet<&str> = BTreeSet::new();
+        let mut deployed_repos = vec![false; lines.len()];
         for d in &evidence.deployments {
             if !repos.contains_key(d.repo.as_str())
                 || !scope.is_production_environment(&d.environment)
             {
                 continue;
             }
-            deployed_repos.insert(d.repo.as_str());
-            graph.deployed(&d.repo, &d.sha);
+            let repo = graph.repo_numbers.number(&d.repo);
+            if let Some(deployed) = deployed_repos.get_mut(repo as usize) {
+                *deployed = true;
+            }
+            graph.deployed(repo, &d.sha);
             if !window.contains(d.created_at) {
                 continue;
             }
-            let Some(line) = lines.get_mut(d.repo.as_str()) else {
+            let Some(line) = lines.get_mut(repo as usize) else {
                 continue;
             };
             line.deployments += 1;
-            let change = graph
-                .repo_numbers
-                .get(&d.repo)
-                .and_then(|repo| carried.get(repo, &d.sha))
-                .is_some_and(Cell::get);
-            let branch = graph.on_branch(&d.repo, &d.sha);
+            let change = carried.get(repo, &d.sha).is_some_and(Cell::get);
+            let branch = graph.on_branch(repo, &d.sha);
             let kind = match (change, branch) {
                 (true, _) => {
                     line.deployments_traced += 1;
@@ -408,30 +386,77 @@ impl Prepared<'_> {
                 informational: false,
             });
         }
-
-        // Changes never deployed: the change's commits are not reachable, through the
-        // collected history's parent links, from any production deployment's commit.
-        let mut changes_by_repo: BTreeMap<&str, Vec<&ChangeRow>> = BTreeMap::new();
-        for c in changes {
-            changes_by_repo.entry(c.repo.as_str()).or_default().push(c);
+        for (line, deployed) in lines.iter_mut().zip(&deployed_repos) {
+            if *deployed {
+                line.changes_deployed = Some(0);
+                line.changes_not_deployed = Some(0);
+            }
         }
-        // One walk from every deployed commit: the nodes of different repositories never
-        // link (a node is a repository's SHA), so this is the walk of each repository.
+
+        // Changes against the branch history and, in repositories with production
+        // deployments, whether they were ever deployed: whether a change's commits are
+        // reachable, through the collected history's parent links, from any production
+        // deployment's commit. One walk from every deployed commit: the nodes of
+        // different repositories never link (a node is a repository's SHA), so this is
+        // the walk of each repository.
         let reached = graph.reachable_from_deployed();
-        for repo in &deployed_repos {
-            let Some(line) = lines.get_mut(repo) else {
+        for (c, repo) in changes.iter().zip(&change_repos) {
+            let Some(repo) = *repo else { continue };
+            let Some(line) = lines.get_mut(repo as usize) else {
                 continue;
             };
-            let (mut deployed, mut not_deployed) = (0, 0);
-            for c in changes_by_repo.get(repo).into_iter().flatten() {
-                let hit = [&c.merge_commit_sha, &c.head_sha]
+            line.changes += 1;
+            let deployed_repo = deployed_repos[repo as usize];
+            let is_attributed = attributed.contains(&(repo, c.number));
+            // The nodes of the merge and head commits (looked up once for both tests).
+            let shas = [&c.merge_commit_sha, &c.head_sha];
+            let nodes = if deployed_repo || !is_attributed {
+                shas.map(|sha| graph.node(repo, sha))
+            } else {
+                [None, None]
+            };
+            let found = is_attributed
+                || nodes
                     .iter()
-                    .any(|s| !s.is_empty() && graph.node(repo, s).is_some_and(|n| reached[n]));
-                if hit {
-                    deployed += 1;
+                    .any(|n| n.is_some_and(|n| graph.is_collected(n)));
+            if found {
+                line.changes_on_branch += 1;
+            } else {
+                line.changes_not_on_branch += 1;
+                let commit = if c.merge_commit_sha.is_empty() {
+                    "no merge commit recorded".to_string()
                 } else {
-                    not_deployed += 1;
-                    differences.push(Difference {
+                    format!("merge commit {}", c.merge_commit_sha)
+                };
+                differences.push(Difference {
+                repo: c.repo.to_string(),
+                kind: DifferenceKind::ChangeNotOnProductionBranch,
+                subject_type: "change".into(),
+                subject: c.number.to_string(),
+                time: c.merged_at,
+                url: c.url.to_string(),
+                detail: format!(
+                    "PR #{} merged into {} at {}: neither its {commit} nor its head {} is in the collected history of a production branch",
+                    c.number,
+                    c.base_branch,
+                    c.merged_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                    c.head_sha
+                ),
+                informational: false,
+            });
+            }
+            if !deployed_repo {
+                continue;
+            }
+            let hit = shas
+                .iter()
+                .zip(nodes)
+                .any(|(sha, node)| !sha.is_empty() && node.is_some_and(|n| reached[n]));
+            if hit {
+                *line.changes_deployed.get_or_insert(0) += 1;
+            } else {
+                *line.changes_not_deployed.get_or_insert(0) += 1;
+                differences.push(Difference {
                     repo: c.repo.to_string(),
                     kind: DifferenceKind::ChangeNeverDeployed,
                     subject_type: "change".into(),
@@ -444,10 +469,7 @@ impl Prepared<'_> {
                     ),
                     informational: true,
                 });
-                }
             }
-            line.changes_deployed = Some(deployed);
-            line.changes_not_deployed = Some(not_deployed);
         }
 
         let mut query_mismatches = Vec::new();
@@ -467,7 +489,7 @@ impl Prepared<'_> {
             }
         }
 
-        for line in lines.values_mut() {
+        for line in &mut lines {
             let mut flags = Vec::new();
             if !line.history_collected && (line.changes > 0 || line.deployments > 0) {
                 flags.push(
@@ -509,7 +531,7 @@ impl Prepared<'_> {
         differences.sort_by(|a, b| {
             (&a.repo, a.kind, a.time, &a.subject).cmp(&(&b.repo, b.kind, b.time, &b.subject))
         });
-        let repositories: Vec<RepoReconciliation> = lines.into_values().collect();
+        let repositories = lines;
         let reconciled = query_mismatches.is_empty() && repositories.iter().all(|r| r.reconciled);
         Reconciliation {
             repositories,
@@ -568,20 +590,23 @@ impl<'e> History<'e> {
         }
     }
 
-    fn deployed(&mut self, repo: &'e str, sha: &'e str) {
-        let repo = self.repo_numbers.number(repo);
+    fn deployed(&mut self, repo: u32, sha: &str) {
         let node = self.intern(repo, sha);
         self.deployed.push(node);
     }
 
-    fn node(&self, repo: &str, sha: &str) -> Option<usize> {
-        let repo = self.repo_numbers.get(repo)?;
+    fn node(&self, repo: u32, sha: &str) -> Option<usize> {
         self.nodes.get(repo, sha).copied()
     }
 
+    /// Whether the node is a commit of the collected history of a production branch.
+    fn is_collected(&self, node: usize) -> bool {
+        node < self.commits.len()
+    }
+
     /// Whether the commit is in the collected history of a production branch.
-    fn on_branch(&self, repo: &str, sha: &str) -> bool {
-        self.node(repo, sha).is_some_and(|n| n < self.commits.len())
+    fn on_branch(&self, repo: u32, sha: &str) -> bool {
+        self.node(repo, sha).is_some_and(|n| self.is_collected(n))
     }
 
     /// Per node: whether a deployed commit reaches it through parent links.

@@ -64,6 +64,32 @@ impl<'a> RepoNumbers<'a> {
     pub fn get(&self, repo: &str) -> Option<u32> {
         self.numbers.get(repo).copied()
     }
+
+    /// How many repositories have a number (the numbers are `0..len`).
+    pub fn len(&self) -> usize {
+        self.numbers.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.numbers.is_empty()
+    }
+
+    /// [`get`](Self::get) for names that come in runs, as records grouped by
+    /// repository do: each run's name is hashed once.
+    pub fn runs<'n, 'r>(&'n self) -> impl FnMut(&'r str) -> Option<u32> + 'n
+    where
+        'r: 'n,
+    {
+        let mut last: Option<(&'r str, Option<u32>)> = None;
+        move |repo| match last {
+            Some((name, number)) if name == repo => number,
+            _ => {
+                let number = self.get(repo);
+                last = Some((repo, number));
+                number
+            }
+        }
+    }
 }
 
 /// A map from (repository number, commit SHA) to `V` (see the module docs).
@@ -214,5 +240,21 @@ mod tests {
         assert_eq!(numbers.number("acme/b"), 0);
         assert_eq!(numbers.get("acme/a"), Some(1));
         assert_eq!(numbers.get("acme/c"), None);
+    }
+
+    #[test]
+    fn run_lookups_answer_as_get_does() {
+        let mut numbers = RepoNumbers::default();
+        numbers.number("acme/a");
+        numbers.number("acme/b");
+        assert_eq!(numbers.len(), 2);
+        let mut get = numbers.runs();
+        let names = [
+            "acme/a", "acme/a", "acme/x", "acme/x", "acme/b", "acme/a", "",
+        ];
+        let got: Vec<Option<u32>> = names.iter().map(|n| get(n)).collect();
+        let want: Vec<Option<u32>> = names.iter().map(|n| numbers.get(n)).collect();
+        assert_eq!(got, want);
+        assert_eq!(got, [Some(0), Some(0), None, None, Some(1), Some(0), None]);
     }
 }
