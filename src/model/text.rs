@@ -48,6 +48,35 @@ struct Table {
     /// hashes and never touches the string (a cache miss on most unique strings).
     slots: Vec<(u64, Option<ArcStr>)>,
     hasher: foldhash::fast::FixedState,
+    /// The table's references to strings it evicted, let go [`EVICTED`] evictions
+    /// later. Letting go of a reference writes the string's count, and an evicted
+    /// string was usually stored long before, out of cache: dropped at once, every
+    /// eviction waited for memory (a third of the table's cost at a million changes).
+    /// Asked for ahead of time ([`prefetch`]) and dropped later, it is in cache by then.
+    evicted: Vec<Option<ArcStr>>,
+    next_evicted: usize,
+}
+
+/// How many evicted strings wait (a power of two).
+const EVICTED: usize = 1 << 6;
+
+/// Asks the processor to bring the cache line of `string`'s count in, without waiting.
+fn prefetch(string: &ArcStr) {
+    // The count lives just before the characters (arcstr's layout); for another
+    // layout this fetches a neighbouring line, which costs nothing but the hint.
+    #[cfg(target_arch = "x86_64")]
+    {
+        let header = string.as_ptr().wrapping_sub(16);
+        // SAFETY: a prefetch is a hint: it never faults and reads nothing observable,
+        // whatever the address.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                header.cast(),
+            )
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = string;
 }
 
 thread_local! {
@@ -68,6 +97,8 @@ pub fn interning<R>(f: impl FnOnce() -> R) -> R {
         *t.borrow_mut() = Some(Table {
             slots: vec![(0, None); SLOTS],
             hasher: Default::default(),
+            evicted: vec![None; EVICTED],
+            next_evicted: 0,
         })
     });
     let _off = Off;
@@ -94,7 +125,14 @@ pub(super) fn intern_up_to(s: &str, limit: usize) -> Text {
                 return Some(found.clone());
             }
             let new = ArcStr::from(s);
-            *slot = (hash, Some(new.clone()));
+            let old = std::mem::replace(slot, (hash, Some(new.clone()))).1;
+            if let Some(old) = old {
+                prefetch(&old);
+                let at = table.next_evicted;
+                table.next_evicted = (at + 1) & (EVICTED - 1);
+                // The reference evicted `EVICTED` evictions ago goes here.
+                table.evicted[at] = Some(old);
+            }
             Some(new)
         });
         if let Some(shared) = shared {
