@@ -151,7 +151,9 @@ pub struct Exception {
     /// Raw evidence references (`sha256:<hash>#<JSON pointer>`).
     pub evidence: Vec<crate::model::EvidenceRef>,
     pub status: ExceptionStatus,
-    pub waiver: Option<WaiverRef>,
+    // Boxed: a waiver is rare, and a quarter of a million exceptions each had room
+    // for one inline (120 bytes).
+    pub waiver: Option<Box<WaiverRef>>,
     /// Kind-specific facts, e.g. CM-04's `basis`, CM-10's failing settings.
     #[serde(default, skip_serializing_if = "Detail::is_empty")]
     pub detail: Detail,

@@ -376,7 +376,7 @@ impl WaiversFile {
                 matched[index].push(exception.id.clone());
                 if !taken && !waiver.is_expired(snapshot) {
                     exception.status = ExceptionStatus::Waived;
-                    exception.waiver = Some(waiver.reference(&self.name));
+                    exception.waiver = Some(Box::new(waiver.reference(&self.name)));
                     applied[index].push(exception.id.clone());
                     taken = true;
                 }

@@ -128,13 +128,13 @@ fn exception(
 
 fn waived(mut e: Exception) -> Exception {
     e.status = ExceptionStatus::Waived;
-    e.waiver = Some(WaiverRef {
+    e.waiver = Some(Box::new(WaiverRef {
         reason: "accepted".into(),
         approved_by: "cfo".into(),
         approved_at: "2026-09-01".into(),
         expires: None,
         location: None,
-    });
+    }));
     e
 }
 

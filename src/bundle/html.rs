@@ -717,7 +717,7 @@ fn exception_view(e: &Exception) -> ExceptionView {
             ExceptionStatus::Open => "open",
             ExceptionStatus::Waived => "waived",
         },
-        waiver: e.waiver.as_ref().map(waiver_text),
+        waiver: e.waiver.as_deref().map(waiver_text),
         detail: detail_lines(e),
     }
 }

@@ -485,13 +485,13 @@ fn evaluation(window: Window, complete: bool, evidence_ref: &str) -> Evaluation 
         "direct_push",
     );
     waived.status = ExceptionStatus::Waived;
-    waived.waiver = Some(WaiverRef {
+    waived.waiver = Some(Box::new(WaiverRef {
         reason: "Release tooling hotfix, reviewed in INC-42".into(),
         approved_by: "ciso@acme.example".into(),
         approved_at: "2026-09-02".into(),
         expires: None,
         location: None,
-    });
+    }));
     let mut exceptions = vec![self_approval, bypass, direct, waived];
     exceptions.sort_by(|a, b| a.id.cmp(&b.id));
     let mut cm03 = control("CM-03", ResultKind::Effective, 3, 2, 0, 0);

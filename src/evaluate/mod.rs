@@ -263,9 +263,10 @@ pub struct DeploymentRow {
 pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
     let ctx = Context::build(input);
     // The population rows and the reconciliation do not read the controls' outcomes, so
-    // the two cores share the work: here the rows, then the controls; beside them the
-    // reconciliation's history part, then (once the rows are there) its rest.
-    let (judged, changes, commits, reconciliation) = std::thread::scope(|scope| {
+    // the two cores share the work: here the rows, then the controls and the other
+    // rows; beside them the reconciliation's history part, then (once the rows are
+    // there) its rest. The facts are let go here too, while the reconciliation ends.
+    std::thread::scope(|scope| {
         let prepared =
             scope.spawn(|| crate::reconcile::prepare(input.evidence, input.config, input.window));
         let changes: Vec<ChangeRow> = ctx
@@ -274,49 +275,52 @@ pub fn evaluate(input: &EvalInput<'_>) -> Evaluation {
             .map(|f| rows::change_row(&ctx.index, f))
             .collect();
         let commits: Vec<CommitRow> = ctx.commits.iter().map(rows::commit_row).collect();
-        let (judged, reconciliation) = std::thread::scope(|inner| {
+        let mut evaluation = std::thread::scope(|inner| {
             let reconciliation =
                 inner.spawn(|| crate::util::joined(prepared.join()).finish(&changes, &commits));
-            let judged = run_controls(input, &ctx);
-            (judged, crate::util::joined(reconciliation.join()))
+            let (controls, exceptions, untested) = run_controls(input, &ctx);
+            let mut evaluation = Evaluation {
+                findings: Findings {
+                    schema: FINDINGS_SCHEMA.to_string(),
+                    window: input.window,
+                    complete: input.complete,
+                    missing: input.missing.to_vec(),
+                    controls,
+                    exceptions,
+                    waivers: None,
+                },
+                changes: Vec::new(),
+                commits: Vec::new(),
+                accounts: access_rows::account_rows(&ctx.access),
+                grants: ctx.access.grants.clone(),
+                credentials: access_rows::credential_rows(
+                    input.evidence,
+                    &ctx.access,
+                    &input.config.sources,
+                ),
+                access_changes: access_rows::access_changes(&ctx.access).unwrap_or_default(),
+                inputs: input.inputs.files(),
+                aggregates: None,
+                reconciliation: Default::default(),
+                waivers: None,
+                branches: controls::cm10::rows(&ctx.index),
+                coverage: controls::op04::rows(&ctx.index),
+                deployments: ctx
+                    .deployments
+                    .iter()
+                    .map(|d| rows::deployment_row(&ctx, d))
+                    .collect(),
+                privileged: controls::ac03::rows(&ctx),
+                untested,
+            };
+            drop(ctx);
+            evaluation.reconciliation = crate::util::joined(reconciliation.join());
+            evaluation
         });
-        (judged, changes, commits, reconciliation)
-    });
-    let (controls, exceptions, untested) = judged;
-    Evaluation {
-        findings: Findings {
-            schema: FINDINGS_SCHEMA.to_string(),
-            window: input.window,
-            complete: input.complete,
-            missing: input.missing.to_vec(),
-            controls,
-            exceptions,
-            waivers: None,
-        },
-        changes,
-        commits,
-        accounts: access_rows::account_rows(&ctx.access),
-        grants: ctx.access.grants.clone(),
-        credentials: access_rows::credential_rows(
-            input.evidence,
-            &ctx.access,
-            &input.config.sources,
-        ),
-        access_changes: access_rows::access_changes(&ctx.access).unwrap_or_default(),
-        inputs: input.inputs.files(),
-        aggregates: None,
-        reconciliation,
-        waivers: None,
-        branches: controls::cm10::rows(&ctx.index),
-        coverage: controls::op04::rows(&ctx.index),
-        deployments: ctx
-            .deployments
-            .iter()
-            .map(|d| rows::deployment_row(&ctx, d))
-            .collect(),
-        privileged: controls::ac03::rows(&ctx),
-        untested,
-    }
+        evaluation.changes = changes;
+        evaluation.commits = commits;
+        evaluation
+    })
 }
 
 /// Runs every control of the catalog in catalog order: the findings' result lines, the
