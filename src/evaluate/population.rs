@@ -131,8 +131,7 @@ pub fn changes<'a>(
     let mut members = Vec::new();
     for change in all {
         let membership = change_membership(repos, scope, window, change);
-        if membership != Membership::Out && seen.insert((change.repo.as_str(), change.number))
-        {
+        if membership != Membership::Out && seen.insert((change.repo.as_str(), change.number)) {
             members.push((change, membership));
         }
     }

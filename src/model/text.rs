@@ -70,9 +70,7 @@ fn prefetch(string: &ArcStr) {
         // SAFETY: a prefetch is a hint: it never faults and reads nothing observable,
         // whatever the address.
         unsafe {
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                header.cast(),
-            )
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(header.cast())
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
