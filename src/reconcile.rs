@@ -17,7 +17,7 @@
 //!
 //! Pure: a function of the evidence, the config and the evaluated populations.
 
-use crate::sha_map::{RepoNumbers, ShaMap};
+use crate::sha_map::{LOOKAHEAD, RepoNumbers, ShaMap};
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -175,7 +175,10 @@ pub fn prepare<'e>(evidence: &'e Evidence, config: &'e Config, window: Window) -
         graph.repo_numbers.number(repo);
     }
     let mut history_repos: BTreeSet<&str> = BTreeSet::new();
-    for c in &evidence.branch_commits {
+    for (i, c) in evidence.branch_commits.iter().enumerate() {
+        if let Some(ahead) = evidence.branch_commits.get(i + LOOKAHEAD) {
+            graph.prefetch(&ahead.repo, &ahead.sha);
+        }
         if !is_production(&c.repo, &c.branch) {
             continue;
         }
@@ -212,7 +215,16 @@ pub fn prepare<'e>(evidence: &'e Evidence, config: &'e Config, window: Window) -
         }
     };
     let mut number_of = graph.repo_numbers.runs();
-    for change in &evidence.changes {
+    let changes = &evidence.changes;
+    for (i, change) in changes.iter().enumerate() {
+        if let Some(ahead) = changes.get(i + LOOKAHEAD)
+            && let Some(repo) = graph.repo_numbers.get(&ahead.repo)
+        {
+            let shas = ahead.merge_commit_sha.iter().chain([&ahead.head_sha]);
+            for sha in shas.chain(ahead.commits.iter().map(|c| &c.sha)) {
+                carried.prefetch(repo, sha);
+            }
+        }
         let Some(repo) = number_of(&change.repo) else {
             continue;
         };
@@ -400,7 +412,13 @@ impl Prepared<'_> {
         // different repositories never link (a node is a repository's SHA), so this is
         // the walk of each repository.
         let reached = graph.reachable_from_deployed();
-        for (c, repo) in changes.iter().zip(&change_repos) {
+        for (i, (c, repo)) in changes.iter().zip(&change_repos).enumerate() {
+            if let (Some(ahead), Some(Some(repo))) =
+                (changes.get(i + LOOKAHEAD), change_repos.get(i + LOOKAHEAD))
+            {
+                graph.nodes.prefetch(*repo, &ahead.merge_commit_sha);
+                graph.nodes.prefetch(*repo, &ahead.head_sha);
+            }
             let Some(repo) = *repo else { continue };
             let Some(line) = lines.get_mut(repo as usize) else {
                 continue;
@@ -580,6 +598,11 @@ impl<'e> History<'e> {
         self.starts.reserve(self.commits.len() + 1);
         self.starts.push(0);
         for i in 0..self.commits.len() {
+            if let Some(ahead) = self.commits.get(i + LOOKAHEAD) {
+                for parent in &ahead.parents {
+                    self.prefetch(&ahead.repo, parent);
+                }
+            }
             let commit = self.commits[i];
             let repo = self.repo_numbers.number(&commit.repo);
             for parent in &commit.parents {
@@ -593,6 +616,13 @@ impl<'e> History<'e> {
     fn deployed(&mut self, repo: u32, sha: &str) {
         let node = self.intern(repo, sha);
         self.deployed.push(node);
+    }
+
+    /// See [`ShaMap::prefetch`].
+    fn prefetch(&self, repo: &str, sha: &str) {
+        if let Some(repo) = self.repo_numbers.get(repo) {
+            self.nodes.prefetch(repo, sha);
+        }
     }
 
     fn node(&self, repo: u32, sha: &str) -> Option<usize> {

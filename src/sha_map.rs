@@ -92,32 +92,57 @@ impl<'a> RepoNumbers<'a> {
     }
 }
 
+/// How many records ahead the builders and readers of a [`ShaMap`] ask for slots
+/// ([`ShaMap::prefetch`]): enough for memory to answer meanwhile.
+pub const LOOKAHEAD: usize = 8;
+
 /// A map from (repository number, commit SHA) to `V` (see the module docs).
+///
+/// The SHAs are an open-addressing table of its own (linear probing, at most 4/5 full)
+/// rather than a `HashMap`: at a million changes its millions of slots are far larger
+/// than any cache, so nearly every look-up waits for memory, and a loop that knows
+/// its next keys can ask for their slots ahead of time ([`prefetch`](Self::prefetch)),
+/// which a `HashMap` does not allow. An empty slot has the repository number
+/// [`EMPTY`], so a slot is only the key and the value (32 bytes for a `usize`).
 #[derive(Debug)]
 pub struct ShaMap<V> {
-    by_digest: FastHashMap<(u32, [u8; 20]), V>,
+    slots: Vec<Slot<V>>,
+    /// SHAs in `slots`.
+    in_slots: usize,
     /// Per repository, by lower-cased text (rare: owned keys are cheap enough).
     by_text: FastHashMap<u32, FastHashMap<String, V>>,
     len: usize,
+    hasher: foldhash::fast::FixedState,
 }
+
+#[derive(Debug, Clone)]
+struct Slot<V> {
+    repo: u32,
+    digest: [u8; 20],
+    value: V,
+}
+
+/// The repository number of an empty slot (numbers count up from 0).
+const EMPTY: u32 = u32::MAX;
 
 impl<V> Default for ShaMap<V> {
     fn default() -> Self {
         ShaMap {
-            by_digest: FastHashMap::default(),
+            slots: Vec::new(),
+            in_slots: 0,
             by_text: FastHashMap::default(),
             len: 0,
+            hasher: Default::default(),
         }
     }
 }
 
-impl<V> ShaMap<V> {
+impl<V: Default> ShaMap<V> {
     /// Room for `capacity` SHAs in hexadecimal without growing.
     pub fn with_capacity(capacity: usize) -> Self {
         ShaMap {
-            by_digest: FastHashMap::with_capacity_and_hasher(capacity, Default::default()),
-            by_text: FastHashMap::default(),
-            len: 0,
+            slots: empty_slots(slots_for(capacity)),
+            ..ShaMap::default()
         }
     }
 
@@ -131,8 +156,24 @@ impl<V> ShaMap<V> {
 
     pub fn get(&self, repo: u32, sha: &str) -> Option<&V> {
         match digest(sha) {
-            Some(key) => self.by_digest.get(&(repo, key)),
+            Some(key) => {
+                let at = self.find(repo, &key).ok()?;
+                Some(&self.slots[at].value)
+            }
             None => self.by_text.get(&repo)?.get(lower(sha).as_ref()),
+        }
+    }
+
+    /// Asks the processor for the slot where (`repo`, `sha`) is or would go, without
+    /// waiting: a loop calls it for a key some iterations ahead, and the look-up
+    /// finds the slot in cache.
+    pub fn prefetch(&self, repo: u32, sha: &str) {
+        if self.slots.is_empty() {
+            return;
+        }
+        if let Some(key) = digest(sha) {
+            let at = self.home(repo, &key);
+            crate::util::prefetch(&self.slots[at]);
         }
     }
 
@@ -144,40 +185,107 @@ impl<V> ShaMap<V> {
         sha: &str,
         make: impl FnOnce() -> V,
     ) -> (&mut V, bool) {
-        fn upsert<'m, K, V>(
-            entry: Entry<'m, K, V>,
-            len: &mut usize,
-            make: impl FnOnce() -> V,
-        ) -> (&'m mut V, bool) {
-            match entry {
+        let Some(key) = digest(sha) else {
+            let (value, inserted) = match self
+                .by_text
+                .entry(repo)
+                .or_default()
+                .entry(lower(sha).into_owned())
+            {
                 Entry::Occupied(e) => (e.into_mut(), false),
-                Entry::Vacant(e) => {
-                    *len += 1;
-                    (e.insert(make()), true)
-                }
-            }
+                Entry::Vacant(e) => (e.insert(make()), true),
+            };
+            self.len += usize::from(inserted);
+            return (value, inserted);
+        };
+        if (self.in_slots + 1) * 5 > self.slots.len() * 4 {
+            self.grow();
         }
-        match digest(sha) {
-            Some(key) => upsert(self.by_digest.entry((repo, key)), &mut self.len, make),
-            None => upsert(
-                self.by_text
-                    .entry(repo)
-                    .or_default()
-                    .entry(lower(sha).into_owned()),
-                &mut self.len,
-                make,
-            ),
+        match self.find(repo, &key) {
+            Ok(at) => (&mut self.slots[at].value, false),
+            Err(at) => {
+                self.slots[at] = Slot {
+                    repo,
+                    digest: key,
+                    value: make(),
+                };
+                self.in_slots += 1;
+                self.len += 1;
+                (&mut self.slots[at].value, true)
+            }
         }
     }
 
     /// Every value, in no particular order.
     pub fn into_values(self) -> impl Iterator<Item = V> {
-        self.by_digest.into_values().chain(
-            self.by_text
-                .into_values()
-                .flat_map(FastHashMap::into_values),
-        )
+        self.slots
+            .into_iter()
+            .filter(|slot| slot.repo != EMPTY)
+            .map(|slot| slot.value)
+            .chain(
+                self.by_text
+                    .into_values()
+                    .flat_map(FastHashMap::into_values),
+            )
     }
+
+    /// The first slot to look in for the key.
+    fn home(&self, repo: u32, key: &[u8; 20]) -> usize {
+        use std::hash::BuildHasher;
+        let hash = self.hasher.hash_one((repo, key));
+        // The hash scaled to the table's size (any size, not only powers of two).
+        ((u128::from(hash) * self.slots.len() as u128) >> 64) as usize
+    }
+
+    /// The key's slot (`Ok`), or the empty slot where it would go (`Err`). The table is
+    /// never full, so the probe ends.
+    fn find(&self, repo: u32, key: &[u8; 20]) -> Result<usize, usize> {
+        if self.slots.is_empty() {
+            return Err(0);
+        }
+        let mut at = self.home(repo, key);
+        loop {
+            let slot = &self.slots[at];
+            if slot.repo == EMPTY {
+                return Err(at);
+            }
+            if slot.repo == repo && slot.digest == *key {
+                return Ok(at);
+            }
+            at += 1;
+            if at == self.slots.len() {
+                at = 0;
+            }
+        }
+    }
+
+    /// Twice the room, every SHA moved to its slot in the new table.
+    fn grow(&mut self) {
+        let wanted = slots_for((self.in_slots + 1) * 2);
+        let old = std::mem::replace(&mut self.slots, empty_slots(wanted));
+        for slot in old {
+            if slot.repo != EMPTY
+                && let Err(at) = self.find(slot.repo, &slot.digest)
+            {
+                self.slots[at] = slot;
+            }
+        }
+    }
+}
+
+/// Slots for `capacity` SHAs at most 4/5 full, with one to spare (never full).
+fn slots_for(capacity: usize) -> usize {
+    (capacity.max(8) * 5).div_ceil(4) + 1
+}
+
+fn empty_slots<V: Default>(n: usize) -> Vec<Slot<V>> {
+    let mut slots = Vec::with_capacity(n);
+    slots.resize_with(n, || Slot {
+        repo: EMPTY,
+        digest: [0; 20],
+        value: V::default(),
+    });
+    slots
 }
 
 #[cfg(test)]
@@ -256,5 +364,39 @@ mod tests {
         let want: Vec<Option<u32>> = names.iter().map(|n| numbers.get(n)).collect();
         assert_eq!(got, want);
         assert_eq!(got, [Some(0), Some(0), None, None, Some(1), Some(0), None]);
+    }
+
+    /// Many SHAs (the table grows from empty, probes wrap around its end), mixed with
+    /// the same SHAs under other repositories and in upper case: every one is found
+    /// with its own value, and nothing else is.
+    #[test]
+    fn a_grown_table_finds_every_key_and_only_those() {
+        let sha = |i: u64| format!("{:040x}", i.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        for mut map in [ShaMap::default(), ShaMap::with_capacity(5_000)] {
+            for i in 0..5_000u64 {
+                for repo in 0..3u32 {
+                    let (value, inserted) =
+                        map.get_or_insert_with(repo, &sha(i), || (u64::from(repo), i));
+                    assert!(inserted);
+                    assert_eq!(*value, (u64::from(repo), i));
+                }
+            }
+            assert_eq!(map.len(), 15_000);
+            for i in 0..5_000u64 {
+                map.prefetch(1, &sha(i));
+                assert_eq!(map.get(1, &sha(i).to_uppercase()), Some(&(1, i)));
+                let (_, inserted) = map.get_or_insert_with(2, &sha(i), || (9, 9));
+                assert!(!inserted);
+                assert_eq!(map.get(3, &sha(i)), None);
+                assert_eq!(map.get(0, &sha(i + 5_000)), None);
+            }
+            let mut values: Vec<(u64, u64)> = map.into_values().collect();
+            values.sort();
+            let mut want: Vec<(u64, u64)> = (0..3)
+                .flat_map(|r| (0..5_000).map(move |i| (r, i)))
+                .collect();
+            want.sort();
+            assert_eq!(values, want);
+        }
     }
 }

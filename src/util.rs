@@ -117,6 +117,19 @@ pub fn joined<T>(result: std::thread::Result<T>) -> T {
     }
 }
 
+/// Asks the processor to bring the cache line holding `address` in, without waiting: a
+/// hint for memory read soon (a no-op where not implemented). Any address will do.
+pub fn prefetch<T>(address: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint: it never faults, whatever the address, and reads
+    // nothing observable.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(address.cast())
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = address;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

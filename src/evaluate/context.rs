@@ -183,18 +183,19 @@ impl<'a> Context<'a> {
             );
             (index, changes, crate::util::joined(by_sha.join()))
         });
-        // The deployments (one thread) beside the commit population (two).
+        // The deployments (one thread) beside the commit population (the other: on two,
+        // it was done well before the deployments, leaving a core idle).
         let (commits, built) = std::thread::scope(|scope| {
             let built = scope.spawn(|| deployments::build(&index, &by_sha, &changes));
-            let commits = crate::util::par_map(
-                population::commits(
-                    &index.repos,
-                    index.scope,
-                    &index.window,
-                    &evidence.branch_commits,
-                ),
-                |commit| facts::commit_facts(&index, &by_sha, commit),
-            );
+            let commits: Vec<_> = population::commits(
+                &index.repos,
+                index.scope,
+                &index.window,
+                &evidence.branch_commits,
+            )
+            .into_iter()
+            .map(|commit| facts::commit_facts(&index, &by_sha, commit))
+            .collect();
             (commits, crate::util::joined(built.join()))
         });
         drop(by_sha);

@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use crate::util::{FastHashMap, lower};
+use crate::util::{FastHashMap, FastHashSet, lower};
 
 use chrono::{DateTime, Datelike, Timelike};
 
@@ -288,43 +288,58 @@ pub fn build<'a>(
     let tz = index.config.audit.time_zone().ok();
     let hours = BusinessHours::parse(&index.params.business_hours).ok();
     let days = parse_business_days(&index.params.business_days).ok();
-    // Only looked up (a million entries each at scale): hashed.
+    let mut seen: FastHashSet<(&str, &str)> = FastHashSet::default();
+    let mut members: Vec<&'a Deployment> = Vec::new();
+    for deployment in &index.evidence.deployments {
+        if in_population(index, deployment)
+            && seen.insert((deployment.repo.as_str(), deployment.id.as_str()))
+        {
+            members.push(deployment);
+        }
+    }
+    drop(seen);
+    // On keys copied beside the entries, distinct (see `population::changes`).
+    members.sort_by_cached_key(|d| (d.created_at, d.repo.as_str(), d.id.as_str()));
+
+    let successes = Successes::build(index.evidence);
+    let branch = branch_records(index, by_sha, &members);
+    let traces: Vec<Option<Trace>> = members
+        .iter()
+        .map(|d| trace(index, by_sha, &branch, &d.repo, &d.sha))
+        .collect();
+    // The changes the traces name, found in the population's facts or else among the
+    // evidence's production changes. Only those are kept: a map of every change (a
+    // million at scale, twice) cost more to build than all the rest.
+    let wanted: FastHashSet<(&str, u64)> = members
+        .iter()
+        .zip(&traces)
+        .filter_map(|(d, t)| Some((d.repo.as_str(), t.as_ref()?.number)))
+        .collect();
     let population_slots: FastHashMap<(&str, u64), usize> = changes
         .iter()
         .enumerate()
         .map(|(i, f)| ((f.change.repo.as_str(), f.change.number), i))
+        .filter(|(key, _)| wanted.contains(key))
         .collect();
     // The first record of each change wins (the iteration is reversed, later wins).
     let records: FastHashMap<(&str, u64), &'a Change> = index
         .evidence
         .changes
         .iter()
-        .filter(|c| {
-            population::is_production(&index.repos, index.scope, &c.repo, &c.base_branch)
-                == Some(true)
-        })
         .map(|c| ((c.repo.as_str(), c.number), c))
+        .filter(|(key, c)| {
+            wanted.contains(key)
+                && population::is_production(&index.repos, index.scope, &c.repo, &c.base_branch)
+                    == Some(true)
+        })
         .rev()
         .collect();
-
-    let mut seen = BTreeMap::new();
-    for deployment in &index.evidence.deployments {
-        if in_population(index, deployment) {
-            seen.entry((deployment.repo.as_str(), deployment.id.as_str()))
-                .or_insert(deployment);
-        }
-    }
-    let mut members: Vec<&'a Deployment> = seen.into_values().collect();
-    members.sort_by(|a, b| (a.created_at, &a.repo, &a.id).cmp(&(b.created_at, &b.repo, &b.id)));
-
-    let successes = Successes::build(index.evidence);
-    let branch = branch_records(index, by_sha, &members);
+    drop(wanted);
     let mut context_changes: Vec<ChangeFacts<'a>> = Vec::new();
     let mut context_slots: BTreeMap<(&str, u64), usize> = BTreeMap::new();
     let mut out = Vec::with_capacity(members.len());
-    for deployment in members {
+    for (deployment, trace) in members.into_iter().zip(traces) {
         let (state, outcome) = outcome(deployment);
-        let trace = trace(index, by_sha, &branch, &deployment.repo, &deployment.sha);
         let change = trace.and_then(|t| {
             let key = (deployment.repo.as_str(), t.number);
             if let Some(i) = population_slots.get(&key) {

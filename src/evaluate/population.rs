@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::config::{Scope, Source};
 use crate::locker::Window;
 use crate::model::{BranchCommit, Change, Repository};
-use crate::sha_map::{RepoNumbers, ShaMap};
+use crate::sha_map::{LOOKAHEAD, RepoNumbers, ShaMap};
 use crate::util::FastHashSet;
 
 /// Whether a record belongs to a population.
@@ -169,7 +169,12 @@ pub fn commits<'a>(
     // The members in evidence order, found by (repository, SHA).
     let mut members: Vec<PopulationCommit<'a>> = Vec::new();
     let mut by_sha: ShaMap<usize> = ShaMap::with_capacity(all.len());
-    for commit in all {
+    for (i, commit) in all.iter().enumerate() {
+        if let Some(ahead) = all.get(i + LOOKAHEAD)
+            && let Some(repo) = repo_numbers.get(&ahead.repo)
+        {
+            by_sha.prefetch(repo, &ahead.sha);
+        }
         let membership = placement(
             repos,
             scope,

@@ -8,7 +8,7 @@
 //! 150 MB).
 
 use crate::model::{Change, Timestamp};
-use crate::sha_map::{RepoNumbers, ShaMap};
+use crate::sha_map::{LOOKAHEAD, RepoNumbers, ShaMap};
 
 use super::deployments::TraceBasis;
 use super::population;
@@ -22,6 +22,17 @@ struct Carriers {
     basis: TraceBasis,
     /// The change with the lowest number (the commit population's lookup).
     lowest: u32,
+}
+
+/// What an empty slot of the map holds (never read).
+impl Default for Carriers {
+    fn default() -> Self {
+        Carriers {
+            best: 0,
+            basis: TraceBasis::MergeCommit,
+            lowest: 0,
+        }
+    }
 }
 
 pub(super) struct ShaIndex<'a> {
@@ -59,7 +70,14 @@ impl<'a> ShaIndex<'a> {
             repos: RepoNumbers::default(),
             carriers: ShaMap::with_capacity(size),
         };
-        for position in members {
+        for (i, &position) in members.iter().enumerate() {
+            // The slots of a change a few ahead are fetched while this one is added.
+            if let Some(&ahead) = members.get(i + LOOKAHEAD) {
+                let ahead = &changes[ahead as usize];
+                if let Some(repo) = index.repos.get(&ahead.repo) {
+                    index.prefetch(repo, ahead);
+                }
+            }
             let change = &changes[position as usize];
             let repo = index.repos.number(&change.repo);
             if let Some(sha) = &change.merge_commit_sha {
@@ -71,6 +89,13 @@ impl<'a> ShaIndex<'a> {
             }
         }
         index
+    }
+
+    fn prefetch(&self, repo: u32, change: &Change) {
+        let shas = change.merge_commit_sha.iter().chain([&change.head_sha]);
+        for sha in shas.chain(change.commits.iter().map(|c| &c.sha)) {
+            self.carriers.prefetch(repo, sha);
+        }
     }
 
     fn add(&mut self, repo: u32, sha: &'a str, basis: TraceBasis, position: u32) {

@@ -64,17 +64,7 @@ const EVICTED: usize = 1 << 6;
 fn prefetch(string: &ArcStr) {
     // The count lives just before the characters (arcstr's layout); for another
     // layout this fetches a neighbouring line, which costs nothing but the hint.
-    #[cfg(target_arch = "x86_64")]
-    {
-        let header = string.as_ptr().wrapping_sub(16);
-        // SAFETY: a prefetch is a hint: it never faults and reads nothing observable,
-        // whatever the address.
-        unsafe {
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(header.cast())
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = string;
+    crate::util::prefetch(string.as_ptr().wrapping_sub(16));
 }
 
 thread_local! {
