@@ -65,7 +65,7 @@ enum Parsed {
 
 struct Job {
     kind: Big,
-    block: Arc<Vec<u8>>,
+    block: Arc<Block>,
     elements: Vec<(usize, usize)>,
     reply: mpsc::Sender<Option<Parsed>>,
 }
@@ -73,11 +73,51 @@ struct Job {
 /// Reads and deserializes `path`, or `None` when the fast path cannot (the caller then
 /// parses the plain way and reports any error).
 pub(super) fn read(path: &Path) -> Option<Evidence> {
-    read_blocks(path, BLOCK)
+    read_blocks(path, BLOCK, Source::best())
 }
 
-fn read_blocks(path: &Path, block: usize) -> Option<Evidence> {
+/// How the scanner gets the file's bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// `read` into buffers of our own.
+    Read,
+    /// Windows of the file mapped read-only (Linux): the parsers read the page cache
+    /// itself, where reading copied all of it (0.7–0.9 s of CPU for the 3.4 GB of a
+    /// million changes). A window is unmapped once its batches are parsed.
+    #[cfg(target_os = "linux")]
+    Mapped,
+}
+
+impl Source {
+    fn best() -> Source {
+        #[cfg(target_os = "linux")]
+        return Source::Mapped;
+        #[cfg(not(target_os = "linux"))]
+        return Source::Read;
+    }
+}
+
+/// A block's bytes: a buffer read into, or a mapped window of the file.
+enum Block {
+    Read(Vec<u8>),
+    #[cfg(target_os = "linux")]
+    Mapped(window::Window),
+}
+
+impl std::ops::Deref for Block {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Block::Read(bytes) => bytes,
+            #[cfg(target_os = "linux")]
+            Block::Mapped(window) => window,
+        }
+    }
+}
+
+fn read_blocks(path: &Path, block: usize, source: Source) -> Option<Evidence> {
     let file = std::fs::File::open(path).ok()?;
+    let file_len = file.metadata().ok()?.len();
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .clamp(1, 8);
@@ -92,7 +132,10 @@ fn read_blocks(path: &Path, block: usize) -> Option<Evidence> {
         // The scanner runs here; dropping `jobs` at its end lets the workers finish.
         let mut scanner = Scanner {
             file,
-            block: Arc::new(Vec::new()),
+            source,
+            file_len,
+            offset: 0,
+            block: Arc::new(Block::Read(Vec::new())),
             pos: 0,
             eof: false,
             size: block.max(1),
@@ -172,14 +215,19 @@ fn trim_deployment(d: &mut Deployment) {
 
 struct Scanner {
     file: std::fs::File,
+    source: Source,
+    /// The file's length when opened (the end of the last mapped window).
+    file_len: u64,
+    /// The file offset of the current block's first byte (mapped windows).
+    offset: u64,
     /// The current block: the unscanned rest of the previous one, then new bytes.
-    block: Arc<Vec<u8>>,
+    block: Arc<Block>,
     pos: usize,
     eof: bool,
     /// Bytes to read per block.
     size: usize,
     /// Earlier blocks, handed to the workers; reused once they are done with them.
-    retired: Vec<Arc<Vec<u8>>>,
+    retired: Vec<Arc<Block>>,
 }
 
 impl Scanner {
@@ -190,6 +238,29 @@ impl Scanner {
             return Some(false);
         }
         let keep = keep.min(self.block.len());
+        #[cfg(target_os = "linux")]
+        if self.source == Source::Mapped {
+            // The next window starts at the unscanned rest, in place: nothing is copied.
+            let start = self.offset + keep as u64;
+            let old_end = self.offset + self.block.len() as u64;
+            let end = (old_end + self.size as u64).min(self.file_len);
+            if end <= old_end {
+                self.eof = true;
+                return Some(false);
+            }
+            if let Some(window) = window::Window::map(&self.file, start, end - start) {
+                self.eof = end == self.file_len;
+                self.offset = start;
+                self.pos -= keep.min(self.pos);
+                // The previous window is unmapped when its last batch is parsed.
+                self.block = Arc::new(Block::Mapped(window));
+                return Some(true);
+            }
+            // The system refused the mapping: read on from the window's end.
+            use std::io::Seek;
+            (&self.file).seek(std::io::SeekFrom::Start(old_end)).ok()?;
+            self.source = Source::Read;
+        }
         let mut next = self.spare_buffer(self.block.len() - keep + self.size);
         next.extend_from_slice(&self.block[keep..]);
         let start = next.len();
@@ -209,7 +280,7 @@ impl Scanner {
         }
         let filled = next.len();
         self.pos -= keep.min(self.pos);
-        let previous = std::mem::replace(&mut self.block, Arc::new(next));
+        let previous = std::mem::replace(&mut self.block, Arc::new(Block::Read(next)));
         self.retired.push(previous);
         Some(filled > start)
     }
@@ -219,11 +290,17 @@ impl Scanner {
     /// kernel zeroes every page), and a locker of several GB would otherwise pass
     /// through that many bytes of fresh blocks.
     fn spare_buffer(&mut self, capacity: usize) -> Vec<u8> {
-        let done = self
-            .retired
-            .iter()
-            .position(|b| Arc::strong_count(b) == 1 && b.capacity() >= capacity);
-        let reused = done.and_then(|i| Arc::try_unwrap(self.retired.swap_remove(i)).ok());
+        let done = self.retired.iter().position(|b| {
+            Arc::strong_count(b) == 1
+                && matches!(&**b, Block::Read(buffer) if buffer.capacity() >= capacity)
+        });
+        let reused = done
+            .and_then(|i| Arc::try_unwrap(self.retired.swap_remove(i)).ok())
+            .and_then(|block| match block {
+                Block::Read(buffer) => Some(buffer),
+                #[cfg(target_os = "linux")]
+                Block::Mapped(_) => None,
+            });
         // Blocks still with the workers stay listed; the list stays short (the queue
         // bounds the blocks in flight), and older unusable ones are let go.
         if self.retired.len() > 2 * QUEUE + 4 {
@@ -647,11 +724,111 @@ fn send(
     Some(())
 }
 
+/// Read-only mapped windows of a file (Linux).
+#[cfg(target_os = "linux")]
+mod window {
+    use std::os::fd::AsRawFd;
+
+    /// `len` bytes of a file from a given offset, mapped read-only and private.
+    ///
+    /// A mapping reads the file as it is on disk while mapped: should another process
+    /// truncate `evidence.json` while it is read, the process would be stopped by the
+    /// kernel (SIGBUS) rather than get an error. The locker is written whole and
+    /// replaced (`Locker::write_evidence`), never truncated in place.
+    pub(super) struct Window {
+        base: *mut libc::c_void,
+        mapped: usize,
+        /// Bytes before `offset` in the first page.
+        skip: usize,
+        len: usize,
+    }
+
+    // SAFETY: the mapping is read-only and owned by the window; sharing a `&[u8]` of
+    // it between threads is as safe as sharing any immutable buffer.
+    unsafe impl Send for Window {}
+    unsafe impl Sync for Window {}
+
+    impl Window {
+        pub(super) fn map(file: &std::fs::File, offset: u64, len: u64) -> Option<Window> {
+            // SAFETY: sysconf reads a constant of the system.
+            let page = u64::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) })
+                .ok()
+                .filter(|&p| p > 0)?;
+            let aligned = offset - offset % page;
+            let skip = usize::try_from(offset - aligned).ok()?;
+            let len = usize::try_from(len).ok()?;
+            let mapped = skip.checked_add(len)?;
+            if mapped == 0 {
+                return None;
+            }
+            // SAFETY: a new private read-only mapping of an open file; the kernel
+            // checks the descriptor, offset and length, and on failure we fall back.
+            let base = unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    mapped,
+                    libc::PROT_READ,
+                    libc::MAP_PRIVATE,
+                    file.as_raw_fd(),
+                    libc::off_t::try_from(aligned).ok()?,
+                )
+            };
+            if base == libc::MAP_FAILED {
+                return None;
+            }
+            // SAFETY: advice on the mapping just made: read in order, and ahead.
+            unsafe {
+                libc::madvise(base, mapped, libc::MADV_SEQUENTIAL);
+                libc::madvise(base, mapped, libc::MADV_WILLNEED);
+            }
+            Some(Window {
+                base,
+                mapped,
+                skip,
+                len,
+            })
+        }
+    }
+
+    impl std::ops::Deref for Window {
+        type Target = [u8];
+        fn deref(&self) -> &[u8] {
+            // SAFETY: `base` maps `mapped = skip + len` readable bytes for as long as
+            // the window lives.
+            unsafe { std::slice::from_raw_parts(self.base.cast::<u8>().add(self.skip), self.len) }
+        }
+    }
+
+    impl Drop for Window {
+        fn drop(&mut self) {
+            // SAFETY: unmaps exactly the mapping this window made; no slice of it
+            // outlives the window (they borrow it).
+            unsafe { libc::munmap(self.base, self.mapped) };
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
 
-    use super::read_blocks;
+    use super::{Source, read_blocks as read_from};
+
+    /// Reads with every source the system has (read buffers; mapped windows on
+    /// Linux, for windows of a page or more: a mapping per byte takes minutes), which
+    /// must give the same result.
+    fn read_blocks(path: &std::path::Path, block: usize) -> Option<Evidence> {
+        let read = read_from(path, block, Source::Read);
+        #[cfg(target_os = "linux")]
+        if block >= 4096 {
+            let mapped = read_from(path, block, Source::Mapped);
+            assert!(
+                mapped == read,
+                "mapped and read windows differ, block {block}"
+            );
+        }
+        read
+    }
     use crate::example::{ExampleParams, write_example};
     use crate::locker::Locker;
     use crate::model::Evidence;
@@ -694,7 +871,7 @@ mod tests {
         );
         let lines = write(&dir, "lines.json", &crate::model::records_bytes(&evidence));
         // Blocks smaller than a key, than a record, and larger than the file.
-        for block in [1, 7, 100, 4096, 1 << 20] {
+        for block in [1, 7, 100, 4096, 5000, 1 << 20] {
             for path in [&pretty, &compact, &lines] {
                 let read = read_blocks(path, block).expect("the fast path reads valid evidence");
                 assert!(read == evidence, "block {block}, {}", path.display());
