@@ -220,8 +220,7 @@ pub fn prepare<'e>(evidence: &'e Evidence, config: &'e Config, window: Window) -
         if let Some(ahead) = changes.get(i + LOOKAHEAD)
             && let Some(repo) = graph.repo_numbers.get(&ahead.repo)
         {
-            let shas = ahead.merge_commit_sha.iter().chain([&ahead.head_sha]);
-            for sha in shas.chain(ahead.commits.iter().map(|c| &c.sha)) {
+            for sha in ahead.carried_shas() {
                 carried.prefetch(repo, sha);
             }
         }
@@ -231,12 +230,7 @@ pub fn prepare<'e>(evidence: &'e Evidence, config: &'e Config, window: Window) -
         if !is_production(&change.repo, &change.base_branch) {
             continue;
         }
-        let shas = change
-            .merge_commit_sha
-            .iter()
-            .chain(std::iter::once(&change.head_sha))
-            .chain(change.commits.iter().map(|c| &c.sha));
-        for sha in shas {
+        for sha in change.carried_shas() {
             carry(repo, sha);
         }
     }
@@ -310,14 +304,15 @@ impl Prepared<'_> {
 
         // Commits against the changes.
         for (c, repo) in commits.iter().zip(&commit_repos) {
-            let Some(line) = repo.and_then(|r| lines.get_mut(r as usize)) else {
+            let Some(repo) = *repo else { continue };
+            let Some(line) = lines.get_mut(repo as usize) else {
                 continue;
             };
             line.commits += 1;
             match c.change {
                 Some(number) => {
                     line.commits_with_change += 1;
-                    if !in_population.contains(&(repo.unwrap_or_default(), number)) {
+                    if !in_population.contains(&(repo, number)) {
                         line.commits_with_change_outside += 1;
                     }
                 }

@@ -66,12 +66,9 @@ impl<'a> RepoNumbers<'a> {
     }
 
     /// How many repositories have a number (the numbers are `0..len`).
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.numbers.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.numbers.is_empty()
     }
 
     /// [`get`](Self::get) for names that come in runs, as records grouped by
@@ -216,8 +213,9 @@ impl<V: Default> ShaMap<V> {
         }
     }
 
-    /// Every value, in no particular order.
-    pub fn into_values(self) -> impl Iterator<Item = V> {
+    /// Every value, in no particular order (the tests' view of the whole map).
+    #[cfg(test)]
+    fn into_values(self) -> impl Iterator<Item = V> {
         self.slots
             .into_iter()
             .filter(|slot| slot.repo != EMPTY)

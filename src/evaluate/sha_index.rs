@@ -92,8 +92,7 @@ impl<'a> ShaIndex<'a> {
     }
 
     fn prefetch(&self, repo: u32, change: &Change) {
-        let shas = change.merge_commit_sha.iter().chain([&change.head_sha]);
-        for sha in shas.chain(change.commits.iter().map(|c| &c.sha)) {
+        for sha in change.carried_shas() {
             self.carriers.prefetch(repo, sha);
         }
     }

@@ -169,6 +169,17 @@ pub struct Change {
     pub evidence: Vec<EvidenceRef>,
 }
 
+impl Change {
+    /// Every commit SHA the change carries: its merge commit, its head at merge and its
+    /// commits, in that order (a SHA may come more than once).
+    pub fn carried_shas(&self) -> impl Iterator<Item = &Text> {
+        self.merge_commit_sha
+            .iter()
+            .chain([&self.head_sha])
+            .chain(self.commits.iter().map(|c| &c.sha))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Review {
