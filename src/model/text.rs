@@ -10,24 +10,196 @@
 //!
 //! It serializes as a plain JSON string, so evidence files do not change.
 
-use arcstr::ArcStr;
+use std::alloc::Layout;
 use std::borrow::Borrow;
 use std::cell::RefCell;
 use std::fmt;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::ops::Deref;
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicUsize, Ordering, fence};
 
 /// An immutable, cheaply cloned string (see the module docs).
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Text(ArcStr);
+///
+/// A thin pointer to one allocation: a [`Header`] (reference count and length) followed
+/// by the characters. It is our own rather than `Arc<str>` (8 bytes more per field: a
+/// million changes hold tens of millions of them) or a crate's thin `Arc` string because
+/// the interning table needs to take many references at once ([`Table`]): counting
+/// each one was, at a million changes, a third of the table's cost, most of it waiting
+/// for the string's memory.
+pub struct Text(NonNull<Header>);
 
-// A thin pointer (the length lives with the characters): a million changes hold tens of
-// millions of `Text` fields, and a fat `Arc<str>` was 8 bytes more each.
+// A thin pointer, and `Option<Text>` no larger.
 const _: () = assert!(std::mem::size_of::<Text>() == 8 && std::mem::size_of::<Option<Text>>() == 8);
 
+/// What precedes a string's characters in its allocation.
+#[repr(C)]
+struct Header {
+    /// References to the string. 0 only for [`EMPTY`], which is never freed: a string
+    /// anyone can still reach has at least the one reference they hold.
+    count: AtomicUsize,
+    len: usize,
+}
+
+const HEADER: usize = std::mem::size_of::<Header>();
+
+/// The empty string, shared by every empty `Text` and never counted.
+static EMPTY: Header = Header {
+    count: AtomicUsize::new(0),
+    len: 0,
+};
+
+/// More references than this means a leak of `Text`s gone wrong: abort as `Arc` does
+/// rather than let the count wrap.
+const MAX_COUNT: usize = isize::MAX as usize;
+
+// SAFETY: a `Text`'s characters never change after it is made, and its count is atomic:
+// it can be shared and sent between threads like an `Arc<str>`.
+unsafe impl Send for Text {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for Text {}
+
+/// The allocation of a string of `len` bytes.
+fn layout(len: usize) -> Layout {
+    // A `&str` is at most isize::MAX bytes and so is any allocation: a string that
+    // exists leaves room for its 16-byte header in all but an address space full of it.
+    Layout::from_size_align(HEADER + len, std::mem::align_of::<Header>())
+        .expect("a string's length leaves room for its header")
+}
+
 impl Text {
+    /// A new allocation holding `s`, with `count` references to it (the caller's).
+    fn with_count(s: &str, count: usize) -> Text {
+        if s.is_empty() {
+            return Text::default();
+        }
+        let layout = layout(s.len());
+        // SAFETY: the layout has a non-zero size (the header).
+        let raw = unsafe { std::alloc::alloc(layout) }.cast::<Header>();
+        let Some(ptr) = NonNull::new(raw) else {
+            std::alloc::handle_alloc_error(layout)
+        };
+        // SAFETY: `ptr` is a fresh allocation of HEADER + len bytes, aligned for Header;
+        // the characters go right after the header, inside it.
+        unsafe {
+            ptr.as_ptr().write(Header {
+                count: AtomicUsize::new(count),
+                len: s.len(),
+            });
+            std::ptr::copy_nonoverlapping(
+                s.as_ptr(),
+                ptr.as_ptr().cast::<u8>().add(HEADER),
+                s.len(),
+            );
+        }
+        #[cfg(test)]
+        tests::LIVE.with(|live| live.set(live.get() + 1));
+        Text(ptr)
+    }
+
+    fn header(&self) -> &Header {
+        // SAFETY: a `Text` holds a reference, so its allocation (or EMPTY) is alive.
+        unsafe { self.0.as_ref() }
+    }
+
     pub fn as_str(&self) -> &str {
-        &self.0
+        let len = self.header().len;
+        if len == 0 {
+            return "";
+        }
+        // SAFETY: the allocation holds `len` bytes after the header, copied from a
+        // `&str` when it was made and never changed since; it lives as long as `self`.
+        unsafe {
+            std::str::from_utf8_unchecked(std::slice::from_raw_parts(
+                self.0.as_ptr().cast::<u8>().add(HEADER),
+                len,
+            ))
+        }
+    }
+
+    /// Whether both are the same allocation (the tests' view of sharing).
+    #[cfg(test)]
+    fn ptr_eq(a: &Text, b: &Text) -> bool {
+        a.0 == b.0
+    }
+}
+
+/// Takes `n` more references to the string at `ptr`, whose count the caller knows is
+/// not 0 (it holds a reference).
+fn take(header: &Header, n: usize) {
+    if header.count.fetch_add(n, Ordering::Relaxed) > MAX_COUNT {
+        std::process::abort();
+    }
+}
+
+/// Gives back `n` of the references the caller holds to the string at `ptr`, freeing it
+/// if they were the last.
+///
+/// # Safety
+/// The caller holds `n` counted references to the string at `ptr` (or `ptr` is EMPTY)
+/// and uses none of them afterwards.
+unsafe fn release(ptr: NonNull<Header>, n: usize) {
+    // SAFETY: the caller's references keep the allocation alive until the fetch_sub.
+    let header = unsafe { ptr.as_ref() };
+    // Only EMPTY reads 0 here: the caller holds n >= 1 references to any other string.
+    if header.count.load(Ordering::Relaxed) == 0 {
+        return;
+    }
+    // As `Arc`: the release orders every use of the string before the last drop, the
+    // acquire fence orders that drop's free after them.
+    if header.count.fetch_sub(n, Ordering::Release) != n {
+        return;
+    }
+    fence(Ordering::Acquire);
+    #[cfg(test)]
+    tests::LIVE.with(|live| live.set(live.get() - 1));
+    let layout = layout(header.len);
+    // SAFETY: the count reached 0: no one else holds a reference, and the allocation
+    // was made by `with_count` with this layout.
+    unsafe { std::alloc::dealloc(ptr.as_ptr().cast(), layout) }
+}
+
+impl Clone for Text {
+    fn clone(&self) -> Text {
+        let header = self.header();
+        if header.count.load(Ordering::Relaxed) != 0 {
+            take(header, 1);
+        }
+        Text(self.0)
+    }
+}
+
+impl Drop for Text {
+    fn drop(&mut self) {
+        // SAFETY: `self` holds one reference and is gone after this.
+        unsafe { release(self.0, 1) }
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.0 == other.0 || self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Text {}
+
+impl PartialOrd for Text {
+    fn partial_cmp(&self, other: &Text) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Text {
+    fn cmp(&self, other: &Text) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl Hash for Text {
+    // As `str` hashes, which `Borrow<str>` requires.
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
     }
 }
 
@@ -38,33 +210,133 @@ const INTERN_UP_TO: usize = 64;
 /// Slots of the interning table (a power of two).
 const SLOTS: usize = 1 << 14;
 
+/// Strings up to this long are kept in their slot too, and a lookup compares them there.
+const INLINE: usize = 32;
+
+/// References the table takes to a string at once, to hand out without counting.
+const RESERVE: usize = 1 << 16;
+
+/// One slot of the interning table: one cache line.
+#[repr(C, align(64))]
+struct Slot {
+    /// The full hash of the slot's string: a lookup that does not match compares the
+    /// hashes and nothing else.
+    hash: u64,
+    /// The slot's string, of which the table holds `reserve` counted references.
+    text: Option<NonNull<Header>>,
+    /// At least 1 while `text` is set: the table's own reference.
+    reserve: u32,
+    len: u32,
+    /// The string's bytes, zero-padded, when it is at most [`INLINE`] long: most strings
+    /// that repeat (logins, names, repositories, branches) are compared here without
+    /// reading the string, which is usually long out of cache.
+    inline: [u8; INLINE],
+}
+
+const EMPTY_SLOT: Slot = Slot {
+    hash: 0,
+    text: None,
+    reserve: 0,
+    len: 0,
+    inline: [0; INLINE],
+};
+
 /// The interning table: direct-mapped by hash, each slot holding the last string that
 /// hashed there. Strings repeated across the evidence (logins, repository, branch and
 /// check names) stay in it; a SHA repeated within one record (a head SHA on the change,
 /// its checks, its last commit) is found while still there. Unlike a set of every
-/// string seen, it stays small (256 KB) and fast, and a miss only costs a copy.
+/// string seen, it stays small (1 MB) and fast, and a miss only costs a copy.
+///
+/// A hit hands out a reference without touching the string: the table takes
+/// [`RESERVE`] references when it stores a string and counts them down, and gives back
+/// what is left when the string leaves the table.
 struct Table {
-    /// Each slot's string with its full hash: a lookup that does not match compares the
-    /// hashes and never touches the string (a cache miss on most unique strings).
-    slots: Vec<(u64, Option<ArcStr>)>,
+    slots: Vec<Slot>,
     hasher: foldhash::fast::FixedState,
-    /// The table's references to strings it evicted, let go [`EVICTED`] evictions
-    /// later. Letting go of a reference writes the string's count, and an evicted
-    /// string was usually stored long before, out of cache: dropped at once, every
-    /// eviction waited for memory (a third of the table's cost at a million changes).
-    /// Asked for ahead of time ([`prefetch`]) and dropped later, it is in cache by then.
-    evicted: Vec<Option<ArcStr>>,
+    /// Strings evicted from the table with the references it still held, given back
+    /// [`EVICTED`] evictions later. Giving back writes the string's count, and an
+    /// evicted string was usually stored long before, out of cache: given back at once,
+    /// every eviction waited for memory. Asked for ahead of time
+    /// ([`crate::util::prefetch`]) and given back later, it is in cache by then.
+    evicted: Vec<Option<(NonNull<Header>, u32)>>,
     next_evicted: usize,
 }
 
 /// How many evicted strings wait (a power of two).
 const EVICTED: usize = 1 << 6;
 
-/// Asks the processor to bring the cache line of `string`'s count in, without waiting.
-fn prefetch(string: &ArcStr) {
-    // The count lives just before the characters (arcstr's layout); for another
-    // layout this fetches a neighbouring line, which costs nothing but the hint.
-    crate::util::prefetch(string.as_ptr().wrapping_sub(16));
+impl Table {
+    fn new() -> Table {
+        Table {
+            slots: std::iter::repeat_with(|| EMPTY_SLOT).take(SLOTS).collect(),
+            hasher: Default::default(),
+            evicted: vec![None; EVICTED],
+            next_evicted: 0,
+        }
+    }
+
+    /// The interned `s` (at most `u32::MAX` bytes long, not empty).
+    fn intern(&mut self, s: &str) -> Text {
+        let hash = self.hasher.hash_one(s);
+        let mut inline = [0u8; INLINE];
+        if let Some(prefix) = inline.get_mut(..s.len()) {
+            prefix.copy_from_slice(s.as_bytes());
+        }
+        let slot = &mut self.slots[(hash as usize) & (SLOTS - 1)];
+        if slot.hash == hash
+            && slot.len as usize == s.len()
+            && let Some(ptr) = slot.text
+        {
+            let same = if s.len() <= INLINE {
+                slot.inline == inline
+            } else {
+                // SAFETY: the table holds a reference to the slot's string.
+                std::mem::ManuallyDrop::new(Text(ptr)).as_str() == s
+            };
+            if same {
+                if slot.reserve == 1 {
+                    // SAFETY: the table holds a reference (reserve >= 1).
+                    take(unsafe { ptr.as_ref() }, RESERVE);
+                    slot.reserve += RESERVE as u32;
+                }
+                // The one handed out was counted when the table took it.
+                slot.reserve -= 1;
+                return Text(ptr);
+            }
+        }
+        let new = Text::with_count(s, RESERVE + 1);
+        let old = slot.text.replace(new.0).map(|ptr| (ptr, slot.reserve));
+        slot.hash = hash;
+        slot.reserve = RESERVE as u32;
+        slot.len = s.len() as u32;
+        slot.inline = inline;
+        if let Some((ptr, _)) = old {
+            // The count lives at the start of the allocation.
+            crate::util::prefetch(ptr.as_ptr());
+            let at = self.next_evicted;
+            self.next_evicted = (at + 1) & (EVICTED - 1);
+            // The string evicted `EVICTED` evictions ago goes now.
+            if let Some((ptr, reserve)) = std::mem::replace(&mut self.evicted[at], old) {
+                // SAFETY: the table held `reserve` references and forgets the string.
+                unsafe { release(ptr, reserve as usize) }
+            }
+        }
+        new
+    }
+}
+
+impl Drop for Table {
+    fn drop(&mut self) {
+        let held = self
+            .slots
+            .iter()
+            .filter_map(|s| s.text.map(|t| (t, s.reserve)));
+        let evicted = self.evicted.iter().flatten().copied();
+        for (ptr, reserve) in held.chain(evicted).collect::<Vec<_>>() {
+            // SAFETY: the table held `reserve` references to each and is going.
+            unsafe { release(ptr, reserve as usize) }
+        }
+    }
 }
 
 thread_local! {
@@ -81,14 +353,7 @@ pub fn interning<R>(f: impl FnOnce() -> R) -> R {
             TABLE.with(|t| t.borrow_mut().take());
         }
     }
-    TABLE.with(|t| {
-        *t.borrow_mut() = Some(Table {
-            slots: vec![(0, None); SLOTS],
-            hasher: Default::default(),
-            evicted: vec![None; EVICTED],
-            next_evicted: 0,
-        })
-    });
+    TABLE.with(|t| *t.borrow_mut() = Some(Table::new()));
     let _off = Off;
     f()
 }
@@ -100,88 +365,68 @@ pub(super) fn intern(s: &str) -> Text {
 /// [`intern`] with another length limit: for strings known to repeat however long they
 /// are (the response part of an evidence reference).
 pub(super) fn intern_up_to(s: &str, limit: usize) -> Text {
-    if s.len() <= limit {
-        let shared = TABLE.with(|t| {
-            let mut table = t.borrow_mut();
-            let table = table.as_mut()?;
-            let hash = table.hasher.hash_one(s);
-            let slot = &mut table.slots[(hash as usize) & (SLOTS - 1)];
-            if slot.0 == hash
-                && let Some(found) = &slot.1
-                && **found == *s
-            {
-                return Some(found.clone());
-            }
-            let new = ArcStr::from(s);
-            let old = std::mem::replace(slot, (hash, Some(new.clone()))).1;
-            if let Some(old) = old {
-                prefetch(&old);
-                let at = table.next_evicted;
-                table.next_evicted = (at + 1) & (EVICTED - 1);
-                // The reference evicted `EVICTED` evictions ago goes here.
-                table.evicted[at] = Some(old);
-            }
-            Some(new)
-        });
+    if !s.is_empty() && s.len() <= limit && s.len() <= u32::MAX as usize {
+        let shared = TABLE.with(|t| Some(t.borrow_mut().as_mut()?.intern(s)));
         if let Some(shared) = shared {
-            return Text(shared);
+            return shared;
         }
     }
-    Text(ArcStr::from(s))
+    Text::from(s)
 }
 
 impl Default for Text {
     fn default() -> Self {
-        Text(ArcStr::new())
+        // EMPTY is never written through this pointer: its count stays 0 (see `Header`).
+        Text(NonNull::from(&EMPTY))
     }
 }
 
 impl Deref for Text {
     type Target = str;
     fn deref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl AsRef<str> for Text {
     fn as_ref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl Borrow<str> for Text {
     fn borrow(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl fmt::Display for Text {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&*self.0, f)
+        fmt::Display::fmt(self.as_str(), f)
     }
 }
 
 impl fmt::Debug for Text {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.0, f)
+        fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
 impl From<&str> for Text {
     fn from(s: &str) -> Text {
-        Text(ArcStr::from(s))
+        Text::with_count(s, 1)
     }
 }
 
 impl From<&String> for Text {
     fn from(s: &String) -> Text {
-        Text(ArcStr::from(s.as_str()))
+        Text::with_count(s, 1)
     }
 }
 
 impl From<String> for Text {
     fn from(s: String) -> Text {
-        Text(ArcStr::from(s))
+        Text::with_count(&s, 1)
     }
 }
 
@@ -193,55 +438,55 @@ impl From<&Text> for Text {
 
 impl From<Text> for String {
     fn from(s: Text) -> String {
-        s.0.to_string()
+        s.as_str().to_owned()
     }
 }
 
 impl From<&Text> for String {
     fn from(s: &Text) -> String {
-        s.0.to_string()
+        s.as_str().to_owned()
     }
 }
 
 impl PartialEq<str> for Text {
     fn eq(&self, other: &str) -> bool {
-        &*self.0 == other
+        self.as_str() == other
     }
 }
 
 impl PartialEq<&str> for Text {
     fn eq(&self, other: &&str) -> bool {
-        &*self.0 == *other
+        self.as_str() == *other
     }
 }
 
 impl PartialEq<String> for Text {
     fn eq(&self, other: &String) -> bool {
-        *self.0 == **other
+        self.as_str() == other.as_str()
     }
 }
 
 impl PartialEq<Text> for str {
     fn eq(&self, other: &Text) -> bool {
-        self == &*other.0
+        self == other.as_str()
     }
 }
 
 impl PartialEq<Text> for &str {
     fn eq(&self, other: &Text) -> bool {
-        *self == &*other.0
+        *self == other.as_str()
     }
 }
 
 impl PartialEq<Text> for String {
     fn eq(&self, other: &Text) -> bool {
-        **self == *other.0
+        self.as_str() == other.as_str()
     }
 }
 
 impl serde::Serialize for Text {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -282,6 +527,119 @@ fn text_from<'de, D: serde::Deserializer<'de>>(
 mod tests {
     use super::*;
 
+    thread_local! {
+        /// Strings allocated minus strings freed on this thread.
+        pub(super) static LIVE: std::cell::Cell<isize> = const { std::cell::Cell::new(0) };
+    }
+
+    fn live() -> isize {
+        LIVE.with(|live| live.get())
+    }
+
+    /// Interns `strings` in order, as the reader's threads do.
+    fn intern_all(strings: &[String]) -> Vec<Text> {
+        interning(|| strings.iter().map(|s| intern(s)).collect())
+    }
+
+    /// More distinct strings than the table has slots, repeated, of every length up to
+    /// and past what is kept inline and what is interned at all: every string reads back
+    /// as it went in, repeats close together share storage, and once everything is
+    /// dropped (texts before or after the table, in any order) every allocation is freed.
+    #[test]
+    fn interned_strings_read_back_and_are_all_freed() {
+        let before = live();
+        let strings: Vec<String> = (0..3 * SLOTS)
+            .flat_map(|i| {
+                let s = format!("{i:x}-{}", "x".repeat(i % (INTERN_UP_TO + 8)));
+                [s.clone(), s, String::new()]
+            })
+            .collect();
+        let texts = intern_all(&strings);
+        assert_eq!(texts.len(), strings.len());
+        for (text, string) in texts.iter().zip(&strings) {
+            assert_eq!(text.as_str(), string.as_str());
+        }
+        for pair in texts.chunks(3) {
+            let shared = Text::ptr_eq(&pair[0], &pair[1]);
+            assert_eq!(shared, pair[0].len() <= INTERN_UP_TO, "{:?}", pair[0]);
+        }
+        // Some dropped early, some cloned and kept, the rest dropped in reverse.
+        let kept: Vec<Text> = texts.iter().step_by(7).cloned().collect();
+        let mut texts = texts;
+        texts.retain(|t| t.len() % 2 == 0);
+        while texts.pop().is_some() {}
+        for (text, string) in kept.iter().zip(strings.iter().step_by(7)) {
+            assert_eq!(text, string);
+        }
+        drop(kept);
+        assert_eq!(live(), before);
+    }
+
+    /// One string handed out more often than the table reserves references for at once:
+    /// it takes more, and the count comes back to exactly zero.
+    #[test]
+    fn a_string_handed_out_past_the_reserve_is_counted_right() {
+        let before = live();
+        let strings = vec!["dev-0215".to_owned(); 3 * RESERVE + 5];
+        let texts = intern_all(&strings);
+        assert!(
+            texts
+                .iter()
+                .all(|t| Text::ptr_eq(t, &texts[0]) && *t == "dev-0215")
+        );
+        assert_eq!(live(), before + 1);
+        let one = texts[17].clone();
+        drop(texts);
+        assert_eq!((live(), one.as_str()), (before + 1, "dev-0215"));
+        drop(one);
+        assert_eq!(live(), before);
+    }
+
+    /// Texts made while interning are cloned and dropped on other threads at once: the
+    /// counts stay right (every string readable until its last reference goes).
+    #[test]
+    fn interned_texts_are_shared_between_threads() {
+        let strings: Vec<String> = (0..20_000).map(|i| format!("login-{}", i % 300)).collect();
+        let texts = intern_all(&strings);
+        std::thread::scope(|scope| {
+            for t in 0..4 {
+                let texts = &texts;
+                let strings = &strings;
+                scope.spawn(move || {
+                    for _ in 0..20 {
+                        let copies: Vec<Text> = texts.iter().skip(t).cloned().collect();
+                        for (copy, string) in copies.iter().zip(strings.iter().skip(t)) {
+                            assert_eq!(copy, string);
+                        }
+                    }
+                });
+            }
+        });
+        let moved: Vec<Text> = std::thread::spawn(move || texts.into_iter().step_by(3).collect())
+            .join()
+            .unwrap();
+        for (text, string) in moved.iter().zip(strings.iter().step_by(3)) {
+            assert_eq!(text, string);
+        }
+    }
+
+    #[test]
+    fn the_empty_string_is_never_counted_or_freed() {
+        let before = live();
+        let empty = Text::default();
+        let copies: Vec<Text> = (0..3).map(|_| empty.clone()).collect();
+        let made = [Text::from(""), Text::from(String::new()), intern("")];
+        assert!(
+            copies
+                .iter()
+                .chain(&made)
+                .all(|t| Text::ptr_eq(t, &empty) && t.is_empty())
+        );
+        assert_eq!(EMPTY.count.load(Ordering::Relaxed), 0);
+        drop((copies, made, empty));
+        assert_eq!(live(), before);
+    }
+
     #[test]
     fn serializes_as_the_plain_string() {
         let text = Text::from("Zoë \"quoted\"");
@@ -295,13 +653,13 @@ mod tests {
     fn equal_strings_share_storage_only_while_interning() {
         let parse = || -> Vec<Text> { serde_json::from_str(r#"["main","main"]"#).unwrap() };
         let plain = parse();
-        assert!(!ArcStr::ptr_eq(&plain[0].0, &plain[1].0));
+        assert!(!Text::ptr_eq(&plain[0], &plain[1]));
         let shared = interning(parse);
-        assert!(ArcStr::ptr_eq(&shared[0].0, &shared[1].0));
+        assert!(Text::ptr_eq(&shared[0], &shared[1]));
         assert_eq!(shared, plain);
         // The table is gone afterwards.
         let again = parse();
-        assert!(!ArcStr::ptr_eq(&again[0].0, &again[1].0));
+        assert!(!Text::ptr_eq(&again[0], &again[1]));
     }
 
     #[test]
@@ -315,8 +673,8 @@ mod tests {
         let records: Vec<Record> = interning(|| {
             serde_json::from_str(r#"[{"url":"u","name":"n"},{"url":"u","name":"n"}]"#).unwrap()
         });
-        assert!(ArcStr::ptr_eq(&records[0].name.0, &records[1].name.0));
-        assert!(!ArcStr::ptr_eq(&records[0].url.0, &records[1].url.0));
+        assert!(Text::ptr_eq(&records[0].name, &records[1].name));
+        assert!(!Text::ptr_eq(&records[0].url, &records[1].url));
         assert_eq!(
             (records[1].url.as_str(), records[1].name.as_str()),
             ("u", "n")
