@@ -7,8 +7,8 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::model::{
-    AssociatedChange, BranchCommit, BranchProtection, Change, CheckState, GitIdentity, Review,
-    ReviewState, Text, TimelineKind, Timestamp, login_key_text,
+    AssociatedChange, BranchCommit, BranchProtection, Change, CheckRun, CheckState, GitIdentity,
+    Review, ReviewState, Text, TimelineKind, Timestamp, login_key_text,
 };
 
 use super::context::Index;
@@ -241,10 +241,14 @@ impl ChangeFacts<'_> {
 
 /// Whether a check conclusion counts as passing.
 pub fn passing(conclusion: &str) -> bool {
-    matches!(
-        conclusion.to_ascii_lowercase().as_str(),
-        "success" | "neutral" | "skipped"
-    )
+    ["success", "neutral", "skipped"]
+        .iter()
+        .any(|p| conclusion.eq_ignore_ascii_case(p))
+}
+
+/// Whether a check run passed (a run without a conclusion is pending: not passing).
+fn run_passed(run: &CheckRun) -> bool {
+    run.conclusion.as_deref().is_some_and(passing)
 }
 
 pub fn change_facts<'a>(
@@ -320,6 +324,12 @@ fn authors(index: &Index<'_>, change: &Change) -> VecMap<Text, Person> {
     }
     let mut add_identity = |id: &GitIdentity, role: fn(MatchedBy) -> Role| {
         if is_web_flow(id) {
+            return;
+        }
+        // A linked identity, as most are, is its login (what `resolve` would answer,
+        // without building the answer: four times per change).
+        if let Some(login) = id.login.as_ref().filter(|l| !l.is_empty()) {
+            add(login, role(MatchedBy::Linked));
             return;
         }
         if let Some(resolved) = index.people.resolve(id) {
@@ -520,26 +530,23 @@ fn check_facts<'a>(change: &Change, protection: Option<&'a BranchProtection>) ->
     let mut missing_required = Vec::new();
     let mut failed_required = Vec::new();
     for name in required.iter() {
-        let runs: Vec<_> = checks.runs.iter().filter(|r| r.name == *name).collect();
-        if runs.is_empty() {
+        let mut runs = checks.runs.iter().filter(|r| r.name == *name).peekable();
+        if runs.peek().is_none() {
             missing_required.push(name.clone());
             continue;
         }
         // A name reported more than once must pass every time: the API does not say
         // which run is the latest, and a failed run is evidence in itself.
-        if let Some(bad) = runs
-            .iter()
-            .map(|r| conclusion(&r.conclusion))
-            .find(|c| !passing(c))
-        {
-            failed_required.push((name.clone(), bad));
+        if let Some(bad) = runs.find(|r| !run_passed(r)) {
+            failed_required.push((name.clone(), conclusion(&bad.conclusion)));
         }
     }
+    // Only failing runs are written out (four runs a change, most passing).
     let mut failing: Vec<(String, String)> = checks
         .runs
         .iter()
+        .filter(|r| !run_passed(r))
         .map(|r| (r.name.to_string(), conclusion(&r.conclusion)))
-        .filter(|(_, c)| !passing(c))
         .collect();
     failing.sort();
     failing.dedup();
@@ -645,6 +652,16 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
+
+    #[test]
+    fn passing_conclusions_are_success_neutral_and_skipped_in_any_case() {
+        for yes in ["success", "SUCCESS", "Neutral", "skipped"] {
+            assert!(passing(yes), "{yes}");
+        }
+        for no in ["cancelled", "pending", "failure", "", "successful", "skip"] {
+            assert!(!passing(no), "{no}");
+        }
+    }
 
     /// The bit set iterates like the `BTreeSet<Role>` it replaced, whatever is inserted.
     #[test]

@@ -91,6 +91,36 @@ impl People {
         }
     }
 
+    /// [`People::see_actor`], skipped when the login is the one `last` saw: a change's
+    /// author is usually also its merger and the actor of its events, and a login read
+    /// from the locker is one shared string within a record ([`crate::model::interning`]).
+    fn see_actor_once<'e>(&mut self, actor: Option<&'e Actor>, last: &mut Option<&'e Text>) {
+        if let Some(actor) = actor {
+            if last.is_some_and(|l| Text::ptr_eq(l, &actor.login)) {
+                return;
+            }
+            self.see_login(&actor.login);
+            *last = Some(&actor.login);
+        }
+    }
+
+    /// [`People::see_identity`], skipped when login and email are those `last` saw (a
+    /// commit's author and committer usually are; see [`People::see_actor_once`]).
+    fn see_identity_once<'e>(&mut self, id: &'e GitIdentity, last: &mut Option<&'e GitIdentity>) {
+        if let Some(seen) = *last {
+            let same_login = match (&seen.login, &id.login) {
+                (Some(a), Some(b)) => Text::ptr_eq(a, b),
+                (None, None) => true,
+                _ => false,
+            };
+            if same_login && Text::ptr_eq(&seen.email, &id.email) {
+                return;
+            }
+        }
+        self.see_identity(id);
+        *last = Some(id);
+    }
+
     fn see_identity(&mut self, id: &GitIdentity) {
         let Some(login) = id.login.as_deref().filter(|l| !l.is_empty()) else {
             return;
@@ -118,26 +148,29 @@ impl People {
     }
 
     fn collect(&mut self, evidence: &Evidence) {
+        // What was seen last: a repeat of it changes nothing (seeing is idempotent).
+        let mut actor = None;
+        let mut identity = None;
         for change in &evidence.changes {
-            self.see_actor(change.author.as_ref());
-            self.see_actor(change.merged_by.as_ref());
+            self.see_actor_once(change.author.as_ref(), &mut actor);
+            self.see_actor_once(change.merged_by.as_ref(), &mut actor);
             for review in &change.reviews {
-                self.see_actor(review.author.as_ref());
+                self.see_actor_once(review.author.as_ref(), &mut actor);
             }
             for event in &change.timeline {
-                self.see_actor(event.actor.as_ref());
+                self.see_actor_once(event.actor.as_ref(), &mut actor);
             }
             for commit in &change.commits {
-                self.see_identity(&commit.author);
-                self.see_identity(&commit.committer);
+                self.see_identity_once(&commit.author, &mut identity);
+                self.see_identity_once(&commit.committer, &mut identity);
                 for co in &commit.co_authors {
-                    self.see_identity(co);
+                    self.see_identity_once(co, &mut identity);
                 }
             }
         }
         for commit in &evidence.branch_commits {
-            self.see_identity(&commit.author);
-            self.see_identity(&commit.committer);
+            self.see_identity_once(&commit.author, &mut identity);
+            self.see_identity_once(&commit.committer, &mut identity);
         }
         for deployment in &evidence.deployments {
             self.see_actor(deployment.creator.as_ref());
@@ -182,8 +215,9 @@ impl People {
     }
 
     pub fn is_bot_login(&self, login: &str) -> bool {
-        let key = login_key(login);
-        key.ends_with("[bot]") || self.config_bots.contains(&key)
+        // Asked for every reviewer and deployer: no key allocated for a lower-case login.
+        let key = lower(login);
+        key.ends_with("[bot]") || self.config_bots.contains(key.as_ref())
     }
 
     /// The login as first seen in the evidence (logins are case-insensitive).
@@ -212,7 +246,8 @@ impl People {
     }
 
     /// Maps a git identity to accounts, or `None` when nothing in the evidence links it.
-    /// The rules are tried in order; the first that matches decides.
+    /// The rules are tried in order; the first that matches decides. (`facts::authors`
+    /// applies the first, a linked login, itself.)
     pub fn resolve(&self, id: &GitIdentity) -> Option<Resolved> {
         if let Some(login) = id.login.as_deref().filter(|l| !l.is_empty()) {
             return Some(Resolved {
@@ -291,6 +326,71 @@ mod tests {
         assert!(!is_web_flow(&id("Bob", "bob@acme.test", Some("bob"))));
     }
 
+    /// Collecting skips an actor or identity that repeats the one before it by shared
+    /// storage: on evidence read as the locker reads it (strings shared), what it
+    /// collects equals seeing every actor and identity.
+    #[test]
+    fn collecting_with_shared_strings_sees_what_seeing_everything_sees() {
+        use crate::evaluate::testkit::{Kit, linked, pr, unlinked};
+        let mut kit = Kit::new();
+        let carol = || linked("Carol C", "carol@acme.test", "Carol");
+        kit.add(
+            pr(1)
+                .author("Carol")
+                .commit(carol(), carol())
+                // Same login, another email; same email, another login; no login.
+                .commit(linked("Carol C", "c@home.test", "Carol"), carol())
+                .commit(linked("Carol C", "carol@acme.test", "dave"), carol())
+                .commit(unlinked("Carol C", "carol@acme.test"), carol())
+                .commit(
+                    linked("Eve", "EVE@acme.test", "Eve"),
+                    linked("Eve", "eve@home.test", "eve"),
+                ),
+        );
+        kit.add(pr(2).author("dave").commit(carol(), carol()));
+        let json = serde_json::to_vec(&kit.evidence).unwrap();
+        let shared: Evidence = crate::model::interning(|| serde_json::from_slice(&json).unwrap());
+        let change = &shared.changes[0];
+        assert!(Text::ptr_eq(
+            &change.commits[1].author.email,
+            &change.commits[1].committer.email
+        ));
+
+        let params = &kit.config.controls;
+        let collected = People::build(&shared, params);
+        let mut everything = People {
+            config_bots: collected.config_bots.clone(),
+            ..People::default()
+        };
+        for change in &shared.changes {
+            let actors = [change.author.as_ref(), change.merged_by.as_ref()];
+            let reviewers = change.reviews.iter().map(|r| r.author.as_ref());
+            let events = change.timeline.iter().map(|e| e.actor.as_ref());
+            for actor in actors.into_iter().chain(reviewers).chain(events) {
+                everything.see_actor(actor);
+            }
+            for commit in &change.commits {
+                everything.see_identity(&commit.author);
+                everything.see_identity(&commit.committer);
+                commit
+                    .co_authors
+                    .iter()
+                    .for_each(|co| everything.see_identity(co));
+            }
+        }
+        for commit in &shared.branch_commits {
+            everything.see_identity(&commit.author);
+            everything.see_identity(&commit.committer);
+        }
+        assert_eq!(collected.known_logins, everything.known_logins);
+        assert_eq!(collected.email_logins, everything.email_logins);
+        assert_eq!(
+            collected.email_logins["carol@acme.test"],
+            BTreeSet::from(["carol".to_owned(), "dave".to_owned()])
+        );
+        assert!(collected.email_logins.contains_key("c@home.test"));
+    }
+
     #[test]
     fn resolution_rules_apply_in_order() {
         let mut people = People::default();
@@ -312,6 +412,16 @@ mod tests {
             ("dave", MatchedBy::LoginName)
         );
         assert_eq!(people.resolve(&id("Eve", "eve@home.test", None)), None);
+        // A linked identity is its login as first seen, whatever its email says
+        // (`facts::authors` takes linked identities this way without calling resolve).
+        let r = people
+            .resolve(&id("x", "1+dave@users.noreply.github.com", Some("CAROL")))
+            .unwrap();
+        assert_eq!(
+            (r.logins, r.matched_by),
+            (vec![people.display("CAROL")], MatchedBy::Linked)
+        );
+        assert_eq!(people.display("CAROL"), "Carol");
     }
 
     #[test]

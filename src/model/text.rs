@@ -117,9 +117,9 @@ impl Text {
         }
     }
 
-    /// Whether both are the same allocation (the tests' view of sharing).
-    #[cfg(test)]
-    fn ptr_eq(a: &Text, b: &Text) -> bool {
+    /// Whether both share one storage, and so are equal (a cheap test that can say
+    /// "different storage" of equal strings: for skipping repeated work, not equality).
+    pub fn ptr_eq(a: &Text, b: &Text) -> bool {
         a.0 == b.0
     }
 }
