@@ -164,8 +164,11 @@ fn parse(job: &Job) -> Option<Parsed> {
     fn each<T: serde::de::DeserializeOwned>(job: &Job, trim: fn(&mut T)) -> Option<Vec<T>> {
         let mut out = Vec::with_capacity(job.elements.len());
         for &(start, end) in &job.elements {
-            // Checked as UTF-8 once per record, in bulk, rather than string by string.
-            let text = std::str::from_utf8(job.block.get(start..end)?).ok()?;
+            // Checked as UTF-8 once per record, in bulk, rather than string by string,
+            // with the processor's vector instructions (`std`'s check was 2.4 % of the
+            // 1M evaluation's CPU). A record that is not UTF-8 is declined: the plain
+            // parse then reports where.
+            let text = simdutf8::basic::from_utf8(job.block.get(start..end)?).ok()?;
             let mut record: T = serde_json::from_str(text).ok()?;
             trim(&mut record);
             out.push(record);
