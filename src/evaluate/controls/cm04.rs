@@ -9,7 +9,8 @@ use crate::evaluate::context::{Context, Index, describe_gap};
 use crate::evaluate::facts::ChangeFacts;
 use crate::evaluate::outcome::{Judgement, Outcome};
 use crate::findings::Detail;
-use crate::model::{AuditEvent, RuleSuite, Text};
+use crate::model::{AuditEvent, Evidence, RuleSuite, Text, Timestamp};
+use crate::util::FastHashMap;
 
 use super::{CHANGES, ControlDef, change_finding, cm03, names};
 
@@ -33,10 +34,63 @@ const OVERRIDE_WINDOW_SECONDS: i64 = 5 * 60;
 
 fn run(ctx: &Context<'_>) -> Outcome {
     let mut outcome = Outcome::new(ctx.index.population_caveats(CHANGES.evidence_type));
+    let bypasses = Bypasses::build(ctx.index.evidence);
     for facts in &ctx.changes {
-        outcome.record(facts.subject(), judge(&ctx.index, facts));
+        outcome.record(facts.subject(), judge(&ctx.index, &bypasses, facts));
     }
     outcome
+}
+
+/// The recorded bypasses, indexed for the look-up of each change. Rule suites are
+/// recorded for every push to a protected branch, about one per change: scanning them
+/// all for each change was quadratic (a million changes, a million suites).
+struct Bypasses<'a> {
+    /// Rule suites with the result `bypass` by (repository, ref, pushed SHA), both
+    /// lower-cased: the lowest id of each, the first of equal ids in evidence order.
+    rule_suites: FastHashMap<(String, &'a str, String), &'a RuleSuite>,
+    /// Policy overrides by lower-cased repository: (time, evidence order, event), in
+    /// time order.
+    overrides: FastHashMap<String, Vec<(Timestamp, usize, &'a AuditEvent)>>,
+}
+
+impl<'a> Bypasses<'a> {
+    fn build(evidence: &'a Evidence) -> Bypasses<'a> {
+        let mut rule_suites: FastHashMap<(String, &str, String), &RuleSuite> =
+            FastHashMap::default();
+        for suite in &evidence.rule_suites {
+            if !suite.result.eq_ignore_ascii_case("bypass") {
+                continue;
+            }
+            let key = (
+                suite.repo.to_ascii_lowercase(),
+                suite.ref_name.as_str(),
+                suite.after_sha.to_ascii_lowercase(),
+            );
+            let kept = rule_suites.entry(key).or_insert(suite);
+            if suite.id < kept.id {
+                *kept = suite;
+            }
+        }
+        let mut overrides: FastHashMap<String, Vec<_>> = FastHashMap::default();
+        for (position, event) in evidence.audit_events.iter().enumerate() {
+            if event.action != POLICY_OVERRIDE {
+                continue;
+            }
+            if let Some(repo) = &event.repo {
+                overrides
+                    .entry(repo.to_ascii_lowercase())
+                    .or_default()
+                    .push((event.at, position, event));
+            }
+        }
+        for events in overrides.values_mut() {
+            events.sort_by_key(|&(at, position, _)| (at, position));
+        }
+        Bypasses {
+            rule_suites,
+            overrides,
+        }
+    }
 }
 
 /// What the protection required and the change did not have.
@@ -64,7 +118,7 @@ impl Basis<'_> {
     }
 }
 
-fn judge(index: &Index<'_>, facts: &ChangeFacts<'_>) -> Judgement {
+fn judge(index: &Index<'_>, bypasses: &Bypasses<'_>, facts: &ChangeFacts<'_>) -> Judgement {
     if let Some(reason) = &facts.unplaced {
         return Judgement::Untested(reason.clone());
     }
@@ -78,7 +132,7 @@ fn judge(index: &Index<'_>, facts: &ChangeFacts<'_>) -> Judgement {
     let protection = index.protection(&change.repo, &change.base_branch);
     let rulesets_apply = protection.is_none_or(|p| p.has_rulesets);
     let classic_applies = protection.is_none_or(|p| p.protected);
-    match rule_suite(index, facts) {
+    match rule_suite(bypasses, facts) {
         Some(suite) => bases.push(Basis::RuleSuite(suite)),
         None if rulesets_apply => unknown.extend(
             index
@@ -88,7 +142,7 @@ fn judge(index: &Index<'_>, facts: &ChangeFacts<'_>) -> Judgement {
         ),
         None => {}
     }
-    match audit_event(index, facts) {
+    match audit_event(bypasses, facts) {
         Some(event) => bases.push(Basis::AuditLog(event)),
         None if classic_applies => unknown.extend(
             index
@@ -114,45 +168,40 @@ fn judge(index: &Index<'_>, facts: &ChangeFacts<'_>) -> Judgement {
 }
 
 /// Rule suite `bypass` of the push that merged the change.
-fn rule_suite<'a>(index: &Index<'a>, facts: &ChangeFacts<'_>) -> Option<&'a RuleSuite> {
+fn rule_suite<'a>(bypasses: &Bypasses<'a>, facts: &ChangeFacts<'_>) -> Option<&'a RuleSuite> {
     let change = facts.change;
     let merge = change.merge_commit_sha.as_deref()?;
-    let ref_name = format!("refs/heads/{}", change.base_branch);
-    index
-        .evidence
+    let key = (
+        change.repo.to_ascii_lowercase(),
+        format!("refs/heads/{}", change.base_branch),
+        merge.to_ascii_lowercase(),
+    );
+    bypasses
         .rule_suites
-        .iter()
-        .filter(|s| {
-            s.repo.eq_ignore_ascii_case(&change.repo)
-                && s.result.eq_ignore_ascii_case("bypass")
-                && s.ref_name == ref_name
-                && s.after_sha.eq_ignore_ascii_case(merge)
-        })
-        .min_by_key(|s| s.id)
+        .get(&(key.0, key.1.as_str(), key.2))
+        .copied()
 }
 
 /// A policy override on the change's repository and branch within five minutes of the
 /// merge; the closest one when there are several.
-fn audit_event<'a>(index: &Index<'a>, facts: &ChangeFacts<'_>) -> Option<&'a AuditEvent> {
+fn audit_event<'a>(bypasses: &Bypasses<'a>, facts: &ChangeFacts<'_>) -> Option<&'a AuditEvent> {
     let change = facts.change;
-    index
-        .evidence
-        .audit_events
+    let events = bypasses.overrides.get(&change.repo.to_ascii_lowercase())?;
+    // Whole seconds apart, as `num_seconds` counts (it truncates): a second more on each
+    // side bounds the search, the test below decides.
+    let reach = chrono::Duration::seconds(OVERRIDE_WINDOW_SECONDS + 1);
+    let from = events.partition_point(|(at, _, _)| *at < change.merged_at - reach);
+    let to = events.partition_point(|(at, _, _)| *at <= change.merged_at + reach);
+    let seconds_apart = |e: &AuditEvent| (e.at - change.merged_at).num_seconds().abs();
+    events[from..to]
         .iter()
-        .filter(|e| {
-            e.action == POLICY_OVERRIDE
-                && e.repo
-                    .as_deref()
-                    .is_some_and(|r| r.eq_ignore_ascii_case(&change.repo))
-                && e.branch.as_deref().is_none_or(|b| b == change.base_branch)
-                && (e.at - change.merged_at).num_seconds().abs() <= OVERRIDE_WINDOW_SECONDS
+        .filter(|(_, _, e)| {
+            e.branch.as_deref().is_none_or(|b| b == change.base_branch)
+                && seconds_apart(e) <= OVERRIDE_WINDOW_SECONDS
         })
-        .min_by_key(|e| {
-            (
-                (e.at - change.merged_at).num_seconds().abs(),
-                e.document_id.clone(),
-            )
-        })
+        // The closest, then by document id; the first in evidence order of equals.
+        .min_by_key(|(_, position, e)| (seconds_apart(e), e.document_id.clone(), *position))
+        .map(|(_, _, e)| *e)
 }
 
 /// Infers a bypass from the protection in force: `Ok(None)` when the change met what
@@ -426,6 +475,51 @@ mod tests {
         assert_eq!(e.detail.to_map()["basis"], "rule_suite");
         assert_eq!(e.detail.to_map()["rule_suite"]["id"], 4711);
         assert!(e.evidence.iter().any(|e| e == "sha256:suites#/4711"));
+    }
+
+    /// The indexed look-ups answer as a scan of every record would: repository and SHA
+    /// in any case, the lowest id of several bypasses of one push, results other than
+    /// bypass ignored; an override 300.9 s from the merge is within five minutes (whole
+    /// seconds), one 301 s away is not, among thousands of records of other pushes.
+    #[test]
+    fn bypass_records_are_found_among_many_by_their_push_and_time() {
+        let mut kit = Kit::new();
+        kit.add(pr(1).approve("bob"));
+        kit.add(pr(2).approve("bob").merged_at("2026-08-03T12:00:00Z"));
+        kit.add(pr(3).approve("bob").merged_at("2026-08-05T12:00:00Z"));
+        for n in 100..3100 {
+            kit.evidence
+                .rule_suites
+                .push(suite(n, &merge_sha(n), "bypass"));
+            let mut far = override_event(0, None);
+            far.at = merged() + Duration::minutes(n as i64 + 10);
+            kit.evidence.audit_events.push(far);
+        }
+        let mut upper = suite(5, &merge_sha(1).to_uppercase(), "bypass");
+        upper.repo = "ACME/API".into();
+        kit.evidence.rule_suites.push(upper);
+        kit.evidence
+            .rule_suites
+            .push(suite(7, &merge_sha(1), "bypass"));
+        kit.evidence
+            .rule_suites
+            .push(suite(3, &merge_sha(1), "pass"));
+        let at = |merged: &str, millis: i64| t(merged) + Duration::milliseconds(millis);
+        let mut inside = override_event(0, None);
+        (inside.at, inside.document_id) = (at("2026-08-03T12:00:00Z", -300_900), None);
+        inside.repo = Some("Acme/Api".into());
+        kit.evidence.audit_events.push(inside);
+        let mut outside = override_event(0, None);
+        outside.at = at("2026-08-05T12:00:00Z", 301_000);
+        kit.evidence.audit_events.push(outside);
+        let eval = kit.run();
+        assert_eq!(
+            eval.kinds("CM-04"),
+            [exc(1, "protection_bypassed"), exc(2, "protection_bypassed")]
+        );
+        let first = eval.exception("CM-04/acme/api/change/1/protection_bypassed");
+        assert_eq!(first.detail.to_map()["rule_suite"]["id"], 5);
+        assert_eq!(basis(&eval, 2), "audit_log");
     }
 
     #[test]
