@@ -12,7 +12,7 @@ use crate::model::{
 };
 
 use super::context::Index;
-use super::identity::{MatchedBy, is_web_flow};
+use super::identity::{MatchedBy, is_web_flow, linked_login};
 use super::population::{self, Membership, PopulationCommit};
 use super::sha_index::ShaIndex;
 use super::vecmap::VecMap;
@@ -328,7 +328,7 @@ fn authors(index: &Index<'_>, change: &Change) -> VecMap<Text, Person> {
         }
         // A linked identity, as most are, is its login (what `resolve` would answer,
         // without building the answer: four times per change).
-        if let Some(login) = id.login.as_ref().filter(|l| !l.is_empty()) {
+        if let Some(login) = linked_login(id) {
             add(login, role(MatchedBy::Linked));
             return;
         }

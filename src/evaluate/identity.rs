@@ -122,7 +122,7 @@ impl People {
     }
 
     fn see_identity(&mut self, id: &GitIdentity) {
-        let Some(login) = id.login.as_deref().filter(|l| !l.is_empty()) else {
+        let Some(login) = linked_login(id) else {
             return;
         };
         self.see_login(login);
@@ -246,10 +246,11 @@ impl People {
     }
 
     /// Maps a git identity to accounts, or `None` when nothing in the evidence links it.
-    /// The rules are tried in order; the first that matches decides. (`facts::authors`
-    /// applies the first, a linked login, itself.)
+    /// The rules are tried in order; the first that matches decides: a [`linked_login`]
+    /// (which `facts::authors` takes directly, without building the answer), a noreply
+    /// email, an email known from linked identities, a name equal to a login.
     pub fn resolve(&self, id: &GitIdentity) -> Option<Resolved> {
-        if let Some(login) = id.login.as_deref().filter(|l| !l.is_empty()) {
+        if let Some(login) = linked_login(id) {
             return Some(Resolved {
                 logins: vec![self.display(login)],
                 matched_by: MatchedBy::Linked,
@@ -274,6 +275,12 @@ impl People {
             matched_by: MatchedBy::LoginName,
         })
     }
+}
+
+/// The account the forge linked a git identity to, if any: the identity's login as
+/// recorded ([`People::resolve`]'s first rule).
+pub fn linked_login(id: &GitIdentity) -> Option<&Text> {
+    id.login.as_ref().filter(|l| !l.is_empty())
 }
 
 /// GitHub's own committer of web-made and squash/rebase merge commits: not a person.

@@ -332,7 +332,7 @@ impl Drop for Table {
             .iter()
             .filter_map(|s| s.text.map(|t| (t, s.reserve)));
         let evicted = self.evicted.iter().flatten().copied();
-        for (ptr, reserve) in held.chain(evicted).collect::<Vec<_>>() {
+        for (ptr, reserve) in held.chain(evicted) {
             // SAFETY: the table held `reserve` references to each and is going.
             unsafe { release(ptr, reserve as usize) }
         }

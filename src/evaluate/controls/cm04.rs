@@ -9,7 +9,7 @@ use crate::evaluate::context::{Context, Index, describe_gap};
 use crate::evaluate::facts::ChangeFacts;
 use crate::evaluate::outcome::{Judgement, Outcome};
 use crate::findings::Detail;
-use crate::model::{AuditEvent, Evidence, RuleSuite, Text, Timestamp};
+use crate::model::{AuditEvent, Evidence, RuleSuite, Text};
 use crate::util::FastHashMap;
 
 use super::{CHANGES, ControlDef, change_finding, cm03, names};
@@ -48,9 +48,9 @@ struct Bypasses<'a> {
     /// Rule suites with the result `bypass` by (repository, ref, pushed SHA), both
     /// lower-cased: the lowest id of each, the first of equal ids in evidence order.
     rule_suites: FastHashMap<(String, &'a str, String), &'a RuleSuite>,
-    /// Policy overrides by lower-cased repository: (time, evidence order, event), in
+    /// Policy overrides by lower-cased repository, with their place in the evidence, in
     /// time order.
-    overrides: FastHashMap<String, Vec<(Timestamp, usize, &'a AuditEvent)>>,
+    overrides: FastHashMap<String, Vec<(usize, &'a AuditEvent)>>,
 }
 
 impl<'a> Bypasses<'a> {
@@ -80,11 +80,11 @@ impl<'a> Bypasses<'a> {
                 overrides
                     .entry(repo.to_ascii_lowercase())
                     .or_default()
-                    .push((event.at, position, event));
+                    .push((position, event));
             }
         }
         for events in overrides.values_mut() {
-            events.sort_by_key(|&(at, position, _)| (at, position));
+            events.sort_by_key(|&(position, event)| (event.at, position));
         }
         Bypasses {
             rule_suites,
@@ -171,15 +171,13 @@ fn judge(index: &Index<'_>, bypasses: &Bypasses<'_>, facts: &ChangeFacts<'_>) ->
 fn rule_suite<'a>(bypasses: &Bypasses<'a>, facts: &ChangeFacts<'_>) -> Option<&'a RuleSuite> {
     let change = facts.change;
     let merge = change.merge_commit_sha.as_deref()?;
+    let ref_name = format!("refs/heads/{}", change.base_branch);
     let key = (
         change.repo.to_ascii_lowercase(),
-        format!("refs/heads/{}", change.base_branch),
+        ref_name.as_str(),
         merge.to_ascii_lowercase(),
     );
-    bypasses
-        .rule_suites
-        .get(&(key.0, key.1.as_str(), key.2))
-        .copied()
+    bypasses.rule_suites.get(&key).copied()
 }
 
 /// A policy override on the change's repository and branch within five minutes of the
@@ -190,18 +188,18 @@ fn audit_event<'a>(bypasses: &Bypasses<'a>, facts: &ChangeFacts<'_>) -> Option<&
     // Whole seconds apart, as `num_seconds` counts (it truncates): a second more on each
     // side bounds the search, the test below decides.
     let reach = chrono::Duration::seconds(OVERRIDE_WINDOW_SECONDS + 1);
-    let from = events.partition_point(|(at, _, _)| *at < change.merged_at - reach);
-    let to = events.partition_point(|(at, _, _)| *at <= change.merged_at + reach);
+    let from = events.partition_point(|(_, e)| e.at < change.merged_at - reach);
+    let to = events.partition_point(|(_, e)| e.at <= change.merged_at + reach);
     let seconds_apart = |e: &AuditEvent| (e.at - change.merged_at).num_seconds().abs();
     events[from..to]
         .iter()
-        .filter(|(_, _, e)| {
+        .filter(|(_, e)| {
             e.branch.as_deref().is_none_or(|b| b == change.base_branch)
                 && seconds_apart(e) <= OVERRIDE_WINDOW_SECONDS
         })
         // The closest, then by document id; the first in evidence order of equals.
-        .min_by_key(|(_, position, e)| (seconds_apart(e), e.document_id.clone(), *position))
-        .map(|(_, _, e)| *e)
+        .min_by_key(|(position, e)| (seconds_apart(e), e.document_id.clone(), *position))
+        .map(|(_, e)| *e)
 }
 
 /// Infers a bypass from the protection in force: `Ok(None)` when the change met what
